@@ -1,0 +1,151 @@
+using Hunyuan.Model.Config;
+using TorchSharp;
+
+namespace Hunyuan.Model.Modeling;
+
+/// <summary>
+/// One layer's attention (hunyuan-spec §2.3): projections, RoPE, then QK-norm, GQA, float32 softmax. A self layer
+/// has K and V projections; a cross (CLA) layer attends over its self layer's cache entry. Holds
+/// <see cref="Heads"/> query heads and <see cref="KvHeads"/> KV heads: all of them, or a tensor-parallel share
+/// (then the output is this share's part of o_proj, to be summed across the group).
+/// </summary>
+public sealed class AttentionWeights(
+    int layer, bool isSelf, int heads, int kvHeads, ILinear q, ILinear? k, ILinear? v, ILinear o,
+    torch.Tensor? queryNorm, torch.Tensor? keyNorm) : IDisposable
+{
+    public int Layer { get; } = layer;
+
+    public bool IsSelf { get; } = isSelf;
+
+    public int Heads { get; } = heads;
+
+    public int KvHeads { get; } = kvHeads;
+
+    public ILinear Q { get; } = q;
+
+    public ILinear? K { get; } = k;
+
+    public ILinear? V { get; } = v;
+
+    public ILinear O { get; } = o;
+
+    public torch.Tensor? QueryNorm { get; } = queryNorm;
+
+    public torch.Tensor? KeyNorm { get; } = keyNorm;
+
+    public long ResidentBytes => Q.ResidentBytes + (K?.ResidentBytes ?? 0) + (V?.ResidentBytes ?? 0) + O.ResidentBytes
+        + ((QueryNorm?.NumberOfElements ?? 0) * (QueryNorm?.ElementSize ?? 0)) + ((KeyNorm?.NumberOfElements ?? 0) * (KeyNorm?.ElementSize ?? 0));
+
+    /// <param name="h">Normalised hidden states [N, hidden] of all segments, stacked.</param>
+    /// <param name="cos">RoPE cos [N, 1, D] for the rows' positions.</param>
+    /// <param name="sin">RoPE sin [N, 1, D].</param>
+    /// <param name="segments">The sequences the rows belong to, in row order.</param>
+    /// <param name="config">Model config (head_dim, eps, CLA factor).</param>
+    public torch.Tensor Forward(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    {
+        var n = h.shape[0];
+        var d = config.HeadDim;
+        var eps = config.RmsNormEps;
+        using var qRaw = Q.Forward(h);
+        using var qHeads = qRaw.view(n, Heads, d);
+        var q = RotaryEmbedding.Apply(qHeads, cos, sin);
+        if (QueryNorm is not null && KeyNorm is not null)
+        {
+            using var normed = RmsNorm.Apply(q, QueryNorm, eps);
+            q.Dispose();
+
+            // Fold this layer's key_layernorm weight into q: (q ⊙ w_k) · u == q · (w_k ⊙ u), exact in real arithmetic.
+            q = normed * KeyNorm;
+        }
+
+        using var _q = q;
+        if (IsSelf)
+        {
+            WriteNewKeysAndValues(h, cos, sin, segments, config);
+        }
+
+        var outputs = new List<torch.Tensor>(segments.Count);
+        try
+        {
+            long row = 0;
+            foreach (var seg in segments)
+            {
+                using var qs = q.narrow(0, row, seg.TokenCount);
+                outputs.Add(AttendOneSequence(qs, seg, config));
+                row += seg.TokenCount;
+            }
+
+            using var attn = outputs.Count == 1 ? outputs[0].alias() : torch.cat(outputs, 0);
+            return O.Forward(attn);
+        }
+        finally
+        {
+            foreach (var t in outputs)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    private void WriteNewKeysAndValues(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    {
+        var n = h.shape[0];
+        var d = config.HeadDim;
+        using var kRaw = K!.Forward(h);
+        using var vRaw = V!.Forward(h);
+        using var kHeads = kRaw.view(n, KvHeads, d);
+        using var vHeads = vRaw.view(n, KvHeads, d);
+        using var kRot = RotaryEmbedding.Apply(kHeads, cos, sin);
+
+        // rms(RoPE(k)) == rms(k): the pair shares U = RoPE(k)/rms and each layer applies its own weight through q.
+        using var u = QueryNorm is not null ? RmsNorm.Normalize(kRot, config.RmsNormEps) : kRot.alias();
+        long row = 0;
+        foreach (var seg in segments)
+        {
+            using var us = u.narrow(0, row, seg.TokenCount).transpose(0, 1);
+            using var vs = vHeads.narrow(0, row, seg.TokenCount).transpose(0, 1);
+            seg.Cache.Write(seg.Cache.EntryOf(Layer), us, vs);
+            row += seg.TokenCount;
+        }
+    }
+
+    private torch.Tensor AttendOneSequence(torch.Tensor q, SequenceSegment seg, HunyuanConfig config)
+    {
+        var t = seg.TokenCount;
+        var d = config.HeadDim;
+        var groups = Heads / KvHeads;
+        var past = seg.Cache.Length;
+        var (keys, values) = seg.Cache.Read(seg.Cache.EntryOf(Layer), t);
+        using var _k = keys;
+        using var _v = values;
+        var s = keys.shape[1];
+
+        // [T, heads, D] -> [kv_heads, groups * T, D]: query head i uses KV head i / groups (repeat_kv without a copy).
+        using var qg = q.permute(1, 0, 2).reshape(KvHeads, groups * t, d);
+        using var kt = keys.transpose(1, 2);
+        using var raw = qg.matmul(kt);
+        using var scores = raw / Math.Sqrt(d);
+        if (t > 1)
+        {
+            using var mask = torch.ones(t, s, dtype: torch.ScalarType.Bool).triu(past + 1);
+            using var view = scores.view(KvHeads, groups, t, s);
+            view.masked_fill_(mask, float.NegativeInfinity);
+        }
+
+        using var probs32 = torch.nn.functional.softmax(scores, -1, torch.ScalarType.Float32);
+        using var probs = probs32.to(q.dtype);
+        using var o = probs.matmul(values);
+        using var heads = o.view(Heads, t, d);
+        return heads.permute(1, 0, 2).reshape(t, Heads * d);
+    }
+
+    public void Dispose()
+    {
+        Q.Dispose();
+        K?.Dispose();
+        V?.Dispose();
+        O.Dispose();
+        QueryNorm?.Dispose();
+        KeyNorm?.Dispose();
+    }
+}

@@ -1,0 +1,49 @@
+using Hunyuan.Model.Config;
+using TorchSharp;
+
+namespace Hunyuan.Model.Modeling;
+
+/// <summary>Pre-norm decoder layer with two residuals (hunyuan-spec §2.2). Exactly one of Moe and Dense is set.</summary>
+public sealed class DecoderLayer(int index, torch.Tensor inputNorm, AttentionWeights attention, torch.Tensor postAttentionNorm, MoeWeights? moe, MlpWeights? dense) : IDisposable
+{
+    public int Index { get; } = index;
+
+    public torch.Tensor InputNorm { get; } = inputNorm;
+
+    public AttentionWeights Attention { get; } = attention;
+
+    public torch.Tensor PostAttentionNorm { get; } = postAttentionNorm;
+
+    public MoeWeights? Moe { get; } = moe;
+
+    public MlpWeights? Dense { get; } = dense;
+
+    public long ResidentBytes => (InputNorm.NumberOfElements * InputNorm.ElementSize) + Attention.ResidentBytes
+        + (PostAttentionNorm.NumberOfElements * PostAttentionNorm.ElementSize) + (Moe?.ResidentBytes ?? 0) + (Dense?.ResidentBytes ?? 0);
+
+    public torch.Tensor Forward(torch.Tensor x, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    {
+        torch.Tensor afterAttention;
+        using (var h = RmsNorm.Apply(x, InputNorm, config.RmsNormEps))
+        using (var a = Attention.Forward(h, cos, sin, segments, config))
+        {
+            afterAttention = x + a;
+        }
+
+        using (afterAttention)
+        using (var h2 = RmsNorm.Apply(afterAttention, PostAttentionNorm, config.RmsNormEps))
+        using (var m = Moe is not null ? Moe.Forward(h2) : Dense!.Forward(h2))
+        {
+            return afterAttention + m;
+        }
+    }
+
+    public void Dispose()
+    {
+        InputNorm.Dispose();
+        Attention.Dispose();
+        PostAttentionNorm.Dispose();
+        Moe?.Dispose();
+        Dense?.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+using TorchSharp;
+
+namespace Hunyuan.Model.Modeling;
+
+/// <summary>
+/// The MoE block (hunyuan-spec §2.6): float32 router softmax over all experts, top-k; with k = 1 the expert's output
+/// is scaled by its raw probability, with k > 1 the k probabilities are renormalised; the shared expert is added
+/// with weight 1; no token is ever dropped. <see cref="Experts"/> may hold only some experts (expert parallelism):
+/// the output is then this holder's share of the sum.
+/// </summary>
+public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared, IReadOnlyDictionary<int, MlpWeights> experts) : IDisposable
+{
+    /// <summary>torch.finfo(float32).eps, the floor the reference puts under the top-k probability sum.</summary>
+    private const double Float32MachineEpsilon = 1.1920928955078125e-07;
+
+    /// <summary>Router weight [experts, hidden], float32.</summary>
+    public torch.Tensor Router { get; } = router;
+
+    public int TopK { get; } = topK;
+
+    public MlpWeights? Shared { get; } = shared;
+
+    public IReadOnlyDictionary<int, MlpWeights> Experts { get; } = experts;
+
+    public long ResidentBytes => (Router.NumberOfElements * Router.ElementSize)
+        + (Shared?.ResidentBytes ?? 0) + Experts.Values.Sum(e => e.ResidentBytes);
+
+    public torch.Tensor Forward(torch.Tensor x)
+    {
+        var (indices, weights) = Route(x);
+        using (indices)
+        using (weights)
+        {
+            var combined = torch.zeros_like(x);
+            var n = x.shape[0];
+            var chosen = indices.data<long>().ToArray();
+            var byExpert = new Dictionary<int, List<long>>();
+            for (long flat = 0; flat < chosen.Length; flat++)
+            {
+                var e = (int)chosen[flat];
+                if (Experts.ContainsKey(e))
+                {
+                    (byExpert.TryGetValue(e, out var l) ? l : byExpert[e] = []).Add(flat);
+                }
+            }
+
+            using var flatWeights = weights.reshape(n * TopK);
+            foreach (var (e, flats) in byExpert.OrderBy(p => p.Key))
+            {
+                using var flatIdx = torch.tensor(flats.ToArray(), dtype: torch.ScalarType.Int64);
+                using var tokens = torch.tensor(flats.Select(f => f / TopK).ToArray(), dtype: torch.ScalarType.Int64);
+                using var xs = x.index_select(0, tokens);
+                using var ys = Experts[e].Forward(xs);
+                using var w = flatWeights.index_select(0, flatIdx).to(x.dtype).unsqueeze(1);
+                using var weighted = ys * w;
+                combined.index_add_(0, tokens, weighted, 1);
+            }
+
+            if (Shared is null)
+            {
+                return combined;
+            }
+
+            using (combined)
+            using (var s = Shared.Forward(x))
+            {
+                return s + combined;
+            }
+        }
+    }
+
+    /// <summary>Expert ids [N, k] and their combine weights [N, k] (float32).</summary>
+    public (torch.Tensor Indices, torch.Tensor Weights) Route(torch.Tensor x)
+    {
+        using var xf = x.to(torch.ScalarType.Float32);
+        using var logits = torch.nn.functional.linear(xf, Router);
+        using var probs = torch.nn.functional.softmax(logits, 1);
+        var (values, indices) = probs.topk(TopK, dim: 1);
+        if (TopK == 1)
+        {
+            return (indices, values);
+        }
+
+        using (values)
+        using (var sum = values.sum(1, keepdim: true).clamp_min(Float32MachineEpsilon))
+        {
+            return (indices, values / sum);
+        }
+    }
+
+    public void Dispose()
+    {
+        Router.Dispose();
+        Shared?.Dispose();
+        foreach (var e in Experts.Values)
+        {
+            e.Dispose();
+        }
+    }
+}
