@@ -1,1 +1,3 @@
-Console.WriteLine(TorchSharp.torch.ones(2, 2).sum().item<float>());
+using Hunyuan.Cli;
+
+return await HycRootCommand.Create(CliConsole.System).Parse(args).InvokeAsync();

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using Hunyuan.Cli.Commands.Model;
+
+namespace Hunyuan.Cli;
+
+/// <summary>Source-generated JSON for every `--json` output; snake_case keys, as the issues specify.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(RunOutput))]
+[JsonSerializable(typeof(InspectOutput))]
+[JsonSerializable(typeof(InitTinyOutput))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Hunyuan.Cli.Commands.Model;
+
+namespace Hunyuan.Cli;
+
+/// <summary>The `hyc` command tree. Tests build it with their own console to read what commands print.</summary>
+internal static class HycRootCommand
+{
+    public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
+    {
+        new ModelCommand(console),
+    };
+}

@@ -1,0 +1,37 @@
+using Hunyuan.Model.Checkpoints;
+
+namespace Hunyuan.Cli;
+
+/// <summary>
+/// Resolves a model argument: a directory, or a built-in name ("tiny", "mini") whose random checkpoint is created
+/// once under ~/.hyc/models/NAME (or $HYC_HOME/models/NAME).
+/// </summary>
+internal static class ModelDirectory
+{
+    public static readonly IReadOnlyDictionary<string, RandomModelOptions> BuiltIns = new Dictionary<string, RandomModelOptions>(StringComparer.Ordinal)
+    {
+        ["tiny"] = RandomModelOptions.Tiny,
+        ["mini"] = RandomModelOptions.Mini,
+    };
+
+    public static string HycHome => Environment.GetEnvironmentVariable("HYC_HOME") is { Length: > 0 } home
+        ? home
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hyc");
+
+    public static string Resolve(string argument, CliConsole console)
+    {
+        if (Directory.Exists(argument) || File.Exists(argument) || !BuiltIns.TryGetValue(argument, out var options))
+        {
+            return argument;
+        }
+
+        var dir = Path.Combine(HycHome, "models", argument);
+        if (!File.Exists(Path.Combine(dir, "config.json")))
+        {
+            console.Human($"creating the built-in '{argument}' model (random weights, seed {options.Seed}) in {dir}");
+            RandomCheckpointWriter.Write(dir, options);
+        }
+
+        return dir;
+    }
+}
