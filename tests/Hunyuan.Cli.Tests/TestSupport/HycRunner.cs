@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Hunyuan.Cli.Tests.TestSupport;
+
+/// <summary>Runs `hyc` in-process with captured stdout/stderr, or as a real process for end-to-end checks.</summary>
+public static class HycRunner
+{
+    public static async Task<HycResult> InProcess(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await HycRootCommand.Create(new CliConsole(stdout, stderr)).Parse(args).InvokeAsync();
+        return new HycResult(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs the built hyc.dll with `dotnet`, environment overrides applied; killed after the timeout.</summary>
+    public static async Task<HycResult> AsProcess(IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyc.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var outTask = p.StandardOutput.ReadToEndAsync();
+        var errTask = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"hyc {string.Join(' ', args)} did not finish in {timeout}");
+        }
+
+        return new HycResult(p.ExitCode, await outTask, await errTask);
+    }
+}
+
+public sealed record HycResult(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json() => JsonDocument.Parse(Stdout).RootElement;
+
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
