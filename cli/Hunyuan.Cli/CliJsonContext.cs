@@ -8,4 +8,5 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(RunOutput))]
 [JsonSerializable(typeof(InspectOutput))]
 [JsonSerializable(typeof(InitTinyOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

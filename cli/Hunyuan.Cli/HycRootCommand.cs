@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hunyuan.Cli.Commands.Bench;
 using Hunyuan.Cli.Commands.Model;
 
 namespace Hunyuan.Cli;
@@ -9,5 +10,6 @@ internal static class HycRootCommand
     public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
     {
         new ModelCommand(console),
+        new BenchCommand(console),
     };
 }

@@ -9,31 +9,47 @@ namespace Hunyuan.Model.Modeling;
 /// <see cref="Heads"/> query heads and <see cref="KvHeads"/> KV heads: all of them, or a tensor-parallel share
 /// (then the output is this share's part of o_proj, to be summed across the group).
 /// </summary>
-public sealed class AttentionWeights(
-    int layer, bool isSelf, int heads, int kvHeads, ILinear q, ILinear? k, ILinear? v, ILinear o,
-    torch.Tensor? queryNorm, torch.Tensor? keyNorm) : IDisposable
+public sealed class AttentionWeights : IDisposable
 {
-    public int Layer { get; } = layer;
+    private readonly long _qWidth;
+    private readonly long _kvWidth;
 
-    public bool IsSelf { get; } = isSelf;
+    /// <param name="k">K projection; null on a cross layer.</param>
+    /// <param name="v">V projection; null on a cross layer.</param>
+    public AttentionWeights(
+        int layer, bool isSelf, int heads, int kvHeads, ILinear q, ILinear? k, ILinear? v, ILinear o,
+        torch.Tensor? queryNorm, torch.Tensor? keyNorm)
+    {
+        Layer = layer;
+        IsSelf = isSelf;
+        Heads = heads;
+        KvHeads = kvHeads;
+        _qWidth = q.OutFeatures;
+        _kvWidth = k?.OutFeatures ?? 0;
+        Qkv = isSelf ? StackedLinear.Of(q, k!, v!) : q;
+        O = o;
+        QueryNorm = queryNorm;
+        KeyNorm = keyNorm;
+    }
 
-    public int Heads { get; } = heads;
+    public int Layer { get; }
 
-    public int KvHeads { get; } = kvHeads;
+    public bool IsSelf { get; }
 
-    public ILinear Q { get; } = q;
+    public int Heads { get; }
 
-    public ILinear? K { get; } = k;
+    public int KvHeads { get; }
 
-    public ILinear? V { get; } = v;
+    /// <summary>[q; k; v] stacked on a self layer, q alone on a cross layer.</summary>
+    public ILinear Qkv { get; }
 
-    public ILinear O { get; } = o;
+    public ILinear O { get; }
 
-    public torch.Tensor? QueryNorm { get; } = queryNorm;
+    public torch.Tensor? QueryNorm { get; }
 
-    public torch.Tensor? KeyNorm { get; } = keyNorm;
+    public torch.Tensor? KeyNorm { get; }
 
-    public long ResidentBytes => Q.ResidentBytes + (K?.ResidentBytes ?? 0) + (V?.ResidentBytes ?? 0) + O.ResidentBytes
+    public long ResidentBytes => Qkv.ResidentBytes + O.ResidentBytes
         + ((QueryNorm?.NumberOfElements ?? 0) * (QueryNorm?.ElementSize ?? 0)) + ((KeyNorm?.NumberOfElements ?? 0) * (KeyNorm?.ElementSize ?? 0));
 
     /// <param name="h">Normalised hidden states [N, hidden] of all segments, stacked.</param>
@@ -46,8 +62,9 @@ public sealed class AttentionWeights(
         var n = h.shape[0];
         var d = config.HeadDim;
         var eps = config.RmsNormEps;
-        using var qRaw = Q.Forward(h);
-        using var qHeads = qRaw.view(n, Heads, d);
+        using var qkv = Qkv.Forward(h);
+        using var qRaw = qkv.narrow(1, 0, _qWidth);
+        using var qHeads = qRaw.reshape(n, Heads, d);
         var q = RotaryEmbedding.Apply(qHeads, cos, sin);
         if (QueryNorm is not null && KeyNorm is not null)
         {
@@ -61,7 +78,7 @@ public sealed class AttentionWeights(
         using var _q = q;
         if (IsSelf)
         {
-            WriteNewKeysAndValues(h, cos, sin, segments, config);
+            WriteNewKeysAndValues(qkv, cos, sin, segments, config);
         }
 
         var outputs = new List<torch.Tensor>(segments.Count);
@@ -87,14 +104,14 @@ public sealed class AttentionWeights(
         }
     }
 
-    private void WriteNewKeysAndValues(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    private void WriteNewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
     {
-        var n = h.shape[0];
+        var n = qkv.shape[0];
         var d = config.HeadDim;
-        using var kRaw = K!.Forward(h);
-        using var vRaw = V!.Forward(h);
-        using var kHeads = kRaw.view(n, KvHeads, d);
-        using var vHeads = vRaw.view(n, KvHeads, d);
+        using var kRaw = qkv.narrow(1, _qWidth, _kvWidth);
+        using var vRaw = qkv.narrow(1, _qWidth + _kvWidth, _kvWidth);
+        using var kHeads = kRaw.reshape(n, KvHeads, d);
+        using var vHeads = vRaw.reshape(n, KvHeads, d);
         using var kRot = RotaryEmbedding.Apply(kHeads, cos, sin);
 
         // rms(RoPE(k)) == rms(k): the pair shares U = RoPE(k)/rms and each layer applies its own weight through q.
@@ -141,9 +158,7 @@ public sealed class AttentionWeights(
 
     public void Dispose()
     {
-        Q.Dispose();
-        K?.Dispose();
-        V?.Dispose();
+        Qkv.Dispose();
         O.Dispose();
         QueryNorm?.Dispose();
         KeyNorm?.Dispose();

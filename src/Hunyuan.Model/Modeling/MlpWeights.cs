@@ -2,30 +2,41 @@ using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
 
-/// <summary>SwiGLU: down(silu(gate(x)) * up(x)); used for routed experts, the shared expert and dense layers.</summary>
-public sealed class MlpWeights(ILinear gate, ILinear up, ILinear down) : IDisposable
+/// <summary>
+/// SwiGLU: down(silu(gate(x)) * up(x)); used for routed experts, the shared expert and dense layers. Gate and up
+/// run as one stacked matmul whose output is split in two.
+/// </summary>
+public sealed class MlpWeights : IDisposable
 {
-    public ILinear Gate { get; } = gate;
+    public MlpWeights(ILinear gate, ILinear up, ILinear down)
+    {
+        Intermediate = gate.OutFeatures;
+        GateUp = StackedLinear.Of(gate, up);
+        Down = down;
+    }
 
-    public ILinear Up { get; } = up;
+    /// <summary>[gate; up] stacked: output columns 0..I-1 are gate, I..2I-1 are up.</summary>
+    public ILinear GateUp { get; }
 
-    public ILinear Down { get; } = down;
+    public ILinear Down { get; }
 
-    public long ResidentBytes => Gate.ResidentBytes + Up.ResidentBytes + Down.ResidentBytes;
+    public long Intermediate { get; }
+
+    public long ResidentBytes => GateUp.ResidentBytes + Down.ResidentBytes;
 
     public torch.Tensor Forward(torch.Tensor x)
     {
-        using var g = Gate.Forward(x);
+        using var gu = GateUp.Forward(x);
+        using var g = gu.narrow(-1, 0, Intermediate);
+        using var u = gu.narrow(-1, Intermediate, Intermediate);
         using var act = torch.nn.functional.silu(g);
-        using var u = Up.Forward(x);
-        using var prod = act * u;
+        using var prod = act.mul_(u);
         return Down.Forward(prod);
     }
 
     public void Dispose()
     {
-        Gate.Dispose();
-        Up.Dispose();
+        GateUp.Dispose();
         Down.Dispose();
     }
 }

@@ -31,31 +31,7 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
         using (indices)
         using (weights)
         {
-            var combined = torch.zeros_like(x);
-            var n = x.shape[0];
-            var chosen = indices.data<long>().ToArray();
-            var byExpert = new Dictionary<int, List<long>>();
-            for (long flat = 0; flat < chosen.Length; flat++)
-            {
-                var e = (int)chosen[flat];
-                if (Experts.ContainsKey(e))
-                {
-                    (byExpert.TryGetValue(e, out var l) ? l : byExpert[e] = []).Add(flat);
-                }
-            }
-
-            using var flatWeights = weights.reshape(n * TopK);
-            foreach (var (e, flats) in byExpert.OrderBy(p => p.Key))
-            {
-                using var flatIdx = torch.tensor(flats.ToArray(), dtype: torch.ScalarType.Int64);
-                using var tokens = torch.tensor(flats.Select(f => f / TopK).ToArray(), dtype: torch.ScalarType.Int64);
-                using var xs = x.index_select(0, tokens);
-                using var ys = Experts[e].Forward(xs);
-                using var w = flatWeights.index_select(0, flatIdx).to(x.dtype).unsqueeze(1);
-                using var weighted = ys * w;
-                combined.index_add_(0, tokens, weighted, 1);
-            }
-
+            var combined = x.shape[0] == 1 ? CombineOneToken(x, indices, weights) : CombineByExpert(x, indices, weights);
             if (Shared is null)
             {
                 return combined;
@@ -67,6 +43,55 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
                 return s + combined;
             }
         }
+    }
+
+    // Decode at batch 1: no gather/scatter, just the chosen experts' outputs scaled and summed.
+    private torch.Tensor CombineOneToken(torch.Tensor x, torch.Tensor indices, torch.Tensor weights)
+    {
+        var chosen = indices.data<long>().ToArray();
+        var combined = torch.zeros_like(x);
+        for (var j = 0; j < chosen.Length; j++)
+        {
+            if (Experts.TryGetValue((int)chosen[j], out var expert))
+            {
+                using var y = expert.Forward(x);
+                using var w = weights[0, j].to(x.dtype);
+                using var weighted = y * w;
+                combined.add_(weighted);
+            }
+        }
+
+        return combined;
+    }
+
+    private torch.Tensor CombineByExpert(torch.Tensor x, torch.Tensor indices, torch.Tensor weights)
+    {
+        var combined = torch.zeros_like(x);
+        var n = x.shape[0];
+        var chosen = indices.data<long>().ToArray();
+        var byExpert = new Dictionary<int, List<long>>();
+        for (long flat = 0; flat < chosen.Length; flat++)
+        {
+            var e = (int)chosen[flat];
+            if (Experts.ContainsKey(e))
+            {
+                (byExpert.TryGetValue(e, out var l) ? l : byExpert[e] = []).Add(flat);
+            }
+        }
+
+        using var flatWeights = weights.reshape(n * TopK);
+        foreach (var (e, flats) in byExpert.OrderBy(p => p.Key))
+        {
+            using var flatIdx = torch.tensor(flats.ToArray(), dtype: torch.ScalarType.Int64);
+            using var tokens = torch.tensor(flats.Select(f => f / TopK).ToArray(), dtype: torch.ScalarType.Int64);
+            using var xs = x.index_select(0, tokens);
+            using var ys = Experts[e].Forward(xs);
+            using var w = flatWeights.index_select(0, flatIdx).to(x.dtype).unsqueeze(1);
+            using var weighted = ys * w;
+            combined.index_add_(0, tokens, weighted, 1);
+        }
+
+        return combined;
     }
 
     /// <summary>Expert ids [N, k] and their combine weights [N, k] (float32).</summary>

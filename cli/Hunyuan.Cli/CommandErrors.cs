@@ -1,0 +1,32 @@
+using Hunyuan.Model.Config;
+using Hunyuan.Model.SafeTensors;
+
+namespace Hunyuan.Cli;
+
+/// <summary>Maps the model layer's errors to exit codes and one clear line on stderr.</summary>
+internal static class CommandErrors
+{
+    public static int Guard(CliConsole console, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ConfigException ex)
+        {
+            return console.Fail(ExitCodes.BadConfig, ex.Message);
+        }
+        catch (CheckpointException ex)
+        {
+            return console.Fail(ExitCodes.BadCheckpoint, ex.Message);
+        }
+        catch (IOException ex)
+        {
+            return console.Fail(ExitCodes.FileError, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return console.Fail(ExitCodes.FileError, ex.Message);
+        }
+    }
+}

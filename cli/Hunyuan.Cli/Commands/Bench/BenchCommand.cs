@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>`hyc bench`: the measurements behind BENCHMARKS.md. Benchmarks, never tests: they report, not assert.</summary>
+internal sealed class BenchCommand : Command
+{
+    public BenchCommand(CliConsole console)
+        : base("bench", "Benchmarks whose results go in BENCHMARKS.md")
+    {
+        Subcommands.Add(new BenchDecodeCommand(console));
+    }
+}

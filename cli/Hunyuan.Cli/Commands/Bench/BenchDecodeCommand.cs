@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using Hunyuan.Model.Benchmarks;
+using Hunyuan.Model.Modeling;
+using TorchSharp;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// `hyc bench decode`: batch-1 decode tokens/s per compute dtype beside the measured memory bandwidth, as a fraction
+/// of the roofline (bandwidth / active weight bytes per token). Exit codes: Success, InvalidArguments, BadConfig,
+/// BadCheckpoint, FileError.
+/// </summary>
+internal sealed class BenchDecodeCommand : Command
+{
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<string> DTypesOption = new("--dtypes") { Description = "Comma-separated compute dtypes", DefaultValueFactory = _ => "bfloat16,float32" };
+    private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens before decoding", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> StepsOption = new("--steps") { Description = "Measured decode steps", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> WarmupOption = new("--warmup") { Description = "Unmeasured decode steps first", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch CPU threads" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+
+    private readonly CliConsole _console;
+
+    public BenchDecodeCommand(CliConsole console)
+        : base("decode", "Batch-1 decode tokens/s against the memory-bandwidth roofline")
+    {
+        _console = console;
+        foreach (var o in new Option[] { ModelOption, DTypesOption, PromptOption, StepsOption, WarmupOption, ThreadsOption, JsonOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction(Execute);
+    }
+
+    private int Execute(ParseResult r)
+    {
+        if (r.GetValue(StepsOption) < 1 || r.GetValue(PromptOption) < 1 || r.GetValue(WarmupOption) < 0)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--prompt and --steps must be at least 1, --warmup at least 0");
+        }
+
+        var dtypes = new List<torch.ScalarType>();
+        foreach (var text in r.GetRequiredValue(DTypesOption).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!ComputeDType.TryParse(text, out var dt))
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, $"--dtypes: '{text}' is not float32 or bfloat16");
+            }
+
+            dtypes.Add(dt);
+        }
+
+        if (r.GetValue(ThreadsOption) is { } threads)
+        {
+            torch.set_num_threads(threads);
+        }
+
+        return CommandErrors.Guard(_console, () =>
+        {
+            var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
+            _console.Human("measuring memory read bandwidth (1 GiB float32 reduction, best of 5)...");
+            var bw = MemoryBandwidth.Measure();
+            _console.Human(string.Create(CultureInfo.InvariantCulture, $"memory bandwidth: read {bw.ReadBytesPerSecond / 1e9:F1} GB/s, copy {bw.CopyBytesPerSecond / 1e9:F1} GB/s, {bw.Threads} torch threads"));
+            var rows = new List<BenchDecodeRow>();
+            foreach (var dtype in dtypes)
+            {
+                using var model = ModelLoader.Load(dir, dtype);
+                var result = DecodeBenchmark.Run(model, r.GetValue(PromptOption), r.GetValue(WarmupOption), r.GetValue(StepsOption));
+                var roofline = bw.ReadBytesPerSecond / result.ActiveWeightBytesPerToken;
+                var row = new BenchDecodeRow(ComputeDType.Name(dtype), Math.Round(result.TokensPerSecond, 2), Math.Round(result.MeanStepMs, 3),
+                    Math.Round(result.MedianStepMs, 3), result.ActiveWeightBytesPerToken, result.ResidentWeightBytes,
+                    Math.Round(roofline, 1), Math.Round(result.TokensPerSecond / roofline, 3));
+                rows.Add(row);
+                _console.Human(string.Create(CultureInfo.InvariantCulture,
+                    $"{row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); active weights {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline"));
+            }
+
+            if (r.GetValue(JsonOption))
+            {
+                _console.Json(new BenchDecodeOutput(dir, Math.Round(bw.ReadBytesPerSecond), Math.Round(bw.CopyBytesPerSecond), bw.Threads, rows.ToArray()), CliJsonContext.Default.BenchDecodeOutput);
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+}
+
+internal sealed record BenchDecodeRow(string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline);
+
+internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, BenchDecodeRow[] Results);
