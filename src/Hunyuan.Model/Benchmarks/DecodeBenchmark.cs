@@ -55,9 +55,9 @@ public static class DecodeBenchmark
         }
 
         // The embedding row lookup touches one row; the (tied or not) lm_head reads the whole matrix.
-        if (!model.IsTied)
+        if (!model.IsTied && model.Embedding is { } embedding)
         {
-            total -= model.Embedding.NumberOfElements * model.Embedding.ElementSize;
+            total -= embedding.NumberOfElements * embedding.ElementSize;
         }
 
         return total;

@@ -1,9 +1,14 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Parallel;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
 
-/// <summary>Pre-norm decoder layer with two residuals (hunyuan-spec §2.2). Exactly one of Moe and Dense is set.</summary>
+/// <summary>
+/// Pre-norm decoder layer with two residuals (hunyuan-spec §2.2). Exactly one of Moe and Dense is set. In a
+/// tensor-parallel group each member computes its share of attention and of the MLP/MoE, summed across the group
+/// before each residual add, so every member carries the same residual stream.
+/// </summary>
 public sealed class DecoderLayer(int index, torch.Tensor inputNorm, AttentionWeights attention, torch.Tensor postAttentionNorm, MoeWeights? moe, MlpWeights? dense) : IDisposable
 {
     public int Index { get; } = index;
@@ -21,18 +26,20 @@ public sealed class DecoderLayer(int index, torch.Tensor inputNorm, AttentionWei
     public long ResidentBytes => (InputNorm.NumberOfElements * InputNorm.ElementSize) + Attention.ResidentBytes
         + (PostAttentionNorm.NumberOfElements * PostAttentionNorm.ElementSize) + (Moe?.ResidentBytes ?? 0) + (Dense?.ResidentBytes ?? 0);
 
-    public torch.Tensor Forward(torch.Tensor x, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    public torch.Tensor Forward(torch.Tensor x, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config, ITensorParallelGroup group)
     {
         torch.Tensor afterAttention;
         using (var h = RmsNorm.Apply(x, InputNorm, config.RmsNormEps))
-        using (var a = Attention.Forward(h, cos, sin, segments, config))
+        using (var partial = Attention.Forward(h, cos, sin, segments, config))
+        using (var a = group.Size > 1 ? group.AllReduceSum(partial) : partial.alias())
         {
             afterAttention = x + a;
         }
 
         using (afterAttention)
         using (var h2 = RmsNorm.Apply(afterAttention, PostAttentionNorm, config.RmsNormEps))
-        using (var m = Moe is not null ? Moe.Forward(h2) : Dense!.Forward(h2))
+        using (var partial = Moe is not null ? Moe.Forward(h2) : Dense!.Forward(h2))
+        using (var m = group.Size > 1 ? group.AllReduceSum(partial) : partial.alias())
         {
             return afterAttention + m;
         }

@@ -1,21 +1,27 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Parallel;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
 
 /// <summary>
-/// The HunYuan causal LM (hunyuan-spec §2): embedding (no scaling), decoder layers, final RMSNorm, lm_head
-/// (the embedding when tied), logits in float32. Runs continuous batches: the rows of several sequences stacked,
-/// each with its own KV cache.
+/// The HunYuan causal LM (hunyuan-spec §2), or one rank's partition of it: embedding (no scaling), decoder layers,
+/// final RMSNorm, lm_head (the embedding when tied), logits in float32. A first pipeline stage takes token ids, a
+/// later one the previous stage's hidden states; a last stage returns logits, an earlier one hidden states. Runs
+/// continuous batches: the rows of several sequences stacked, each with its own KV cache.
 /// </summary>
 public sealed class HunyuanModel : IDisposable
 {
     private readonly RotaryEmbedding _rope;
 
-    public HunyuanModel(HunyuanConfig config, torch.ScalarType dtype, torch.Tensor embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor finalNorm, torch.Tensor lmHead)
+    public HunyuanModel(
+        HunyuanConfig config, torch.ScalarType dtype, PartitionSlice slice, ITensorParallelGroup group,
+        torch.Tensor? embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor? finalNorm, torch.Tensor? lmHead)
     {
         Config = config;
         DType = dtype;
+        Slice = slice;
+        Group = group;
         Embedding = embedding;
         Layers = layers;
         FinalNorm = finalNorm;
@@ -27,32 +33,38 @@ public sealed class HunyuanModel : IDisposable
 
     public torch.ScalarType DType { get; }
 
-    public torch.Tensor Embedding { get; }
+    public PartitionSlice Slice { get; }
+
+    public ITensorParallelGroup Group { get; }
+
+    /// <summary>This rank's vocabulary rows of the embedding (first stage only).</summary>
+    public torch.Tensor? Embedding { get; }
 
     public IReadOnlyList<DecoderLayer> Layers { get; }
 
-    public torch.Tensor FinalNorm { get; }
+    public torch.Tensor? FinalNorm { get; }
 
-    /// <summary>The output projection; the same tensor as <see cref="Embedding"/> when tied.</summary>
-    public torch.Tensor LmHead { get; }
+    /// <summary>This rank's vocabulary rows of lm_head (last stage only); the same tensor as <see cref="Embedding"/> when tied on one stage.</summary>
+    public torch.Tensor? LmHead { get; }
 
-    public bool IsTied => ReferenceEquals(LmHead, Embedding);
+    public bool IsTied => Embedding is not null && ReferenceEquals(LmHead, Embedding);
 
     public long ResidentBytes => Bytes(Embedding) + Layers.Sum(l => l.ResidentBytes) + Bytes(FinalNorm) + (IsTied ? 0 : Bytes(LmHead));
 
-    /// <summary>A KV cache for one sequence, in the compute dtype.</summary>
-    public KvCache NewCache() => new(Config, Config.NumKeyValueHeads, DType);
+    /// <summary>A KV cache for one sequence: this partition's layers and KV heads, in the compute dtype.</summary>
+    public KvCache NewCache() => new(Config, Slice.KvHeadCount, DType, Slice.LayerStart, Slice.LayerCount);
 
     /// <summary>
-    /// Runs one step. <paramref name="ids"/> holds the new tokens of every segment, in segment order. Commits the
-    /// new tokens to each segment's cache and returns float32 logits [rows, vocab].
+    /// Runs one step. <paramref name="input"/> holds the new tokens of every segment in segment order: ids [rows] on
+    /// a first stage, hidden states [rows, hidden] on a later one. Commits the new tokens to each segment's cache.
+    /// Returns float32 logits [rows or segments, vocab] on a last stage, hidden states [rows, hidden] otherwise.
     /// </summary>
-    public torch.Tensor Forward(torch.Tensor ids, IReadOnlyList<SequenceSegment> segments, LogitsMode mode = LogitsMode.LastOfEachSegment)
+    public torch.Tensor Forward(torch.Tensor input, IReadOnlyList<SequenceSegment> segments, LogitsMode mode = LogitsMode.LastOfEachSegment)
     {
         var total = segments.Sum(s => s.TokenCount);
-        if (ids.shape.Length != 1 || ids.shape[0] != total)
+        if (input.shape[0] != total)
         {
-            throw new ArgumentException($"ids must be [{total}] for these segments, got [{string.Join(", ", ids.shape)}]", nameof(ids));
+            throw new ArgumentException($"input has {input.shape[0]} rows, the segments {total}", nameof(input));
         }
 
         using var noGrad = torch.no_grad();
@@ -70,10 +82,10 @@ public sealed class HunyuanModel : IDisposable
 
         var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64)).ToList(), 0);
         var (cos, sin) = _rope.Angles(positions, DType);
-        var x = Embedding.index_select(0, ids);
+        var x = Slice.HasEmbedding ? Embed(input) : input.to(DType);
         foreach (var layer in Layers)
         {
-            var next = layer.Forward(x, cos, sin, segments, Config);
+            var next = layer.Forward(x, cos, sin, segments, Config, Group);
             x.Dispose();
             x = next;
         }
@@ -83,7 +95,12 @@ public sealed class HunyuanModel : IDisposable
             seg.Cache.Commit(seg.TokenCount);
         }
 
-        var normed = RmsNorm.Apply(x, FinalNorm, Config.RmsNormEps);
+        if (!Slice.HasHead)
+        {
+            return x.MoveToOuterDisposeScope();
+        }
+
+        var normed = RmsNorm.Apply(x, FinalNorm!, Config.RmsNormEps);
         if (mode == LogitsMode.LastOfEachSegment)
         {
             var last = new List<long>(segments.Count);
@@ -97,26 +114,42 @@ public sealed class HunyuanModel : IDisposable
             normed = normed.index_select(0, torch.tensor(last.ToArray(), dtype: torch.ScalarType.Int64));
         }
 
-        var logits = torch.nn.functional.linear(normed, LmHead).to(torch.ScalarType.Float32);
-        return logits.MoveToOuterDisposeScope();
+        var local = torch.nn.functional.linear(normed, LmHead!);
+        var logits = Slice.VocabCount < Config.VocabSize ? Group.AllGather(local, 1) : local;
+        return logits.to(torch.ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
-        Embedding.Dispose();
+        Embedding?.Dispose();
         foreach (var l in Layers)
         {
             l.Dispose();
         }
 
-        FinalNorm.Dispose();
+        FinalNorm?.Dispose();
         if (!IsTied)
         {
-            LmHead.Dispose();
+            LmHead?.Dispose();
         }
 
         _rope.Dispose();
     }
 
-    private static long Bytes(torch.Tensor t) => t.NumberOfElements * t.ElementSize;
+    // Vocab-parallel lookup: rows outside this rank's range contribute zeros, and the group's sum fills them in.
+    private torch.Tensor Embed(torch.Tensor ids)
+    {
+        if (Slice.VocabCount == Config.VocabSize)
+        {
+            return Embedding!.index_select(0, ids);
+        }
+
+        var local = ids - Slice.VocabStart;
+        var inRange = local.ge(0).logical_and(local.lt(Slice.VocabCount));
+        var rows = Embedding!.index_select(0, local.clamp(0, Slice.VocabCount - 1));
+        var masked = rows * inRange.unsqueeze(1).to(rows.dtype);
+        return Group.AllReduceSum(masked);
+    }
+
+    private static long Bytes(torch.Tensor? t) => t is null ? 0 : t.NumberOfElements * t.ElementSize;
 }
