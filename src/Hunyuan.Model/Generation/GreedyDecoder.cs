@@ -9,43 +9,54 @@ public static class GreedyDecoder
 {
     public static GreedyResult Run(HunyuanModel model, IReadOnlyList<long> prompt, int newTokens, bool keepPromptLogits = false)
     {
+        using var lm = new LocalCausalLm(model, ownsModel: false);
+        return RunAsync(lm, prompt, newTokens, keepPromptLogits).GetAwaiter().GetResult();
+    }
+
+    public static async Task<GreedyResult> RunAsync(ICausalLm lm, IReadOnlyList<long> prompt, int newTokens, bool keepPromptLogits = false, long sequenceId = 1)
+    {
         if (prompt.Count == 0)
         {
             throw new ArgumentException("the prompt is empty", nameof(prompt));
         }
 
-        using var cache = model.NewCache();
         var generated = new List<long>(newTokens);
         var sw = Stopwatch.StartNew();
         torch.Tensor? promptLogits = null;
         long next;
-        using (var ids = torch.tensor(prompt.ToArray(), dtype: torch.ScalarType.Int64))
-        using (var logits = model.Forward(ids, [new SequenceSegment(cache, prompt.Count)], keepPromptLogits ? LogitsMode.All : LogitsMode.LastOfEachSegment))
+        try
         {
-            using var last = logits[-1];
-            next = last.argmax().item<long>();
-            if (keepPromptLogits)
+            using (var logits = await lm.StepAsync([new SequenceStep(sequenceId, 0, prompt.ToArray())], keepPromptLogits ? LogitsMode.All : LogitsMode.LastOfEachSegment))
             {
-                promptLogits = logits.alias().DetachFromDisposeScope();
-            }
-        }
-
-        var prefill = sw.Elapsed;
-        sw.Restart();
-        for (var i = 0; i < newTokens; i++)
-        {
-            generated.Add(next);
-            if (i == newTokens - 1)
-            {
-                break;
+                using var last = logits[-1];
+                next = last.argmax().item<long>();
+                if (keepPromptLogits)
+                {
+                    promptLogits = logits.clone().DetachFromDisposeScope();
+                }
             }
 
-            using var ids = torch.tensor(new[] { next }, dtype: torch.ScalarType.Int64);
-            using var logits = model.Forward(ids, [new SequenceSegment(cache, 1)]);
-            next = logits[0].argmax().item<long>();
-        }
+            var prefill = sw.Elapsed;
+            sw.Restart();
+            var position = prompt.Count;
+            for (var i = 0; i < newTokens; i++)
+            {
+                generated.Add(next);
+                if (i == newTokens - 1)
+                {
+                    break;
+                }
 
-        var decode = sw.Elapsed;
-        return new GreedyResult(generated, promptLogits, prefill, decode, Math.Max(0, newTokens - 1));
+                using var logits = await lm.StepAsync([new SequenceStep(sequenceId, position++, [next])], LogitsMode.LastOfEachSegment);
+                using var row = logits[0];
+                next = row.argmax().item<long>();
+            }
+
+            return new GreedyResult(generated, promptLogits, prefill, sw.Elapsed, Math.Max(0, newTokens - 1));
+        }
+        finally
+        {
+            await lm.ReleaseAsync(sequenceId);
+        }
     }
 }

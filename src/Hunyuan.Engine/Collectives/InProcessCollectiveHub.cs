@@ -1,0 +1,124 @@
+using Hunyuan.Model.Parallel;
+using TorchSharp;
+
+namespace Hunyuan.Engine.Collectives;
+
+/// <summary>
+/// Collectives for the ranks of one tensor-parallel group that live in one process, each on its own thread. Every
+/// operation is a rendezvous: the last member to arrive computes the result in member order (so every member gets the
+/// same bits) and each member leaves with its own copy. Waits are bounded: a member that does not arrive within the
+/// timeout makes the others fail with an error naming the operation, instead of hanging.
+/// </summary>
+public sealed class InProcessCollectiveHub : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly torch.Tensor?[] _contributions;
+    private readonly TimeSpan _timeout;
+    private int _arrived;
+    private long _generation;
+    private torch.Tensor? _result;
+    private string? _failure;
+
+    public InProcessCollectiveHub(int size, TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        Size = size;
+        _contributions = new torch.Tensor?[size];
+        _timeout = timeout;
+    }
+
+    public int Size { get; }
+
+    public ITensorParallelGroup Member(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Size);
+        return new MemberView(this, index);
+    }
+
+    /// <summary>Wakes every waiting member with an error (a rank failed; the step is abandoned).</summary>
+    public void Abort(string reason)
+    {
+        lock (_gate)
+        {
+            _failure = reason;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _result?.Dispose();
+            _result = null;
+        }
+    }
+
+    private torch.Tensor Rendezvous(int index, torch.Tensor local, string operation, Func<torch.Tensor[], torch.Tensor> combine)
+    {
+        lock (_gate)
+        {
+            if (_failure is not null)
+            {
+                throw new InvalidOperationException($"{operation} on member {index}: the group was aborted: {_failure}");
+            }
+
+            var generation = _generation;
+            _contributions[index] = local;
+            if (++_arrived == Size)
+            {
+                _result?.Dispose();
+                _result = combine(_contributions.Select(t => t!).ToArray()).DetachFromDisposeScope();
+                Array.Clear(_contributions);
+                _arrived = 0;
+                _generation++;
+                Monitor.PulseAll(_gate);
+            }
+            else
+            {
+                var deadline = DateTime.UtcNow + _timeout;
+                while (_generation == generation)
+                {
+                    if (_failure is not null)
+                    {
+                        throw new InvalidOperationException($"{operation} on member {index}: the group was aborted: {_failure}");
+                    }
+
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        _failure = $"{operation} timed out after {_timeout.TotalSeconds:F0} s waiting for {Size - _arrived} of {Size} members";
+                        Monitor.PulseAll(_gate);
+                        throw new TimeoutException($"member {index}: {_failure}");
+                    }
+
+                    Monitor.Wait(_gate, left);
+                }
+            }
+
+            return _result!.clone();
+        }
+    }
+
+    private sealed class MemberView(InProcessCollectiveHub hub, int index) : ITensorParallelGroup
+    {
+        public int Size => hub.Size;
+
+        public int Index => index;
+
+        public torch.Tensor AllReduceSum(torch.Tensor local) => hub.Rendezvous(index, local, "all-reduce", parts =>
+        {
+            var acc = parts[0].clone();
+            for (var i = 1; i < parts.Length; i++)
+            {
+                acc.add_(parts[i]);
+            }
+
+            return acc;
+        });
+
+        public torch.Tensor AllGather(torch.Tensor local, long dimension) =>
+            hub.Rendezvous(index, local, "all-gather", parts => torch.cat(parts, dimension));
+    }
+}

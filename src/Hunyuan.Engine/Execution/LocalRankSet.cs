@@ -1,0 +1,116 @@
+using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.Partitioning;
+using Hunyuan.Model.Config;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Parallel;
+using TorchSharp;
+
+namespace Hunyuan.Engine.Execution;
+
+/// <summary>
+/// Every rank of a plan in this process, each on its own thread, wired with in-process collectives (one hub per
+/// stage's tensor-parallel group) and stage links. This is how the ranks of one node run in production; here it also
+/// runs whole layouts for tests and `hyc model run --tp --pp`. A rank failure aborts the step on every rank.
+/// </summary>
+public sealed class LocalRankSet : ICausalLm
+{
+    private readonly List<InProcessCollectiveHub> _hubs = [];
+    private readonly List<InProcessStageLink> _links = [];
+    private readonly List<RankWorker> _workers = [];
+    private long _stepId;
+
+    private LocalRankSet(PartitionPlan plan, TimeSpan timeout)
+    {
+        Plan = plan;
+        var links = new InProcessStageLink?[plan.Pp, plan.Tp];
+        for (var s = 0; s + 1 < plan.Pp; s++)
+        {
+            for (var i = 0; i < plan.Tp; i++)
+            {
+                links[s, i] = new InProcessStageLink(timeout);
+                _links.Add(links[s, i]!);
+            }
+        }
+
+        for (var s = 0; s < plan.Pp; s++)
+        {
+            var hub = new InProcessCollectiveHub(plan.Tp, timeout);
+            _hubs.Add(hub);
+            for (var i = 0; i < plan.Tp; i++)
+            {
+                var group = plan.Tp == 1 ? SingleRankGroup.Instance : hub.Member(i);
+                _workers.Add(new RankWorker(plan.Rank(s, i), plan.Config, group, s > 0 ? links[s - 1, i] : null, s + 1 < plan.Pp ? links[s, i] : null));
+            }
+        }
+    }
+
+    public PartitionPlan Plan { get; }
+
+    public HunyuanConfig Config => Plan.Config;
+
+    public IReadOnlyList<RankWorker> Workers => _workers;
+
+    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null)
+    {
+        var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, dtype)));
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<torch.Tensor> StepAsync(IReadOnlyList<SequenceStep> batch, LogitsMode mode, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var step = Interlocked.Increment(ref _stepId);
+        var tasks = _workers.Select(w => w.StepAsync(step, batch, mode)).ToArray();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (Exception ex)
+        {
+            foreach (var hub in _hubs)
+            {
+                hub.Abort(ex.Message);
+            }
+
+            foreach (var t in tasks.Where(t => t.IsCompletedSuccessfully))
+            {
+                t.Result?.Dispose();
+            }
+
+            throw;
+        }
+
+        return tasks[Plan.Rank(Plan.Pp - 1, 0).Rank].Result
+            ?? throw new InvalidOperationException("the last stage returned no logits");
+    }
+
+    public Task ReleaseAsync(long sequenceId) => Task.WhenAll(_workers.Select(w => w.ReleaseAsync(sequenceId)));
+
+    public void Dispose()
+    {
+        foreach (var w in _workers)
+        {
+            w.Dispose();
+        }
+
+        foreach (var l in _links)
+        {
+            l.Dispose();
+        }
+
+        foreach (var h in _hubs)
+        {
+            h.Dispose();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Hunyuan.Model.Modeling;
+
+namespace Hunyuan.Model.Generation;
+
+/// <summary>Maps a step's sequences to their KV caches, creating, truncating or refusing as <see cref="SequenceStep.StartPosition"/> says.</summary>
+public static class SequenceCaches
+{
+    public static List<SequenceSegment> Segments(Dictionary<long, KvCache> caches, IReadOnlyList<SequenceStep> batch, Func<KvCache> create, string owner)
+    {
+        var segments = new List<SequenceSegment>(batch.Count);
+        foreach (var s in batch)
+        {
+            if (s.TokenIds.Length == 0)
+            {
+                throw new ArgumentException($"sequence {s.SequenceId} has no tokens in this step");
+            }
+
+            if (!caches.TryGetValue(s.SequenceId, out var cache))
+            {
+                cache = create();
+                caches[s.SequenceId] = cache;
+            }
+
+            if (cache.Length > s.StartPosition)
+            {
+                cache.Truncate(s.StartPosition);
+            }
+            else if (cache.Length < s.StartPosition)
+            {
+                throw new InvalidOperationException($"{owner} holds {cache.Length} tokens of sequence {s.SequenceId}; the step starts at {s.StartPosition}");
+            }
+
+            segments.Add(new SequenceSegment(cache, s.TokenIds.Length));
+        }
+
+        return segments;
+    }
+}
