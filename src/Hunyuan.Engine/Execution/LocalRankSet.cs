@@ -4,6 +4,7 @@ using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
+using Hunyuan.Model.Variants;
 using TorchSharp;
 
 namespace Hunyuan.Engine.Execution;
@@ -51,12 +52,15 @@ public sealed class LocalRankSet : ICausalLm
 
     public IReadOnlyList<RankWorker> Workers => _workers;
 
-    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null)
+    public static Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null) =>
+        LoadAsync(plan, modelDirectory, LoadOptions.Of(dtype) with { Variant = plan.Variant }, collectiveTimeout);
+
+    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null)
     {
         var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
         try
         {
-            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, dtype)));
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options)));
             return set;
         }
         catch

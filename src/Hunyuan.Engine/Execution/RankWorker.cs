@@ -6,6 +6,7 @@ using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
 using Hunyuan.Model.SafeTensors;
+using Hunyuan.Model.Variants;
 using TorchSharp;
 
 namespace Hunyuan.Engine.Execution;
@@ -51,10 +52,10 @@ public sealed class RankWorker : IDisposable
     public int CachedSequences => _caches.Count;
 
     /// <summary>Loads this rank's partition; the checkpoint stays mapped until the worker is disposed.</summary>
-    public Task LoadAsync(string modelDirectory, torch.ScalarType dtype, IProgress<double>? progress = null) => Post(() =>
+    public Task LoadAsync(string modelDirectory, LoadOptions options, IProgress<double>? progress = null) => Post(() =>
     {
         _checkpoint = SafeTensorsCheckpoint.Open(modelDirectory);
-        _model = ModelLoader.Load(_config, _checkpoint, dtype, Plan.Slice, _group, progress);
+        _model = ModelLoader.Load(_config, _checkpoint, options, Plan.Slice, _group, progress);
         Interlocked.Exchange(ref _bytesRead, _checkpoint.BytesRead);
         _checkpoint.Dispose();
         _checkpoint = null;

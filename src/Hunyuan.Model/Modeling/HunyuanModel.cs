@@ -16,8 +16,9 @@ public sealed class HunyuanModel : IDisposable
 
     public HunyuanModel(
         HunyuanConfig config, torch.ScalarType dtype, PartitionSlice slice, ITensorParallelGroup group,
-        torch.Tensor? embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor? finalNorm, torch.Tensor? lmHead)
+        torch.Tensor? embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor? finalNorm, torch.Tensor? lmHead, KvStorage? kvStorage = null)
     {
+        KvStorage = kvStorage ?? KvStorage.Plain(dtype);
         Config = config;
         DType = dtype;
         Slice = slice;
@@ -37,6 +38,8 @@ public sealed class HunyuanModel : IDisposable
 
     public ITensorParallelGroup Group { get; }
 
+    public KvStorage KvStorage { get; }
+
     /// <summary>This rank's vocabulary rows of the embedding (first stage only).</summary>
     public torch.Tensor? Embedding { get; }
 
@@ -51,8 +54,8 @@ public sealed class HunyuanModel : IDisposable
 
     public long ResidentBytes => Bytes(Embedding) + Layers.Sum(l => l.ResidentBytes) + Bytes(FinalNorm) + (IsTied ? 0 : Bytes(LmHead));
 
-    /// <summary>A KV cache for one sequence: this partition's layers and KV heads, in the compute dtype.</summary>
-    public KvCache NewCache() => new(Config, Slice.KvHeadCount, DType, Slice.LayerStart, Slice.LayerCount);
+    /// <summary>A KV cache for one sequence: this partition's layers and KV heads, stored as <see cref="KvStorage"/> says.</summary>
+    public KvCache NewCache() => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount);
 
     /// <summary>
     /// Runs one step. <paramref name="input"/> holds the new tokens of every segment in segment order: ids [rows] on

@@ -6,7 +6,7 @@ namespace Hunyuan.Model.Modeling;
 /// <summary>
 /// One sequence's KV cache in the true CLA layout (hunyuan-spec §2.3): one entry per self layer, shared by the
 /// cross layers that follow it. An entry holds U = RoPE(k)/rms (with QK-norm; RoPE(k) without) and V, each
-/// [kv_heads, capacity, head_dim]. Each layer folds its own key_layernorm weight into q, so the pair's cross
+/// [kv_heads, capacity, head_dim], in the compute dtype or in e4m3 with a scale per entry. Each layer folds its own key_layernorm weight into q, so the pair's cross
 /// layer reads the same U. Memory per token: cached layers x 2 x kv_heads x head_dim x element size.
 /// </summary>
 public sealed class KvCache : IDisposable
@@ -15,17 +15,17 @@ public sealed class KvCache : IDisposable
     private readonly torch.Tensor?[] _values;
     private readonly int _kvHeads;
     private readonly int _headDim;
-    private readonly torch.ScalarType _dtype;
+    private readonly KvStorage _storage;
     private readonly int _claFactor;
     private readonly int _firstLayer;
     private int _capacity;
 
     /// <param name="config">The model config.</param>
     /// <param name="kvHeads">KV heads this cache holds (all of them, or a tensor-parallel rank's share).</param>
-    /// <param name="dtype">Storage dtype.</param>
+    /// <param name="storage">Storage dtype and, for e4m3, the per-entry scales.</param>
     /// <param name="firstLayer">First layer of the range this cache serves (a pipeline stage's start; a self layer).</param>
     /// <param name="layerCount">Number of layers in that range.</param>
-    public KvCache(HunyuanConfig config, int kvHeads, torch.ScalarType dtype, int firstLayer = 0, int? layerCount = null)
+    public KvCache(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer = 0, int? layerCount = null)
     {
         var layers = layerCount ?? config.NumHiddenLayers;
         _claFactor = config.EffectiveClaFactor;
@@ -40,7 +40,7 @@ public sealed class KvCache : IDisposable
         _values = new torch.Tensor?[entries];
         _kvHeads = kvHeads;
         _headDim = config.HeadDim;
-        _dtype = dtype;
+        _storage = storage;
     }
 
     /// <summary>Tokens whose K/V are committed.</summary>
@@ -77,15 +77,33 @@ public sealed class KvCache : IDisposable
         var t = u.shape[1];
         using var kDst = _keys[entry]!.narrow(1, Length, t);
         using var vDst = _values[entry]!.narrow(1, Length, t);
-        kDst.copy_(u);
-        vDst.copy_(v);
+        if (!_storage.IsQuantized)
+        {
+            kDst.copy_(u);
+            vDst.copy_(v);
+            return;
+        }
+
+        using var uScaled = u / _storage.KeyScales![entry];
+        using var vScaled = v / _storage.ValueScales![entry];
+        kDst.copy_(uScaled.clamp_(-448, 448));
+        vDst.copy_(vScaled.clamp_(-448, 448));
     }
 
     /// <summary>U and V of an entry over the committed tokens plus <paramref name="pending"/> just written ones.</summary>
     public (torch.Tensor U, torch.Tensor V) Read(int entry, int pending)
     {
         var n = Length + pending;
-        return (_keys[entry]!.narrow(1, 0, n), _values[entry]!.narrow(1, 0, n));
+        if (!_storage.IsQuantized)
+        {
+            return (_keys[entry]!.narrow(1, 0, n), _values[entry]!.narrow(1, 0, n));
+        }
+
+        using var k = _keys[entry]!.narrow(1, 0, n);
+        using var v = _values[entry]!.narrow(1, 0, n);
+        using var kUp = k.to(_storage.ComputeDType);
+        using var vUp = v.to(_storage.ComputeDType);
+        return (kUp * _storage.KeyScales![entry], vUp * _storage.ValueScales![entry]);
     }
 
     public void Commit(int tokens) => Length += tokens;
@@ -105,7 +123,7 @@ public sealed class KvCache : IDisposable
 
     private torch.Tensor Grow(torch.Tensor? old, int capacity)
     {
-        var fresh = torch.zeros([_kvHeads, capacity, _headDim], dtype: _dtype).DetachFromDisposeScope();
+        var fresh = torch.zeros([_kvHeads, capacity, _headDim], dtype: _storage.StorageDType).DetachFromDisposeScope();
         if (old is not null)
         {
             using var dst = fresh.narrow(1, 0, Length);

@@ -4,7 +4,8 @@ namespace Hunyuan.Model.Modeling;
 
 /// <summary>
 /// Several linears over the same input run as one matmul (q/k/v, gate/up), which on CPU saves a dispatch and a
-/// pass over the input per part. Dense parts are concatenated into one weight; other kinds run part by part and
+/// pass over the input per part. Dense parts, and int8 parts with their row scales, are concatenated into one weight; other kinds (fp8 with
+/// per-tensor scales) run part by part and
 /// their outputs are concatenated.
 /// </summary>
 public static class StackedLinear
@@ -25,6 +26,18 @@ public static class StackedLinear
             }
 
             return new DenseLinear(weight);
+        }
+
+        if (parts.All(p => p is Int8RowLinear))
+        {
+            var weight = torch.cat(parts.Select(p => ((Int8RowLinear)p).Weight).ToList(), 0).DetachFromDisposeScope();
+            var scales = torch.cat(parts.Select(p => ((Int8RowLinear)p).Scales).ToList(), 0).DetachFromDisposeScope();
+            foreach (var p in parts)
+            {
+                p.Dispose();
+            }
+
+            return new Int8RowLinear(weight, scales);
         }
 
         return new ConcatenatedLinear(parts);
