@@ -9,4 +9,5 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(InspectOutput))]
 [JsonSerializable(typeof(InitTinyOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

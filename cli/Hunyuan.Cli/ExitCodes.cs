@@ -20,6 +20,12 @@ internal static class ExitCodes
     /// <summary>A file or directory the command needs does not exist or cannot be written.</summary>
     public const int FileError = 5;
 
+    /// <summary>`hyc plan`: the deployment does not fit the GPUs (the verdict says why).</summary>
+    public const int DoesNotFit = 6;
+
+    /// <summary>The requested layout cannot work (heads, KV heads, experts, CLA pairs, too few GPUs).</summary>
+    public const int InvalidLayout = 7;
+
     /// <summary>Interrupted (Ctrl-C).</summary>
     public const int Cancelled = 130;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hunyuan.Cli.Commands.Bench;
 using Hunyuan.Cli.Commands.Model;
+using Hunyuan.Cli.Commands.Plan;
 
 namespace Hunyuan.Cli;
 
@@ -9,6 +10,7 @@ internal static class HycRootCommand
 {
     public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
     {
+        new PlanCommand(console),
         new ModelCommand(console),
         new BenchCommand(console),
     };

@@ -32,6 +32,28 @@ public sealed class RunCommandTests
     }
 
     [Theory]
+    [InlineData("4", "2", "ep")]
+    [InlineData("2", "2", "tp")]
+    public async Task PartitionedRunsGiveTheSameIds(string tp, string pp, string experts)
+    {
+        using var golden = new Golden(Fixtures.Path("tiny-moe"));
+        var r = await HycRunner.InProcess("model", "run", Fixtures.Path("tiny-moe"), "--ids", string.Join(",", golden.InputIds),
+            "--generate", golden.GreedyIds.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dtype", "float32",
+            "--tp", tp, "--pp", pp, "--experts", experts, "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        Assert.Equal(golden.GreedyIds, r.Json().GetProperty("greedy_ids").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(int.Parse(tp, System.Globalization.CultureInfo.InvariantCulture), r.Json().GetProperty("tp").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnInvalidLayoutExitsWithInvalidLayout()
+    {
+        var r = await HycRunner.InProcess("model", "run", Fixtures.Path("tiny-moe"), "--ids", "1", "--tp", "3");
+        Assert.Equal(ExitCodes.InvalidLayout, r.ExitCode);
+        Assert.Contains("does not divide the 4 attention heads", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("1,x,3", "element 2 ('x')")]
     [InlineData("1,-2", "element 2 ('-2')")]
     [InlineData("1,99999", "element 2 (99999) is outside the vocabulary of 512")]

@@ -1,0 +1,90 @@
+using System.Globalization;
+using Hunyuan.Engine.Partitioning;
+using Hunyuan.Model.Config;
+using Hunyuan.Model.Variants;
+
+namespace Hunyuan.Engine.Planning;
+
+/// <summary>
+/// Will it fit? Per rank: usable = GPU memory x utilization; minus its weights (variant bytes of its slices), minus a
+/// reserve for activations and workspace; the rest holds KV at its layers' and KV heads' bytes per token. It fits when
+/// every rank's weights and reserve fit and the KV budget holds at least one sequence of max_model_len tokens.
+/// </summary>
+public static class MemoryPlanner
+{
+    public static MemoryPlan Plan(PartitionPlan layout, long gpuMemoryBytes, MemoryPlanOptions options)
+    {
+        options.Validate();
+        var c = layout.Config;
+        var maxLen = options.MaxModelLen ?? c.MaxPositionEmbeddings;
+        var usable = (long)(gpuMemoryBytes * options.GpuMemoryUtilization);
+        var kvElement = layout.Variant.KvBytesPerElement();
+        var ranks = layout.Ranks.Select(r =>
+        {
+            var reserve = ReserveBytes(c, layout, r, options);
+            var entries = (r.Slice.LayerCount + c.EffectiveClaFactor - 1) / c.EffectiveClaFactor;
+            var kvPerToken = (long)entries * 2 * r.Slice.KvHeadCount * c.HeadDim * kvElement;
+            return new RankMemory(r, usable, r.WeightBytes, reserve, kvPerToken, usable - r.WeightBytes - reserve);
+        }).ToArray();
+
+        var worst = ranks.MinBy(r => r.KvBudgetBytes)!;
+        var fits = worst.KvBudgetBytes > 0 && worst.MaxKvTokens >= maxLen;
+        var reason = fits
+            ? Inv($"fits: {Gb(worst.WeightBytes)} of weights + {Gb(worst.ReserveBytes)} reserve per GPU leave {Gb(worst.KvBudgetBytes)} for KV, {worst.MaxKvTokens:N0} tokens (>= max_model_len {maxLen:N0})")
+            : worst.KvBudgetBytes <= 0
+                ? Inv($"does not fit: rank {worst.Rank.Rank} needs {Gb(worst.WeightBytes)} of weights + {Gb(worst.ReserveBytes)} reserve, more than the {Gb(usable)} usable per GPU ({Gb(gpuMemoryBytes)} x {options.GpuMemoryUtilization:0.##})")
+                : Inv($"does not fit: the KV budget holds {worst.MaxKvTokens:N0} tokens, less than one sequence of max_model_len {maxLen:N0}; lower --max-model-len or add GPUs");
+        return new MemoryPlan(layout, gpuMemoryBytes, options, maxLen, ranks, fits, reason);
+    }
+
+    /// <summary>
+    /// Activations of one step at the largest batch: about a dozen hidden-sized rows per token (residual, norms,
+    /// attention in and out, partial sums), the rank's MLP/expert intermediates, and the last positions' logits.
+    /// </summary>
+    public static long ReserveBytes(HunyuanConfig c, PartitionPlan layout, RankPlan r, MemoryPlanOptions o)
+    {
+        const long activationBytes = 4;    // float32 on CPU, and a safe bound for bf16 with float32 accumulators
+        long tokens = o.MaxBatchedTokens;
+        var hiddenRows = tokens * 12 * c.HiddenSize * activationBytes;
+        var mlpWidth = r.Slice.MlpCount + r.Slice.Experts.Sum(e => e.Count);
+        var intermediates = tokens * 3 * Math.Max(mlpWidth, c.IntermediateSize / layout.Tp) * activationBytes;
+        var logits = r.Slice.HasHead ? (long)o.MaxNumSeqs * c.VocabSize * 4 : 0;
+        return o.RuntimeOverheadBytes + hiddenRows + intermediates + logits;
+    }
+
+    /// <summary>Parses "96GiB", "80 GB", "512MiB", "1.5TiB" or a plain byte count.</summary>
+    public static bool TryParseSize(string? text, out long bytes)
+    {
+        bytes = 0;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var t = text.Trim().Replace(" ", "", StringComparison.Ordinal);
+        (string Suffix, double Factor)[] units =
+        [
+            ("TiB", 1L << 40), ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10),
+            ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1),
+        ];
+        foreach (var (suffix, factor) in units)
+        {
+            if (t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                if (double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0)
+                {
+                    bytes = (long)(v * factor);
+                    return true;
+                }
+
+                return false;
+            }
+        }
+
+        return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out bytes) && bytes > 0;
+    }
+
+    public static string Gb(long bytes) => (bytes / 1e9).ToString("F1", CultureInfo.InvariantCulture) + " GB";
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
