@@ -10,4 +10,5 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(InitTinyOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -26,12 +26,22 @@ internal static class ModelDirectory
         }
 
         var dir = Path.Combine(HycHome, "models", argument);
-        if (!File.Exists(Path.Combine(dir, "config.json")))
+        var configPath = Path.Combine(dir, "config.json");
+        var wanted = options.ToConfig().ToJson();
+        if (File.Exists(configPath) && File.ReadAllText(configPath) == wanted)
         {
-            console.Human($"creating the built-in '{argument}' model (random weights, seed {options.Seed}) in {dir}");
-            RandomCheckpointWriter.Write(dir, options);
+            return dir;
         }
 
+        if (Directory.Exists(dir))
+        {
+            // Made by an older version with other shapes: rebuild it rather than run something the name no longer means.
+            console.Human($"the built-in '{argument}' model in {dir} has other shapes than this version's; recreating it");
+            Directory.Delete(dir, recursive: true);
+        }
+
+        console.Human($"creating the built-in '{argument}' model (random weights, seed {options.Seed}) in {dir}");
+        RandomCheckpointWriter.Write(dir, options);
         return dir;
     }
 }

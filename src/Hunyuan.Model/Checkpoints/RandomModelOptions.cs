@@ -9,12 +9,13 @@ public sealed record RandomModelOptions
     public static RandomModelOptions Tiny { get; } = new();
 
     /// <summary>
-    /// About 200M parameters with the real model's attention geometry (head_dim 80, 10 query heads per KV head)
-    /// and 16 experts, top-1, one shared expert: big enough to measure decode speed against memory bandwidth.
+    /// About 200M parameters with the real model's GQA ratio (10 query heads per KV head: 20 heads, 2 KV heads, so
+    /// TP 1, 2 and 4 are valid layouts) and 16 experts, top-1, one shared expert: big enough to measure decode speed
+    /// against memory bandwidth. head_dim is 40 (the real model's is 80) to keep 20 heads at hidden 800.
     /// </summary>
     public static RandomModelOptions Mini { get; } = new()
     {
-        Hidden = 800, Layers = 8, Heads = 10, KvHeads = 1, Intermediate = 640, Experts = 16, TopK = 1,
+        Hidden = 800, Layers = 8, Heads = 20, KvHeads = 2, Intermediate = 640, Experts = 16, TopK = 1,
         SharedExperts = 1, Vocab = 8192, MaxPositions = 8192,
     };
 

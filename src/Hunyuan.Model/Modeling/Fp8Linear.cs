@@ -32,7 +32,7 @@ public sealed class Fp8Linear(torch.Tensor weight, double weightScale, double? i
             return plain.mul_(WeightScale);
         }
 
-        var sx = InputScale ?? Math.Max(x.abs().max().item<float>() / Quantizer.Fp8Max, 1e-12);
+        var sx = InputScale ?? DynamicScale(x);
         using var scaled = x / sx;
         using var clamped = scaled.clamp_(-Quantizer.Fp8Max, Quantizer.Fp8Max);
         using var q = clamped.to(SafeTensorDTypes.Float8E4M3);
@@ -42,4 +42,10 @@ public sealed class Fp8Linear(torch.Tensor weight, double weightScale, double? i
     }
 
     public void Dispose() => Weight.Dispose();
+
+    private static double DynamicScale(torch.Tensor x)
+    {
+        using var absmax = x.abs().max().to(torch.ScalarType.Float32);
+        return Math.Max(absmax.item<float>() / Quantizer.Fp8Max, 1e-12);
+    }
 }

@@ -51,10 +51,25 @@ public sealed class VariantAccuracyTests(ITestOutputHelper output)
         Assert.All(model.Layers, l => Assert.All(l.Moe!.Experts.Values, e => Assert.IsType<Int8RowLinear>(e.GateUp)));
     }
 
+    /// <summary>Every variant also runs in bf16 compute (the default), quantizing a float checkpoint at load where needed.</summary>
+    [Theory]
+    [InlineData(ModelVariant.Fp8, "tiny-moe")]
+    [InlineData(ModelVariant.Fp8, "tiny-moe-fp8")]
+    [InlineData(ModelVariant.Int8, "tiny-moe-bf16-sharded")]
+    public void VariantsRunInBFloat16Compute(ModelVariant variant, string fixture)
+    {
+        var dir = Fixtures.Path(fixture);
+        using var golden = new Golden(dir);
+        using var model = ModelLoader.Load(dir, new LoadOptions { DType = torch.ScalarType.BFloat16, Variant = variant });
+        var (cosines, agree) = Compare(model, golden);
+        output.WriteLine($"{variant} on {fixture} in bf16: mean cosine {cosines.Average():F4}, top-1 {agree}/{cosines.Length}");
+        Assert.True(cosines.Average() >= 0.9, $"mean cosine {cosines.Average():F4}");
+    }
+
     private static (double[] Cosines, int TopOneAgreement) Compare(HunyuanModel model, Golden golden)
     {
         var result = GreedyDecoder.Run(model, golden.InputIds, 1, keepPromptLogits: true);
-        using var logits = result.PromptLogits!;
+        using var logits = result.PromptLogits!.to(torch.ScalarType.Float32);
         var rows = (int)logits.shape[0];
         var cosines = new double[rows];
         var agree = 0;

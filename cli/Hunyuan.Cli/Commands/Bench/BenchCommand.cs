@@ -9,5 +9,6 @@ internal sealed class BenchCommand : Command
         : base("bench", "Benchmarks whose results go in BENCHMARKS.md")
     {
         Subcommands.Add(new BenchDecodeCommand(console));
+        Subcommands.Add(new BenchLayoutsCommand(console));
     }
 }

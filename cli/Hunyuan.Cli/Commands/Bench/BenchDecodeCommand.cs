@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Hunyuan.Model.Benchmarks;
 using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Variants;
 using TorchSharp;
 
 namespace Hunyuan.Cli.Commands.Bench;
@@ -15,6 +16,7 @@ internal sealed class BenchDecodeCommand : Command
 {
     private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
     private static readonly Option<string> DTypesOption = new("--dtypes") { Description = "Comma-separated compute dtypes", DefaultValueFactory = _ => "bfloat16,float32" };
+    private static readonly Option<string> VariantsOption = new("--variants") { Description = "Comma-separated variants (bf16, fp8, int8), each quantized at load from the model's checkpoint where needed", DefaultValueFactory = _ => "bf16" };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens before decoding", DefaultValueFactory = _ => 32 };
     private static readonly Option<int> StepsOption = new("--steps") { Description = "Measured decode steps", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> WarmupOption = new("--warmup") { Description = "Unmeasured decode steps first", DefaultValueFactory = _ => 8 };
@@ -27,7 +29,7 @@ internal sealed class BenchDecodeCommand : Command
         : base("decode", "Batch-1 decode tokens/s against the memory-bandwidth roofline")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, DTypesOption, PromptOption, StepsOption, WarmupOption, ThreadsOption, JsonOption })
+        foreach (var o in new Option[] { ModelOption, DTypesOption, VariantsOption, PromptOption, StepsOption, WarmupOption, ThreadsOption, JsonOption })
         {
             Options.Add(o);
         }
@@ -53,6 +55,17 @@ internal sealed class BenchDecodeCommand : Command
             dtypes.Add(dt);
         }
 
+        var variants = new List<ModelVariant>();
+        foreach (var text in r.GetRequiredValue(VariantsOption).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!ModelVariants.TryParse(text, out var v))
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, $"--variants: '{text}' is not bf16, fp8 or int8");
+            }
+
+            variants.Add(v);
+        }
+
         if (r.GetValue(ThreadsOption) is { } threads)
         {
             torch.set_num_threads(threads);
@@ -65,17 +78,17 @@ internal sealed class BenchDecodeCommand : Command
             var bw = MemoryBandwidth.Measure();
             _console.Human(string.Create(CultureInfo.InvariantCulture, $"memory bandwidth: read {bw.ReadBytesPerSecond / 1e9:F1} GB/s, copy {bw.CopyBytesPerSecond / 1e9:F1} GB/s, {bw.Threads} torch threads"));
             var rows = new List<BenchDecodeRow>();
-            foreach (var dtype in dtypes)
+            foreach (var (variant, dtype) in variants.SelectMany(v => dtypes.Select(d => (v, d))))
             {
-                using var model = ModelLoader.Load(dir, dtype);
+                using var model = ModelLoader.Load(dir, new LoadOptions { DType = dtype, Variant = variant });
                 var result = DecodeBenchmark.Run(model, r.GetValue(PromptOption), r.GetValue(WarmupOption), r.GetValue(StepsOption));
                 var roofline = bw.ReadBytesPerSecond / result.ActiveWeightBytesPerToken;
-                var row = new BenchDecodeRow(ComputeDType.Name(dtype), Math.Round(result.TokensPerSecond, 2), Math.Round(result.MeanStepMs, 3),
+                var row = new BenchDecodeRow(variant.Name(), ComputeDType.Name(dtype), Math.Round(result.TokensPerSecond, 2), Math.Round(result.MeanStepMs, 3),
                     Math.Round(result.MedianStepMs, 3), result.ActiveWeightBytesPerToken, result.ResidentWeightBytes,
                     Math.Round(roofline, 1), Math.Round(result.TokensPerSecond / roofline, 3));
                 rows.Add(row);
                 _console.Human(string.Create(CultureInfo.InvariantCulture,
-                    $"{row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); active weights {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline"));
+                    $"{row.Variant,-5} {row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); resident weights {row.ResidentWeightBytes / 1e6:F1} MB, active {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline"));
             }
 
             if (r.GetValue(JsonOption))
@@ -88,6 +101,6 @@ internal sealed class BenchDecodeCommand : Command
     }
 }
 
-internal sealed record BenchDecodeRow(string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline);
+internal sealed record BenchDecodeRow(string Variant, string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline);
 
 internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, BenchDecodeRow[] Results);
