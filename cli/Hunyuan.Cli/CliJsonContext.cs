@@ -11,4 +11,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.StatusOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.HealthOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.DeploymentView))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

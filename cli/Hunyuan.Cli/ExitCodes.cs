@@ -26,6 +26,21 @@ internal static class ExitCodes
     /// <summary>The requested layout cannot work (heads, KV heads, experts, CLA pairs, too few GPUs).</summary>
     public const int InvalidLayout = 7;
 
+    /// <summary>`hyc deploy`: the deployment cannot be placed or a rank failed (the reason is printed).</summary>
+    public const int DeployFailed = 8;
+
+    /// <summary>Waited past --timeout.</summary>
+    public const int Timeout = 9;
+
+    /// <summary>No gateway or Redis of the cluster answered.</summary>
+    public const int ClusterUnreachable = 10;
+
+    /// <summary>`hyc health`: some checks fail but something still serves.</summary>
+    public const int HealthDegraded = 1;
+
+    /// <summary>`hyc health`: nothing serves (unreachable, no alive node, no ready deployment).</summary>
+    public const int HealthDown = 2;
+
     /// <summary>Interrupted (Ctrl-C).</summary>
     public const int Cancelled = 130;
 }

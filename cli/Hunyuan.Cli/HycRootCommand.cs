@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hunyuan.Cli.Commands.Bench;
+using Hunyuan.Cli.Commands.Cluster;
 using Hunyuan.Cli.Commands.Model;
 using Hunyuan.Cli.Commands.Plan;
 
@@ -10,6 +11,10 @@ internal static class HycRootCommand
 {
     public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
     {
+        new AgentCommand(console),
+        new DeployCommand(console),
+        new StatusCommand(console),
+        new HealthCommand(console),
         new PlanCommand(console),
         new ModelCommand(console),
         new BenchCommand(console),

@@ -46,6 +46,17 @@ public sealed class InProcessCollectiveHub : IDisposable
         }
     }
 
+    /// <summary>Clears an abort or timeout so the group can run again (after the deployment abandoned the failed step).</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _failure = null;
+            _arrived = 0;
+            Array.Clear(_contributions);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

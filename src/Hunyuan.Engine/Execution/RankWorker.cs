@@ -103,8 +103,24 @@ public sealed class RankWorker : IDisposable
         return true;
     });
 
+    public Task ReleaseAllAsync() => Post(() =>
+    {
+        foreach (var c in _caches.Values)
+        {
+            c.Dispose();
+        }
+
+        _caches.Clear();
+        return true;
+    });
+
     public void Dispose()
     {
+        if (_work.IsAddingCompleted)
+        {
+            return;
+        }
+
         _work.CompleteAdding();
         if (Thread.CurrentThread != _thread)
         {

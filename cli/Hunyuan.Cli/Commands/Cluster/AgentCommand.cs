@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Hunyuan.Engine.Planning;
+using Hunyuan.Grains.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Hunyuan.Cli.Commands.Cluster;
+
+/// <summary>`hyc agent`: run this node's silo until stopped (SIGTERM or Ctrl-C). Exit codes: Success, InvalidArguments.</summary>
+internal sealed class AgentCommand : Command
+{
+    private static readonly Option<string> NodeOption = new("--node") { Description = "This node's name", DefaultValueFactory = _ => Environment.MachineName };
+    private static readonly Option<bool> HeadOption = new("--head") { Description = "This node is the head (deployments, engine, endpoint)" };
+    private static readonly Option<string> ClusterIdOption = new("--cluster-id") { Description = "Orleans cluster id", DefaultValueFactory = _ => "hunyuan" };
+    private static readonly Option<string> ClusteringOption = new("--clustering") { Description = "localhost or redis", DefaultValueFactory = _ => "localhost" };
+    private static readonly Option<string?> RedisOption = new("--redis") { Description = "Redis host:port for membership" };
+    private static readonly Option<string?> RedisPasswordEnvOption = new("--redis-password-env") { Description = "Environment variable holding the Redis password" };
+    private static readonly Option<string> AddressOption = new("--address") { Description = "Advertised IP address", DefaultValueFactory = _ => "127.0.0.1" };
+    private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Silo-to-silo port", DefaultValueFactory = _ => 11111 };
+    private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Client gateway port", DefaultValueFactory = _ => 30000 };
+    private static readonly Option<int?> PrimaryPortOption = new("--primary-port") { Description = "Localhost clustering: the primary silo's port (default: this silo's)" };
+    private static readonly Option<int> VirtualGpusOption = new("--virtual-gpus") { Description = "Declare N virtual GPUs (CPU host); 0 probes nvidia-smi", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string> VirtualGpuMemoryOption = new("--virtual-gpu-memory") { Description = "Memory budget per virtual GPU", DefaultValueFactory = _ => "16GiB" };
+    private static readonly Option<string> NvidiaSmiOption = new("--nvidia-smi") { Description = "Path of nvidia-smi", DefaultValueFactory = _ => "nvidia-smi" };
+
+    private readonly CliConsole _console;
+
+    public AgentCommand(CliConsole console)
+        : base("agent", "Run this node's agent (an Orleans silo) until stopped")
+    {
+        _console = console;
+        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, AddressOption, SiloPortOption, GatewayPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => ExecuteAsync(r, ct));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
+    {
+        if (!MemoryPlanner.TryParseSize(r.GetValue(VirtualGpuMemoryOption), out var gpuMemory))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"--virtual-gpu-memory: '{r.GetValue(VirtualGpuMemoryOption)}' is not a size");
+        }
+
+        var siloPort = r.GetValue(SiloPortOption);
+        var options = new AgentOptions
+        {
+            NodeName = r.GetRequiredValue(NodeOption),
+            IsHead = r.GetValue(HeadOption),
+            ClusterId = r.GetRequiredValue(ClusterIdOption),
+            Clustering = r.GetRequiredValue(ClusteringOption),
+            RedisEndpoint = r.GetValue(RedisOption),
+            RedisPasswordEnv = r.GetValue(RedisPasswordEnvOption),
+            AdvertisedAddress = r.GetRequiredValue(AddressOption),
+            SiloPort = siloPort,
+            GatewayPort = r.GetValue(GatewayPortOption),
+            PrimarySiloPort = r.GetValue(PrimaryPortOption) ?? siloPort,
+            VirtualGpus = r.GetValue(VirtualGpusOption),
+            VirtualGpuMemoryBytes = gpuMemory,
+            NvidiaSmiPath = r.GetRequiredValue(NvidiaSmiOption),
+        };
+
+        IHost host;
+        try
+        {
+            host = AgentHost.Build(options);
+        }
+        catch (ArgumentException ex)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, ex.Message);
+        }
+
+        using (host)
+        {
+            await host.StartAsync(cancellationToken);
+            _console.Human($"agent {options.NodeName}{(options.IsHead ? " (head)" : "")} up: silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {(options.VirtualGpus > 0 ? $"{options.VirtualGpus} virtual GPUs" : "GPUs from nvidia-smi")}");
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+
+        return ExitCodes.Success;
+    }
+}

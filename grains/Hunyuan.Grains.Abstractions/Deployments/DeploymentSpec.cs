@@ -1,0 +1,15 @@
+namespace Hunyuan.Grains.Deployments;
+
+/// <summary>The desired state `hyc deploy` asks for. Tp/Pp null: the planner chooses against the live inventory.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DeploymentSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string ModelPath,
+    [property: Id(2)] string Variant,
+    [property: Id(3)] string DType,
+    [property: Id(4)] int? Tp,
+    [property: Id(5)] int? Pp,
+    [property: Id(6)] string ExpertPlacement,
+    [property: Id(7)] double GpuMemoryUtilization = 0.9,
+    [property: Id(8)] int? MaxModelLen = null,
+    [property: Id(9)] bool Fp8ExactDequantize = false);

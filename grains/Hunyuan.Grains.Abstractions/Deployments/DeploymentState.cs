@@ -1,0 +1,10 @@
+namespace Hunyuan.Grains.Deployments;
+
+public enum DeploymentState
+{
+    Pending,
+    Loading,
+    Ready,
+    Degraded,
+    Failed,
+}

@@ -1,0 +1,24 @@
+namespace Hunyuan.Grains.Ranks;
+
+/// <summary>
+/// Everything a rank needs to build its partition: the model, variant and layout, and which node and GPU each rank
+/// runs on. Every rank derives the same partition plan from it, so slices never travel over the network.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record DeploymentLayout(
+    [property: Id(0)] string Deployment,
+    [property: Id(1)] int Generation,
+    [property: Id(2)] string ModelPath,
+    [property: Id(3)] string Variant,
+    [property: Id(4)] string DType,
+    [property: Id(5)] int Tp,
+    [property: Id(6)] int Pp,
+    [property: Id(7)] string ExpertPlacement,
+    [property: Id(8)] IReadOnlyList<string> RankNodes,
+    [property: Id(9)] IReadOnlyList<int> RankGpus,
+    [property: Id(10)] bool Fp8ExactDequantize = false)
+{
+    public int WorldSize => Tp * Pp;
+
+    public string RankKey(int rank) => RankKeys.Format(Deployment, rank, RankNodes[rank]);
+}

@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using Hunyuan.Engine.Partitioning;
+using Hunyuan.Engine.Planning;
+using Hunyuan.Grains.Nodes;
+using Hunyuan.Grains.Placement;
+using Hunyuan.Grains.Ranks;
+using Hunyuan.Model.Config;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Variants;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace Hunyuan.Grains.Deployments;
+
+/// <summary>
+/// Supervises one deployment on the head. Deploy plans against the live inventory and fails fast with the reason when
+/// it cannot place; otherwise it loads every rank on its node and, once a second, aggregates their states: ready only
+/// after a canary generation passes, degraded when a node of one of its ranks is lost, and back to ready on its own
+/// when the node returns (the lost ranks are re-placed, every sequence is dropped, and the canary runs again).
+/// </summary>
+[HeadPlacement]
+[Reentrant]
+[CollectionAgeLimit(AlwaysActive = true)]
+#pragma warning disable CA1001 // the driver is disposed with the activation (OnDeactivateAsync)
+internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
+#pragma warning restore CA1001
+{
+    private static readonly TimeSpan TickPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(5);
+
+    private DeploymentSpec? _spec;
+    private DeploymentLayout? _layout;
+    private PartitionPlan? _plan;
+    private RankSetDriver? _driver;
+    private DeploymentState _state = DeploymentState.Pending;
+    private string _reason = "";
+    private string _planText = "";
+    private readonly Dictionary<int, RankStatus> _ranks = [];
+    private DateTimeOffset? _canaryAt;
+    private double? _canaryMs;
+    private string? _canaryError;
+    private bool _needsCanary;
+    private bool _recovering;
+    private bool _ticking;
+    private int _generation;
+    private long _sequence = 1L << 40;
+    private IGrainTimer? _timer;
+
+    public async Task<DeploymentStatus> DeployAsync(DeploymentSpec spec)
+    {
+        await UnloadRanksAsync();
+        _spec = spec;
+        _generation++;
+        _ranks.Clear();
+        _canaryAt = null;
+        _canaryMs = null;
+        _canaryError = null;
+        _recovering = false;
+        var registry = grains.GetGrain<IDeploymentRegistryGrain>("registry");
+        try
+        {
+            await PlanAndLoadAsync(spec);
+            await registry.AddAsync(spec.Name);
+        }
+        catch (Exception ex) when (ex is LayoutException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
+        {
+            // Nothing was placed: the caller gets the reason now, and status does not list a deployment that never was.
+            Fail(ex.Message);
+            await registry.RemoveAsync(spec.Name);
+        }
+
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, Interleave = true, KeepAlive = true });
+        return Status();
+    }
+
+    public Task<DeploymentStatus?> GetStatusAsync() => Task.FromResult(_spec is null ? null : Status());
+
+    public async Task<long[]> GenerateAsync(long[] prompt, int maxTokens)
+    {
+        var driver = _driver ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
+        if (_ranks.Count != driver.Layout.WorldSize || _ranks.Values.Any(r => r.State != RankState.Ready))
+        {
+            throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} is {_state.ToString().ToLowerInvariant()}: {_reason}");
+        }
+
+        var vocab = HunyuanConfig.Load(driver.Layout.ModelPath).VocabSize;
+        var bad = Array.FindIndex(prompt, t => t < 0 || t >= vocab);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"prompt token {bad} ({prompt[bad]}) is outside the vocabulary of {vocab}");
+        }
+
+        return await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, maxTokens, SamplingSpec.Greedy);
+    }
+
+    public async Task RemoveAsync()
+    {
+        await UnloadRanksAsync();
+        await grains.GetGrain<IDeploymentRegistryGrain>("registry").RemoveAsync(this.GetPrimaryKeyString());
+        _timer?.Dispose();
+        _timer = null;
+        _spec = null;
+        DeactivateOnIdle();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _driver?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private async Task PlanAndLoadAsync(DeploymentSpec spec)
+    {
+        if (!ModelVariants.TryParse(spec.Variant, out var variant))
+        {
+            throw new ArgumentException($"variant '{spec.Variant}' is not bf16, fp8 or int8");
+        }
+
+        if (!ComputeDType.TryParse(spec.DType, out _))
+        {
+            throw new ArgumentException($"dtype '{spec.DType}' is not bfloat16 or float32");
+        }
+
+        var config = HunyuanConfig.Load(spec.ModelPath);
+        var nodes = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").ToArray();
+        var inventory = new List<NodeInventory>();
+        foreach (var n in nodes)
+        {
+            var report = await grains.GetGrain<INodeGrain>(n.Name).GetReportAsync();
+            if (report is { Gpus.Count: > 0 })
+            {
+                inventory.Add(new NodeInventory(n.Name, report.Gpus.Select(g => new GpuSlot(g.Index, g.MemoryTotalBytes, g.Name)).ToArray()));
+            }
+        }
+
+        if (inventory.Count == 0)
+        {
+            throw new LayoutException("no alive node reports any GPU (or declared virtual GPU)");
+        }
+
+        var experts = spec.ExpertPlacement == "tp" ? ExpertPlacement.TensorParallel : ExpertPlacement.ExpertParallel;
+        var plan = PartitionPlanner.Create(config, variant, new GpuInventory(inventory), new LayoutRequest(spec.Tp, spec.Pp, experts));
+        var memory = inventory.SelectMany(n => n.Gpus).Min(g => g.MemoryBytes);
+        var verdict = MemoryPlanner.Plan(plan, memory, new MemoryPlanOptions { GpuMemoryUtilization = spec.GpuMemoryUtilization, MaxModelLen = spec.MaxModelLen });
+        _plan = plan;
+        _planText = $"{plan.LayoutText}; {verdict.Reason}";
+        if (!verdict.Fits)
+        {
+            throw new LayoutException(verdict.Reason);
+        }
+
+        var layout = new DeploymentLayout(spec.Name, _generation, Path.GetFullPath(spec.ModelPath), variant.Name(), spec.DType, plan.Tp, plan.Pp,
+            experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize);
+        _layout = layout;
+        _driver?.Dispose();
+        _driver = new RankSetDriver(grains, layout);
+        _state = DeploymentState.Loading;
+        _reason = $"loading {plan.WorldSize} ranks";
+        _needsCanary = true;
+        LogDeploying(logger, spec.Name, plan.LayoutText, plan.WorldSize);
+        foreach (var r in plan.Ranks)
+        {
+            _ranks[r.Rank] = new RankStatus(r.Rank, r.Node, RankState.Pending, 0, null, 0, 0, _generation, "");
+            await grains.GetGrain<IRankGrain>(layout.RankKey(r.Rank)).LoadAsync(layout);
+        }
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (_ticking || _layout is null || _driver is null || _state == DeploymentState.Failed)
+        {
+            return;
+        }
+
+        _ticking = true;
+        try
+        {
+            await SuperviseAsync(_layout, _driver);
+        }
+        catch (Exception ex)
+        {
+            LogSupervisionError(logger, _layout.Deployment, ex.Message);
+        }
+        finally
+        {
+            _ticking = false;
+        }
+    }
+
+    private async Task SuperviseAsync(DeploymentLayout layout, RankSetDriver driver)
+    {
+        var alive = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var lost = Enumerable.Range(0, layout.WorldSize).Where(r => !alive.Contains(layout.RankNodes[r])).ToArray();
+        if (lost.Length > 0)
+        {
+            if (_state != DeploymentState.Degraded)
+            {
+                LogDegraded(logger, layout.Deployment, string.Join(",", lost.Select(r => layout.RankNodes[r]).Distinct()));
+            }
+
+            _state = DeploymentState.Degraded;
+            _recovering = true;
+            _reason = $"node(s) {string.Join(", ", lost.Select(r => layout.RankNodes[r]).Distinct())} lost: rank(s) {string.Join(", ", lost)} down; waiting for the node(s) to return";
+            foreach (var r in lost)
+            {
+                _ranks[r] = _ranks[r] with { State = RankState.Pending, LoadPercent = 0, Error = "node lost" };
+            }
+
+            return;
+        }
+
+        for (var r = 0; r < layout.WorldSize; r++)
+        {
+            var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
+            var status = await rank.GetStatusAsync().WaitAsync(StatusTimeout);
+            if (status.Generation != layout.Generation)
+            {
+                // A fresh activation (its node came back): place the rank again.
+                LogReplacing(logger, layout.Deployment, r, layout.RankNodes[r]);
+                _recovering = true;
+                await rank.LoadAsync(layout);
+                status = await rank.GetStatusAsync();
+            }
+
+            _ranks[r] = status;
+        }
+
+        if (_ranks.Values.FirstOrDefault(s => s.State == RankState.Failed) is { } failed)
+        {
+            Fail($"rank {failed.Rank} on {failed.Node} failed: {failed.Error}");
+            return;
+        }
+
+        var ready = _ranks.Values.Count(s => s.State == RankState.Ready);
+        if (ready < layout.WorldSize)
+        {
+            _state = _recovering ? DeploymentState.Degraded : DeploymentState.Loading;
+            _reason = $"{(_recovering ? "recovering" : "loading")}: {ready}/{layout.WorldSize} ranks ready";
+            return;
+        }
+
+        if (_recovering)
+        {
+            await driver.ResetAllAsync();
+            _recovering = false;
+            _needsCanary = true;
+        }
+
+        if (_needsCanary || _canaryAt is null || DateTimeOffset.UtcNow - _canaryAt > CanaryPeriod)
+        {
+            await RunCanaryAsync(layout, driver);
+        }
+    }
+
+    private async Task RunCanaryAsync(DeploymentLayout layout, RankSetDriver driver)
+    {
+        var vocab = HunyuanConfig.Load(layout.ModelPath).VocabSize;
+        long[] prompt = [1 % vocab, 2 % vocab, 3 % vocab];
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            using var cts = new CancellationTokenSource(CanaryDeadline);
+            var tokens = await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, 4, SamplingSpec.Greedy, cts.Token).WaitAsync(CanaryDeadline);
+            _canaryMs = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
+            _canaryAt = DateTimeOffset.UtcNow;
+            _canaryError = null;
+            _needsCanary = false;
+            if (_state != DeploymentState.Ready)
+            {
+                LogReady(logger, layout.Deployment, _canaryMs.Value);
+            }
+
+            _state = DeploymentState.Ready;
+            _reason = $"ready: canary generated {tokens.Length} tokens in {_canaryMs:F0} ms";
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _canaryError = ex.GetBaseException().Message;
+            _state = _state == DeploymentState.Ready ? DeploymentState.Degraded : _state;
+            _reason = $"canary failed: {_canaryError}";
+        }
+    }
+
+    private void Fail(string reason)
+    {
+        _state = DeploymentState.Failed;
+        _reason = reason;
+        LogFailed(logger, _spec?.Name ?? "?", reason);
+    }
+
+    private async Task UnloadRanksAsync()
+    {
+        if (_layout is not { } layout)
+        {
+            return;
+        }
+
+        var alive = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var unloads = Enumerable.Range(0, layout.WorldSize).Where(r => alive.Contains(layout.RankNodes[r]))
+            .Select(r => grains.GetGrain<IRankGrain>(layout.RankKey(r)).UnloadAsync());
+        try
+        {
+            await Task.WhenAll(unloads);
+        }
+        catch (Exception ex)
+        {
+            LogSupervisionError(logger, layout.Deployment, "unload: " + ex.Message);
+        }
+
+        _layout = null;
+        _driver?.Dispose();
+        _driver = null;
+    }
+
+    private DeploymentStatus Status()
+    {
+        var spec = _spec!;
+        var views = new List<RankView>();
+        if (_plan is not null && _layout is not null)
+        {
+            foreach (var r in _plan.Ranks)
+            {
+                var s = _ranks.GetValueOrDefault(r.Rank);
+                views.Add(new RankView(r.Rank, r.Node, r.Gpu, s?.State ?? RankState.Pending, s?.LoadPercent ?? 0, r.LayersText,
+                    r.ExpertsText(_plan.Config.IntermediateSize), s?.Error, s?.ResidentWeightBytes ?? 0, r.WeightBytes));
+            }
+        }
+
+        return new DeploymentStatus(spec.Name, spec.ModelPath, spec.Variant, _plan?.Tp ?? 0, _plan?.Pp ?? 0, _state, _reason, views,
+            _canaryAt, _canaryMs, _canaryError, null, _generation, _planText);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Deployment {Deployment}: placing {Layout} over {Ranks} ranks")]
+    private static partial void LogDeploying(ILogger logger, string deployment, string layout, int ranks);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Deployment {Deployment}: ready (canary {Ms} ms)")]
+    private static partial void LogReady(ILogger logger, string deployment, double ms);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Deployment {Deployment}: degraded, node(s) {Nodes} lost")]
+    private static partial void LogDegraded(ILogger logger, string deployment, string nodes);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Deployment {Deployment}: re-placing rank {Rank} on {Node}")]
+    private static partial void LogReplacing(ILogger logger, string deployment, int rank, string node);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Deployment {Deployment}: failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string deployment, string reason);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Deployment {Deployment}: supervision: {Error}")]
+    private static partial void LogSupervisionError(ILogger logger, string deployment, string error);
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Hunyuan.Grains.Nodes;
+using Hunyuan.Grains.Placement;
+using Hunyuan.Grains.Processes;
+using Hunyuan.Grains.Ranks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Hunyuan.Grains.Hosting;
+
+/// <summary>The agent: a Generic Host running one Orleans silo for this node, plus the node's heartbeat.</summary>
+public static class AgentHost
+{
+    public static IHost Build(AgentOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        options.Validate();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            logging(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter("Hunyuan", LogLevel.Information);
+
+            // Startup notes that do not apply here (ServerGC on 2 cores, the watchdog's first tick) and placement
+            // retries while a node's silo is still joining are not worth a user's attention.
+            builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+            builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+            builder.Logging.AddFilter("Polly", LogLevel.Error);
+        }
+
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        builder.Services.AddSingleton<LocalHubRegistry>();
+        builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();
+        builder.Services.AddSingleton<IGpuProbe>(sp => options.VirtualGpus > 0
+            ? new VirtualGpuProbe(options.VirtualGpus, options.VirtualGpuMemoryBytes)
+            : new NvidiaSmiGpuProbe(sp.GetRequiredService<IProcessRunner>(), options.NvidiaSmiPath));
+        builder.Services.AddHostedService<NodeReporterService>();
+        builder.UseOrleans(silo =>
+        {
+            if (options.Clustering == "localhost")
+            {
+                var primary = options.PrimarySiloPort == options.SiloPort ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort);
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+            }
+            else
+            {
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv));
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+            }
+
+            silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));
+            silo.Configure<ClusterMembershipOptions>(m =>
+            {
+                // A dead node is declared within about 3 missed probes plus table refresh: under 15 s on a LAN.
+                m.ProbeTimeout = options.ProbeTimeout;
+                m.NumMissedProbesLimit = 3;
+                m.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                m.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+                m.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+            });
+            silo.Configure<SiloMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromMinutes(5));
+            silo.AddPlacementDirector<NodePinnedPlacementStrategy, NodePinnedPlacementDirector>();
+            silo.AddPlacementDirector<HeadPlacementStrategy, NodePinnedPlacementDirector>();
+        });
+        return builder.Build();
+    }
+
+    public static ConfigurationOptions RedisConfiguration(string endpoint, string? passwordEnv)
+    {
+        var config = ConfigurationOptions.Parse(endpoint);
+        if (passwordEnv is { Length: > 0 } && Environment.GetEnvironmentVariable(passwordEnv) is { } password)
+        {
+            config.Password = password;
+        }
+
+        config.AbortOnConnectFail = false;
+        return config;
+    }
+}

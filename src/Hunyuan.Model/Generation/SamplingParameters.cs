@@ -1,0 +1,18 @@
+namespace Hunyuan.Model.Generation;
+
+/// <summary>
+/// How a next token is chosen from logits (vLLM's semantics): temperature 0 is greedy; top-k 0 and top-p 1 and
+/// min-p 0 disable those filters; penalties 1 / 0 / 0 are off. The seed makes a draw depend only on (seed, position).
+/// </summary>
+public sealed record SamplingParameters(
+    double Temperature = 0,
+    double TopP = 1,
+    int TopK = 0,
+    double MinP = 0,
+    double RepetitionPenalty = 1,
+    double PresencePenalty = 0,
+    double FrequencyPenalty = 0,
+    long Seed = 0)
+{
+    public static SamplingParameters Greedy { get; } = new();
+}

@@ -1,0 +1,137 @@
+using TorchSharp;
+
+namespace Hunyuan.Model.Generation;
+
+/// <summary>
+/// Chooses one token from a row of logits. Penalties first (repetition over prompt and output, presence and frequency
+/// over output only, as vLLM applies them), then greedy, or temperature, top-k, top-p and min-p and a seeded draw.
+/// </summary>
+public static class TokenSampler
+{
+    /// <param name="logits">Float logits [vocab] for the position being predicted.</param>
+    /// <param name="p">The request's sampling parameters.</param>
+    /// <param name="history">Every token of the sequence so far, prompt first.</param>
+    /// <param name="promptLength">How many of <paramref name="history"/> are prompt.</param>
+    /// <param name="position">Position of the token being chosen; with the seed it fixes the random draw.</param>
+    public static long Sample(torch.Tensor logits, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
+    {
+        float[] l;
+        using (var f = logits.to(torch.ScalarType.Float32))
+        {
+            l = f.data<float>().ToArray();
+        }
+
+        return Sample(l, p, history, promptLength, position);
+    }
+
+    public static long Sample(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
+    {
+        ApplyPenalties(l, p, history, promptLength);
+        if (p.Temperature <= 0)
+        {
+            return ArgMax(l);
+        }
+
+        var order = Enumerable.Range(0, l.Length).ToArray();
+        Array.Sort(order, (a, b) => l[b].CompareTo(l[a]));
+        var keep = p.TopK > 0 ? Math.Min(p.TopK, order.Length) : order.Length;
+        var max = l[order[0]] / p.Temperature;
+        var probs = new double[keep];
+        double sum = 0;
+        for (var i = 0; i < keep; i++)
+        {
+            probs[i] = Math.Exp((l[order[i]] / p.Temperature) - max);
+            sum += probs[i];
+        }
+
+        for (var i = 0; i < keep; i++)
+        {
+            probs[i] /= sum;
+        }
+
+        if (p.MinP > 0)
+        {
+            var floor = p.MinP * probs[0];
+            keep = Math.Max(1, probs.Take(keep).Count(x => x >= floor));
+        }
+
+        if (p.TopP < 1)
+        {
+            double cumulative = 0;
+            var n = 0;
+            while (n < keep)
+            {
+                cumulative += probs[n++];
+                if (cumulative >= p.TopP)
+                {
+                    break;
+                }
+            }
+
+            keep = Math.Max(1, n);
+        }
+
+        var total = probs.Take(keep).Sum();
+        var u = Draw(p.Seed, position) * total;
+        for (var i = 0; i < keep; i++)
+        {
+            u -= probs[i];
+            if (u <= 0)
+            {
+                return order[i];
+            }
+        }
+
+        return order[keep - 1];
+    }
+
+    private static void ApplyPenalties(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength)
+    {
+        if (p.RepetitionPenalty != 1)
+        {
+            foreach (var t in history.Distinct())
+            {
+                if (t >= 0 && t < l.Length)
+                {
+                    l[t] = l[t] > 0 ? (float)(l[t] / p.RepetitionPenalty) : (float)(l[t] * p.RepetitionPenalty);
+                }
+            }
+        }
+
+        if (p.PresencePenalty != 0 || p.FrequencyPenalty != 0)
+        {
+            foreach (var g in history.Skip(promptLength).GroupBy(t => t))
+            {
+                if (g.Key >= 0 && g.Key < l.Length)
+                {
+                    l[g.Key] -= (float)((p.FrequencyPenalty * g.Count()) + p.PresencePenalty);
+                }
+            }
+        }
+    }
+
+    private static long ArgMax(float[] l)
+    {
+        var best = 0;
+        for (var i = 1; i < l.Length; i++)
+        {
+            if (l[i] > l[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    // SplitMix64 of (seed, position): a reproducible uniform in [0, 1) that depends on nothing else, so a request's
+    // output does not change with what it is batched with.
+    private static double Draw(long seed, int position)
+    {
+        var z = unchecked((ulong)seed + (0x9E3779B97F4A7C15UL * (ulong)(position + 1)));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
+    }
+}

@@ -1,0 +1,43 @@
+using Hunyuan.Grains.Hosting;
+
+namespace Hunyuan.Grains.Tests.Hosting;
+
+public sealed class AgentOptionsTests
+{
+    [Fact]
+    public void DefaultsAreValid() => new AgentOptions { NodeName = "n0" }.Validate();
+
+    [Theory]
+    [InlineData("--node", "")]
+    [InlineData("--node", "a|b")]
+    [InlineData("--clustering", "zookeeper")]
+    [InlineData("--redis", null)]
+    [InlineData("--address", "0.0.0.0")]
+    [InlineData("--silo-port", "70000")]
+    [InlineData("--redis-password-env", "HYC_TEST_UNSET_VARIABLE_4711")]
+    public void EachBadOptionIsNamed(string option, string? value)
+    {
+        var o = new AgentOptions { NodeName = "n0" };
+        switch (option)
+        {
+            case "--node": o.NodeName = value!; break;
+            case "--clustering": o.Clustering = value!; break;
+            case "--redis": o.Clustering = "redis"; o.RedisEndpoint = value; break;
+            case "--address": o.AdvertisedAddress = value!; break;
+            case "--silo-port": o.SiloPort = int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "--redis-password-env": o.RedisPasswordEnv = value; break;
+        }
+
+        var ex = Assert.Throws<ArgumentException>(o.Validate);
+        Assert.Contains(option, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheHeadIsMarkedInTheSiloName()
+    {
+        Assert.Equal("head:n0", SiloNames.For("n0", isHead: true));
+        Assert.True(SiloNames.IsHead("head:n0"));
+        Assert.Equal("n0", SiloNames.NodeOf("head:n0"));
+        Assert.Equal("n1", SiloNames.NodeOf(SiloNames.For("n1", isHead: false)));
+    }
+}
