@@ -28,7 +28,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
     private static readonly TimeSpan TickPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
 
     private DeploymentSpec? _spec;
     private DeploymentLayout? _layout;
@@ -211,20 +211,50 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             return;
         }
 
+        // All ranks at once, each bounded: a rank whose node just vanished must not hold up the others' news.
+        var queries = Enumerable.Range(0, layout.WorldSize)
+            .Select(r => grains.GetGrain<IRankGrain>(layout.RankKey(r)).GetStatusAsync().WaitAsync(StatusTimeout))
+            .ToArray();
+        try
+        {
+            await Task.WhenAll(queries);
+        }
+        catch (Exception)
+        {
+            // Inspected per rank below.
+        }
+
+        var unreachable = new List<string>();
         for (var r = 0; r < layout.WorldSize; r++)
         {
-            var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
-            var status = await rank.GetStatusAsync().WaitAsync(StatusTimeout);
+            if (!queries[r].IsCompletedSuccessfully)
+            {
+                unreachable.Add($"rank {r} on {layout.RankNodes[r]} ({queries[r].Exception?.GetBaseException().Message ?? "no answer"})");
+                _ranks[r] = _ranks[r] with { Error = "unreachable" };
+                continue;
+            }
+
+            var status = queries[r].Result;
             if (status.Generation != layout.Generation)
             {
                 // A fresh activation (its node came back): place the rank again.
                 LogReplacing(logger, layout.Deployment, r, layout.RankNodes[r]);
                 _recovering = true;
+                var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
                 await rank.LoadAsync(layout);
                 status = await rank.GetStatusAsync();
             }
 
             _ranks[r] = status;
+        }
+
+        if (unreachable.Count > 0)
+        {
+            // Membership will say whether the node is dead; until then the deployment cannot serve.
+            _state = DeploymentState.Degraded;
+            _recovering = true;
+            _reason = $"unreachable: {string.Join("; ", unreachable)}";
+            return;
         }
 
         if (_ranks.Values.FirstOrDefault(s => s.State == RankState.Failed) is { } failed)

@@ -61,6 +61,13 @@ public static class AgentHost
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));
+
+            // The default directory can lose the entry of a live activation when the silo holding that entry
+            // dies, and a second activation of a head grain or a loaded rank would start empty. The strongly
+            // consistent directory recovers entries from the survivors instead.
+#pragma warning disable ORLEANSEXP003
+            silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
             silo.Configure<ClusterMembershipOptions>(m =>
             {
                 // A dead node is declared within about 3 missed probes plus table refresh: under 15 s on a LAN.

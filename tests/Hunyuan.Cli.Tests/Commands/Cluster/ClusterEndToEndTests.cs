@@ -42,7 +42,7 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(golden.GreedyIds, await Generate(gateway, golden.InputIds, golden.GreedyIds.Length));
 
         var status = await Status(gateway);
-        Assert.Equal("ready", status.GetProperty("deployments")[0].GetProperty("state").GetString());
+        Assert.Equal("ready", DeploymentState(status));
         var node0 = status.GetProperty("nodes")[0];
         Assert.Equal(2, node0.GetProperty("gpus").GetArrayLength());
         Assert.Equal(4L << 30, node0.GetProperty("gpus")[0].GetProperty("memory_total_bytes").GetInt64());
@@ -67,7 +67,7 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
         await WaitFor("n1 dead and the deployment degraded", FailureDetectionBound, async () =>
         {
             var s = await Status(gateway);
-            return NodeStates(s) == "n0=alive,n1=dead" && s.GetProperty("deployments")[0].GetProperty("state").GetString() == "degraded";
+            return NodeStates(s) == "n0=alive,n1=dead" && DeploymentState(s) == "degraded";
         });
         output.WriteLine($"node loss visible in status after {sw.Elapsed.TotalSeconds:F1} s");
         var degraded = await HycRunner.InProcess("health", "--gateway", gateway);
@@ -78,7 +78,7 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
         _agents[1] = AgentProcess.Start("n1", head: false, SiloPort1, Gateway1, SiloPort0, 2, _home.Path);
         sw.Restart();
         await WaitFor("the deployment ready again", TimeSpan.FromSeconds(90), async () =>
-            (await Status(gateway)).GetProperty("deployments")[0].GetProperty("state").GetString() == "ready");
+            DeploymentState(await Status(gateway)) == "ready");
         output.WriteLine($"recovered {sw.Elapsed.TotalSeconds:F1} s after the node restarted");
         Assert.Equal(golden.GreedyIds, await Generate(gateway, golden.InputIds, golden.GreedyIds.Length));
         Assert.Equal(ExitCodes.Success, (await HycRunner.InProcess("health", "--gateway", gateway)).ExitCode);
@@ -94,12 +94,20 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
         _home.Dispose();
     }
 
-    private static async Task<System.Text.Json.JsonElement> Status(string gateway)
+    private string _lastStatus = "";
+
+    private async Task<System.Text.Json.JsonElement> Status(string gateway)
     {
         var r = await HycRunner.InProcess("status", "--gateway", gateway, "--json", "--connect-timeout", "10");
+        _lastStatus = r.ToString();
         Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
         return r.Json();
     }
+
+    private static string DeploymentState(System.Text.Json.JsonElement status) =>
+        status.GetProperty("deployments").EnumerateArray().FirstOrDefault(d => d.GetProperty("name").GetString() == "t") is { ValueKind: System.Text.Json.JsonValueKind.Object } d
+            ? d.GetProperty("state").GetString()!
+            : "(missing)";
 
     private static string NodeStates(System.Text.Json.JsonElement status) => string.Join(",",
         status.GetProperty("nodes").EnumerateArray().Select(n => $"{n.GetProperty("name").GetString()}={n.GetProperty("state").GetString()}"));
@@ -123,14 +131,14 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
                     return;
                 }
             }
-            catch (Xunit.Sdk.XunitException)
+            catch (Exception ex) when (ex is Xunit.Sdk.XunitException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
             {
             }
 
             await Task.Delay(500);
         }
 
-        Assert.Fail($"waited {limit.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s for {what}{Logs()}");
+        Assert.Fail($"waited {limit.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s for {what}; last status: {_lastStatus}{Logs()}");
     }
 
     private string Logs() => string.Concat(_agents.Select(a => $"\n--- agent {a.Node} ---\n{a.Log}"));
