@@ -10,5 +10,6 @@ internal sealed class BenchCommand : Command
     {
         Subcommands.Add(new BenchDecodeCommand(console));
         Subcommands.Add(new BenchLayoutsCommand(console));
+        Subcommands.Add(new BenchClusterCommand(console));
     }
 }
