@@ -10,7 +10,8 @@ namespace Hunyuan.Model.Checkpoints;
 /// <summary>
 /// Writes a model of seeded noise in the real Hugging Face layout (config.json with the real keys, safetensors
 /// with the real tensor names, an index when sharded), so every part of the product can run without the 780 GB
-/// checkpoint. The directory appears only when complete.
+/// checkpoint. A vocabulary of 512 or more also gets a small tokenizer in Hunyuan's format (hy.tiktoken). The
+/// directory appears only when complete.
 /// </summary>
 public static class RandomCheckpointWriter
 {
@@ -46,6 +47,7 @@ public static class RandomCheckpointWriter
         try
         {
             File.WriteAllText(Path.Combine(staging, HunyuanConfig.FileName), config.ToJson());
+            Tokenization.TinyTokenizer.TryWrite(staging, config.VocabSize);
             WriteTensors(staging, config, dtype, options, progress);
             if (Directory.Exists(target))
             {
