@@ -55,12 +55,12 @@ public sealed class LocalRankSet : ICausalLm
     public static Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null) =>
         LoadAsync(plan, modelDirectory, LoadOptions.Of(dtype) with { Variant = plan.Variant }, collectiveTimeout);
 
-    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null)
+    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null)
     {
         var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
         try
         {
-            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options)));
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options, null, paged)));
             return set;
         }
         catch

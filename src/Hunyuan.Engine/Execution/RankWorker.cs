@@ -21,13 +21,14 @@ public sealed class RankWorker : IDisposable
 {
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
-    private readonly Dictionary<long, KvCache> _caches = [];
+    private readonly Dictionary<long, IKvCache> _caches = [];
     private readonly HunyuanConfig _config;
     private readonly ITensorParallelGroup _group;
     private readonly IStageLink? _inbound;
     private readonly IStageLink? _outbound;
     private SafeTensorsCheckpoint? _checkpoint;
     private HunyuanModel? _model;
+    private KvBlockPool? _pool;
     private long _bytesRead;
 
     public RankWorker(RankPlan plan, HunyuanConfig config, ITensorParallelGroup group, IStageLink? inbound, IStageLink? outbound)
@@ -47,15 +48,27 @@ public sealed class RankWorker : IDisposable
 
     public long ResidentWeightBytes => _model?.ResidentBytes ?? 0;
 
-    public long ResidentKvBytes => _caches.Values.Sum(c => c.ResidentBytes);
+    public long ResidentKvBytes => _pool?.ResidentBytes ?? _caches.Values.Sum(c => c.ResidentBytes);
+
+    /// <summary>KV bytes one token takes on this rank (0 before loading).</summary>
+    public long KvBytesPerToken => _model?.KvBytesPerToken ?? 0;
 
     public int CachedSequences => _caches.Count;
 
     /// <summary>Loads this rank's partition; the checkpoint stays mapped until the worker is disposed.</summary>
-    public Task LoadAsync(string modelDirectory, LoadOptions options, IProgress<double>? progress = null) => Post(() =>
+    /// <param name="modelDirectory">The checkpoint directory (the same path on every node).</param>
+    /// <param name="options">Variant and compute dtype.</param>
+    /// <param name="progress">Load progress, 0..1.</param>
+    /// <param name="paged">When set, a paged KV pool of that many blocks is allocated for the scheduler's block tables.</param>
+    public Task LoadAsync(string modelDirectory, LoadOptions options, IProgress<double>? progress = null, PagedKvOptions? paged = null) => Post(() =>
     {
         _checkpoint = SafeTensorsCheckpoint.Open(modelDirectory);
         _model = ModelLoader.Load(_config, _checkpoint, options, Plan.Slice, _group, progress);
+        if (paged is not null)
+        {
+            _pool = _model.NewBlockPool(paged.Blocks, paged.BlockSize);
+        }
+
         Interlocked.Exchange(ref _bytesRead, _checkpoint.BytesRead);
         _checkpoint.Dispose();
         _checkpoint = null;
@@ -66,7 +79,7 @@ public sealed class RankWorker : IDisposable
     public Task<torch.Tensor?> StepAsync(long stepId, IReadOnlyList<SequenceStep> batch, LogitsMode mode) => Post(() =>
     {
         var model = _model ?? throw new InvalidOperationException($"rank {Plan.Rank} is not loaded");
-        var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, $"rank {Plan.Rank}");
+        var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, $"rank {Plan.Rank}", _pool);
         torch.Tensor input = Plan.Slice.HasEmbedding
             ? torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64)
             : _inbound!.Receive(stepId);
@@ -160,6 +173,7 @@ public sealed class RankWorker : IDisposable
         }
 
         _caches.Clear();
+        _pool?.Dispose();
         _model?.Dispose();
         _checkpoint?.Dispose();
     }

@@ -5,9 +5,9 @@ using TorchSharp;
 namespace Hunyuan.Model.Generation;
 
 /// <summary>A whole model in this process, stepped on the calling thread.</summary>
-public sealed class LocalCausalLm(HunyuanModel model, bool ownsModel = true) : ICausalLm
+public sealed class LocalCausalLm(HunyuanModel model, bool ownsModel = true, KvBlockPool? pool = null) : ICausalLm
 {
-    private readonly Dictionary<long, KvCache> _caches = [];
+    private readonly Dictionary<long, IKvCache> _caches = [];
 
     public HunyuanConfig Config => model.Config;
 
@@ -16,7 +16,7 @@ public sealed class LocalCausalLm(HunyuanModel model, bool ownsModel = true) : I
     public Task<torch.Tensor> StepAsync(IReadOnlyList<SequenceStep> batch, LogitsMode mode, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, "this process");
+        var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, "this process", pool);
         using var ids = torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64);
         return Task.FromResult(model.Forward(ids, segments, mode));
     }
@@ -41,6 +41,7 @@ public sealed class LocalCausalLm(HunyuanModel model, bool ownsModel = true) : I
         _caches.Clear();
         if (ownsModel)
         {
+            pool?.Dispose();
             model.Dispose();
         }
     }

@@ -5,7 +5,7 @@ namespace Hunyuan.Model.Generation;
 /// <summary>Maps a step's sequences to their KV caches, creating, truncating or refusing as <see cref="SequenceStep.StartPosition"/> says.</summary>
 public static class SequenceCaches
 {
-    public static List<SequenceSegment> Segments(Dictionary<long, KvCache> caches, IReadOnlyList<SequenceStep> batch, Func<KvCache> create, string owner)
+    public static List<SequenceSegment> Segments(Dictionary<long, IKvCache> caches, IReadOnlyList<SequenceStep> batch, Func<KvCache> create, string owner, KvBlockPool? pool = null)
     {
         var segments = new List<SequenceSegment>(batch.Count);
         foreach (var s in batch)
@@ -17,8 +17,15 @@ public static class SequenceCaches
 
             if (!caches.TryGetValue(s.SequenceId, out var cache))
             {
-                cache = create();
+                cache = s.BlockTable is null
+                    ? create()
+                    : new PagedKvCache(pool ?? throw new InvalidOperationException($"{owner} has no paged KV pool for sequence {s.SequenceId}'s block table"));
                 caches[s.SequenceId] = cache;
+            }
+
+            if (s.BlockTable is not null)
+            {
+                ((PagedKvCache)cache).SetBlockTable(s.BlockTable);
             }
 
             if (cache.Length > s.StartPosition)

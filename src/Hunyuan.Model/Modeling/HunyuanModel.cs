@@ -57,6 +57,13 @@ public sealed class HunyuanModel : IDisposable
     /// <summary>A KV cache for one sequence: this partition's layers and KV heads, stored as <see cref="KvStorage"/> says.</summary>
     public KvCache NewCache() => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount);
 
+    /// <summary>A paged KV pool for this partition's layers and KV heads: <paramref name="blocks"/> blocks of <paramref name="blockSize"/> tokens.</summary>
+    public KvBlockPool NewBlockPool(int blocks, int blockSize) => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount, blocks, blockSize);
+
+    /// <summary>KV bytes one token takes in this partition (its cache entries, its KV heads, the storage dtype).</summary>
+    public long KvBytesPerToken => (long)((Slice.LayerCount + Config.EffectiveClaFactor - 1) / Config.EffectiveClaFactor) * 2 * Slice.KvHeadCount * Config.HeadDim
+        * (KvStorage.IsQuantized ? 1 : (KvStorage.StorageDType == torch.ScalarType.Float32 ? 4 : 2));
+
     /// <summary>
     /// Runs one step. <paramref name="input"/> holds the new tokens of every segment in segment order: ids [rows] on
     /// a first stage, hidden states [rows, hidden] on a later one. Commits the new tokens to each segment's cache.

@@ -9,7 +9,7 @@ namespace Hunyuan.Model.Modeling;
 /// [kv_heads, capacity, head_dim], in the compute dtype or in e4m3 with a scale per entry. Each layer folds its own key_layernorm weight into q, so the pair's cross
 /// layer reads the same U. Memory per token: cached layers x 2 x kv_heads x head_dim x element size.
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed class KvCache : IKvCache
 {
     private readonly torch.Tensor?[] _keys;
     private readonly torch.Tensor?[] _values;

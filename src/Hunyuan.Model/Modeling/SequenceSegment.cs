@@ -4,4 +4,4 @@ namespace Hunyuan.Model.Modeling;
 /// One sequence's share of a step: <see cref="TokenCount"/> consecutive rows of the batch, at positions
 /// cache.Length .. cache.Length + TokenCount - 1. Several segments make a continuous batch.
 /// </summary>
-public sealed record SequenceSegment(KvCache Cache, int TokenCount);
+public sealed record SequenceSegment(IKvCache Cache, int TokenCount);

@@ -1,0 +1,64 @@
+using Hunyuan.Model.Config;
+using TorchSharp;
+
+namespace Hunyuan.Model.Modeling;
+
+/// <summary>
+/// One rank's paged KV memory: for every cache entry (self layer) of its layer range, K and V pools of
+/// [blocks, block_size, kv_heads, head_dim]. Sequences own blocks through block tables handed to them by the scheduler;
+/// a slot is block * block_size + offset. Stored in the compute dtype, or e4m3 with per-entry scales.
+/// </summary>
+public sealed class KvBlockPool : IDisposable
+{
+    private readonly torch.Tensor[] _keys;
+    private readonly torch.Tensor[] _values;
+
+    public KvBlockPool(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer, int layerCount, int blocks, int blockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        Config = config;
+        Storage = storage;
+        FirstLayer = firstLayer;
+        Blocks = blocks;
+        BlockSize = blockSize;
+        KvHeads = kvHeads;
+        var entries = (layerCount + config.EffectiveClaFactor - 1) / config.EffectiveClaFactor;
+        _keys = new torch.Tensor[entries];
+        _values = new torch.Tensor[entries];
+        // libtorch's CPU index_copy_/index_select have no float8 kernels: e4m3 pools are held as their raw bytes.
+        var poolType = storage.IsQuantized ? torch.ScalarType.Byte : storage.StorageDType;
+        for (var e = 0; e < entries; e++)
+        {
+            _keys[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType).DetachFromDisposeScope();
+            _values[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType).DetachFromDisposeScope();
+        }
+    }
+
+    public HunyuanConfig Config { get; }
+
+    public KvStorage Storage { get; }
+
+    public int FirstLayer { get; }
+
+    public int Blocks { get; }
+
+    public int BlockSize { get; }
+
+    public int KvHeads { get; }
+
+    public int EntryCount => _keys.Length;
+
+    public long ResidentBytes => _keys.Concat(_values).Sum(t => t.NumberOfElements * t.ElementSize);
+
+    /// <summary>Keys and values of an entry, as [slots, kv_heads, head_dim].</summary>
+    internal (torch.Tensor Keys, torch.Tensor Values) Entry(int entry) => (_keys[entry], _values[entry]);
+
+    public void Dispose()
+    {
+        foreach (var t in _keys.Concat(_values))
+        {
+            t.Dispose();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using TorchSharp;
+
+namespace Hunyuan.Model.Modeling;
+
+/// <summary>
+/// A sequence's KV cache as a block table over a <see cref="KvBlockPool"/>. The table is the scheduler's: it grows
+/// before a step needs the room and is handed over with the step. Reads gather the sequence's slots.
+/// </summary>
+public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
+{
+    private int[] _table = [];
+
+    public int Length { get; private set; }
+
+    public IReadOnlyList<int> BlockTable => _table;
+
+    /// <summary>Bytes of the blocks this sequence holds in the pool.</summary>
+    public long ResidentBytes => pool.Blocks == 0 ? 0 : pool.ResidentBytes / pool.Blocks * _table.Length;
+
+    public int EntryOf(int layer) => (layer - pool.FirstLayer) / pool.Config.EffectiveClaFactor;
+
+    public void SetBlockTable(IReadOnlyList<int> table)
+    {
+        foreach (var b in table)
+        {
+            if (b < 0 || b >= pool.Blocks)
+            {
+                throw new ArgumentOutOfRangeException(nameof(table), b, $"block {b} is outside the pool of {pool.Blocks}");
+            }
+        }
+
+        _table = table.ToArray();
+    }
+
+    public void Reserve(int tokens)
+    {
+        var need = Length + tokens;
+        if (need > _table.Length * pool.BlockSize)
+        {
+            throw new InvalidOperationException($"the block table holds {_table.Length * pool.BlockSize} positions; the step needs {need}");
+        }
+    }
+
+    public void Write(int entry, torch.Tensor u, torch.Tensor v)
+    {
+        var t = (int)u.shape[1];
+        using var slots = Slots(Length, t);
+        var (keys, values) = pool.Entry(entry);
+        using var uRows = Store(u.permute(1, 0, 2), pool.Storage.KeyScales?[entry]);
+        using var vRows = Store(v.permute(1, 0, 2), pool.Storage.ValueScales?[entry]);
+        keys.index_copy_(0, slots, uRows);
+        values.index_copy_(0, slots, vRows);
+    }
+
+    public (torch.Tensor U, torch.Tensor V) Read(int entry, int pending)
+    {
+        var n = Length + pending;
+        using var slots = Slots(0, n);
+        var (keys, values) = pool.Entry(entry);
+        using var k = keys.index_select(0, slots);
+        using var v = values.index_select(0, slots);
+        return (Load(k, pool.Storage.KeyScales?[entry]), Load(v, pool.Storage.ValueScales?[entry]));
+    }
+
+    public void Commit(int tokens) => Length += tokens;
+
+    public void Truncate(int length) => Length = Math.Clamp(length, 0, Length);
+
+    public void Dispose()
+    {
+        // The blocks belong to the pool and go back to the scheduler's free list; nothing to free here.
+        _table = [];
+        Length = 0;
+    }
+
+    private torch.Tensor Slots(int start, int count)
+    {
+        var slots = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            var p = start + i;
+            slots[i] = ((long)_table[p / pool.BlockSize] * pool.BlockSize) + (p % pool.BlockSize);
+        }
+
+        return torch.tensor(slots, dtype: torch.ScalarType.Int64);
+    }
+
+    private torch.Tensor Store(torch.Tensor rows, double? scale)
+    {
+        if (!pool.Storage.IsQuantized)
+        {
+            return rows.to(pool.Storage.StorageDType);
+        }
+
+        using var scaled = rows / scale!.Value;
+        using var clamped = scaled.clamp(-448, 448);
+        using var fp8 = clamped.to(pool.Storage.StorageDType).contiguous();
+        return Reinterpret(fp8, torch.ScalarType.Byte);
+    }
+
+    // Same bytes, another one-byte dtype (TorchSharp has no dtype view).
+    private static torch.Tensor Reinterpret(torch.Tensor source, torch.ScalarType dtype)
+    {
+        var target = torch.empty(source.shape, dtype: dtype);
+        source.bytes.CopyTo(target.bytes);
+        return target;
+    }
+
+    private torch.Tensor Load(torch.Tensor rows, double? scale)
+    {
+        using var heads = rows.permute(1, 0, 2);
+        if (!pool.Storage.IsQuantized)
+        {
+            return heads.contiguous();
+        }
+
+        using var raw = heads.contiguous();
+        using var fp8 = Reinterpret(raw, pool.Storage.StorageDType);
+        using var up = fp8.to(pool.Storage.ComputeDType);
+        return up * scale!.Value;
+    }
+}

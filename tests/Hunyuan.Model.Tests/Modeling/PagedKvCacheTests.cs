@@ -1,0 +1,52 @@
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Tests.TestSupport;
+using Hunyuan.Model.Variants;
+using TorchSharp;
+
+namespace Hunyuan.Model.Tests.Modeling;
+
+/// <summary>A paged cache over scattered blocks gives the same logits as the contiguous cache, step by step.</summary>
+public sealed class PagedKvCacheTests
+{
+    [Theory]
+    [InlineData("tiny-moe", ModelVariant.Bf16)]
+    [InlineData("tiny-moe-fp8", ModelVariant.Fp8)]
+    public async Task PagedDecodeEqualsContiguousDecode(string fixture, ModelVariant variant)
+    {
+        using var golden = new Golden(Fixtures.Path(fixture));
+        var options = new LoadOptions { DType = torch.ScalarType.Float32, Variant = variant };
+        using var contiguous = new LocalCausalLm(ModelLoader.Load(Fixtures.Path(fixture), options));
+        var model = ModelLoader.Load(Fixtures.Path(fixture), options);
+        using var paged = new LocalCausalLm(model, pool: model.NewBlockPool(blocks: 16, blockSize: 4));
+
+        // Blocks deliberately out of order, with a prefill of 12 tokens spanning three of them.
+        int[] table = [9, 2, 14, 5, 11, 0, 7];
+        var prompt = golden.InputIds;
+        using var a = await contiguous.StepAsync([new SequenceStep(1, 0, prompt)], LogitsMode.LastOfEachSegment);
+        using var b = await paged.StepAsync([new SequenceStep(1, 0, prompt, table)], LogitsMode.LastOfEachSegment);
+        Assert.True((a - b).abs().max().item<float>() < 1e-4);
+
+        var next = a[0].argmax().item<long>();
+        for (var pos = prompt.Length; pos < prompt.Length + 12; pos++)
+        {
+            using var la = await contiguous.StepAsync([new SequenceStep(1, pos, [next])], LogitsMode.LastOfEachSegment);
+            using var lb = await paged.StepAsync([new SequenceStep(1, pos, [next], table)], LogitsMode.LastOfEachSegment);
+            var diff = (la - lb).abs().max().item<float>();
+            Assert.True(diff < 1e-4, $"position {pos}: {diff:E3}");
+            next = la[0].argmax().item<long>();
+        }
+    }
+
+    [Fact]
+    public void AStepPastTheBlockTableIsRefused()
+    {
+        using var model = ModelLoader.Load(Fixtures.Path("tiny-moe"), torch.ScalarType.Float32);
+        using var pool = model.NewBlockPool(4, 4);
+        using var cache = new PagedKvCache(pool);
+        cache.SetBlockTable([1, 3]);
+        var ex = Assert.Throws<InvalidOperationException>(() => cache.Reserve(9));
+        Assert.Contains("holds 8 positions; the step needs 9", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.SetBlockTable([4]));
+    }
+}
