@@ -1,0 +1,42 @@
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>What `/metrics` exposes: queue depths, KV usage, token counters, latencies, preemptions.</summary>
+public sealed class EngineMetrics
+{
+    private long _promptTokens;
+    private long _generationTokens;
+    private long _preemptions;
+    private long _requestsFinished;
+
+    public int Running { get; internal set; }
+
+    public int Waiting { get; internal set; }
+
+    public int KvBlocksUsed { get; internal set; }
+
+    public int KvBlocksTotal { get; internal set; }
+
+    public double KvUsage => KvBlocksTotal == 0 ? 0 : KvBlocksUsed / (double)KvBlocksTotal;
+
+    public long PromptTokens => Interlocked.Read(ref _promptTokens);
+
+    public long GenerationTokens => Interlocked.Read(ref _generationTokens);
+
+    public long Preemptions => Interlocked.Read(ref _preemptions);
+
+    public long RequestsFinished => Interlocked.Read(ref _requestsFinished);
+
+    public Histogram TimeToFirstToken { get; } = new(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+
+    public Histogram InterTokenLatency { get; } = new(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5);
+
+    public Histogram RequestLatency { get; } = new(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300);
+
+    internal void AddPromptTokens(int n) => Interlocked.Add(ref _promptTokens, n);
+
+    internal void AddGenerationToken() => Interlocked.Increment(ref _generationTokens);
+
+    internal void AddPreemption() => Interlocked.Increment(ref _preemptions);
+
+    internal void AddFinished() => Interlocked.Increment(ref _requestsFinished);
+}

@@ -1,0 +1,35 @@
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>The scheduler's limits. Defaults suit a small CPU deployment; Blocks comes from the KV budget.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Sequences in the running batch at once.</summary>
+    /// <value>16.</value>
+    public int MaxNumSeqs { get; init; } = 16;
+
+    /// <summary>Tokens in one step: decodes first, then prefill chunks, so a long prompt never stalls running decodes.</summary>
+    /// <value>256.</value>
+    public int MaxBatchedTokens { get; init; } = 256;
+
+    /// <value>16 tokens.</value>
+    public int BlockSize { get; init; } = 16;
+
+    /// <summary>KV blocks in each rank's pool; the scheduler allocates them.</summary>
+    public int Blocks { get; init; } = 256;
+
+    /// <summary>Longest sequence, prompt plus output.</summary>
+    /// <value>4096.</value>
+    public int MaxModelLen { get; init; } = 4096;
+
+    /// <summary>Requests waiting for admission beyond which new ones are refused (HTTP 429).</summary>
+    /// <value>64.</value>
+    public int MaxWaiting { get; init; } = 64;
+
+    public void Validate()
+    {
+        if (MaxNumSeqs < 1 || MaxBatchedTokens < 1 || BlockSize < 1 || Blocks < 1 || MaxModelLen < 2 || MaxWaiting < 0)
+        {
+            throw new ArgumentException($"invalid engine options: {this}");
+        }
+    }
+}

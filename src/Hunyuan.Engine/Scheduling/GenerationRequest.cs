@@ -1,0 +1,12 @@
+using Hunyuan.Model.Generation;
+
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>One generation: prompt ids, how many new tokens at most, how to sample, when to stop.</summary>
+public sealed record GenerationRequest(
+    long[] Prompt,
+    int MaxTokens,
+    SamplingParameters Sampling,
+    IReadOnlySet<long> StopTokenIds,
+    IReadOnlySet<long> EosTokenIds,
+    bool IgnoreEos = false);

@@ -1,0 +1,12 @@
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>
+/// Runs one step of a batch on the model, wherever its ranks are, and returns one sampled token per sequence (logits
+/// never leave the last stage). Implementations: in this process, or through a deployment's rank grains.
+/// </summary>
+public interface IStepExecutor
+{
+    Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken);
+
+    Task ReleaseAsync(long sequenceId);
+}

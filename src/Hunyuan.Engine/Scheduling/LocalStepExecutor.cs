@@ -1,0 +1,41 @@
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>
+/// Steps an <see cref="ICausalLm"/> in this process (one model, or a <see cref="Execution.LocalRankSet"/> of ranks)
+/// and samples each sequence's token from its last-position logits with its own parameters and history.
+/// </summary>
+public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
+{
+    private readonly Dictionary<long, List<long>> _histories = [];
+
+    public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    {
+        var steps = batch.Select(b => new SequenceStep(b.SequenceId, b.StartPosition, b.TokenIds, b.BlockTable)).ToArray();
+        using var logits = await lm.StepAsync(steps, LogitsMode.LastOfEachSegment, cancellationToken);
+        var next = new long[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var b = batch[i];
+            var history = _histories.TryGetValue(b.SequenceId, out var h) ? h : _histories[b.SequenceId] = [];
+            if (b.StartPosition < history.Count)
+            {
+                history.RemoveRange(b.StartPosition, history.Count - b.StartPosition);
+            }
+
+            history.AddRange(b.TokenIds);
+            using var row = logits[i];
+            next[i] = TokenSampler.Sample(row, b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+        }
+
+        return next;
+    }
+
+    public async Task ReleaseAsync(long sequenceId)
+    {
+        _histories.Remove(sequenceId);
+        await lm.ReleaseAsync(sequenceId);
+    }
+}

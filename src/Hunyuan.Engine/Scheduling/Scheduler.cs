@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Hunyuan.Engine.Scheduling;
+
+/// <summary>
+/// Continuous batching over a paged KV cache. Between steps requests join and leave the batch; each step takes every
+/// running decode first, then prefill chunks up to the token budget, so a long prompt is spread over several steps
+/// instead of stalling the decodes. Blocks are allocated as sequences grow; when they run out the most recently
+/// admitted sequence is preempted (its blocks freed, recomputed later from its tokens so far). A cancelled request
+/// leaves at the next step boundary and its blocks go back to the pool.
+/// </summary>
+public sealed class Scheduler : IAsyncDisposable
+{
+    private readonly IStepExecutor _executor;
+    private readonly BlockAllocator _blocks;
+    private readonly object _gate = new();
+    private readonly LinkedList<Sequence> _waiting = new();
+    private readonly List<Sequence> _running = [];
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private long _nextId;
+
+    public Scheduler(IStepExecutor executor, EngineOptions options)
+    {
+        options.Validate();
+        _executor = executor;
+        Options = options;
+        _blocks = new BlockAllocator(options.Blocks);
+        Metrics.KvBlocksTotal = options.Blocks;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public EngineOptions Options { get; }
+
+    public EngineMetrics Metrics { get; } = new();
+
+    /// <summary>Queues a request; its tokens arrive on the returned reader, the last event carrying the finish.</summary>
+    public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Prompt.Length == 0)
+        {
+            throw new ArgumentException("the prompt is empty");
+        }
+
+        if (request.Prompt.Length >= Options.MaxModelLen)
+        {
+            throw new PromptTooLongException($"the prompt has {request.Prompt.Length} tokens; max_model_len is {Options.MaxModelLen}, which leaves no room to generate");
+        }
+
+        if (BlocksFor(request.Prompt.Length + 1) > Options.Blocks)
+        {
+            throw new PromptTooLongException($"the prompt needs {BlocksFor(request.Prompt.Length + 1)} KV blocks; the pool has {Options.Blocks}");
+        }
+
+        var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var seq = new Sequence(Interlocked.Increment(ref _nextId), request, channel.Writer, cancellationToken);
+        lock (_gate)
+        {
+            if (_waiting.Count >= Options.MaxWaiting)
+            {
+                throw new QueueFullException(_waiting.Count);
+            }
+
+            _waiting.AddLast(seq);
+            Metrics.Waiting = _waiting.Count;
+        }
+
+        cancellationToken.Register(() => _wake.Release());
+        _wake.Release();
+        return channel.Reader;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _wake.Release();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        lock (_gate)
+        {
+            foreach (var s in _waiting.Concat(_running))
+            {
+                s.Writer.TryComplete();
+            }
+        }
+
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private int BlocksFor(int tokens) => (tokens + Options.BlockSize - 1) / Options.BlockSize;
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            await ReapCancelledAsync();
+            var batch = Schedule();
+            if (batch.Count == 0)
+            {
+                await _wake.WaitAsync(TimeSpan.FromMilliseconds(200), _stop.Token).ConfigureAwait(false);
+                continue;
+            }
+
+            long[] tokens;
+            try
+            {
+                tokens = await _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+            {
+                foreach (var w in batch)
+                {
+                    await FinishAsync(w.Sequence, FinishReason.Error, ex.GetBaseException().Message);
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await AdvanceAsync(batch[i], tokens[i]);
+            }
+        }
+    }
+
+    private List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Schedule()
+    {
+        lock (_gate)
+        {
+            var batch = new List<(Sequence, ExecutorSequence, int)>();
+            var budget = Options.MaxBatchedTokens;
+
+            // Running sequences, decodes and unfinished prefills, oldest first; preempt from the newest when out of blocks.
+            for (var i = 0; i < _running.Count && budget > 0; i++)
+            {
+                var s = _running[i];
+                var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
+                while (!_blocks.TryAllocate(Math.Max(0, BlocksFor(s.Computed + chunk) - s.Blocks.Count), s.Blocks))
+                {
+                    var victim = _running[^1];
+                    Preempt(victim);
+                    if (victim == s)
+                    {
+                        chunk = 0;
+                        break;
+                    }
+                }
+
+                if (chunk > 0 && _running.Contains(s))
+                {
+                    batch.Add((s, Work(s, chunk), chunk));
+                    budget -= chunk;
+                }
+            }
+
+            // Admit waiting requests while blocks and budget allow (no preemption to admit).
+            while (_waiting.First is { } node && _running.Count < Options.MaxNumSeqs && budget > 0)
+            {
+                var s = node.Value;
+                var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
+                if (!_blocks.TryAllocate(BlocksFor(s.Computed + chunk), s.Blocks))
+                {
+                    break;
+                }
+
+                _waiting.RemoveFirst();
+                _running.Add(s);
+                if (!s.Admitted)
+                {
+                    s.Admitted = true;
+                    Metrics.AddPromptTokens(s.Request.Prompt.Length);
+                }
+
+                batch.Add((s, Work(s, chunk), chunk));
+                budget -= chunk;
+            }
+
+            Metrics.Running = _running.Count;
+            Metrics.Waiting = _waiting.Count;
+            Metrics.KvBlocksUsed = _blocks.Used;
+            return batch;
+        }
+    }
+
+    private static ExecutorSequence Work(Sequence s, int chunk) =>
+        new(s.Id, s.Computed, s.Tokens.GetRange(s.Computed, chunk).ToArray(), s.Blocks.ToArray(), s.Request.Sampling, s.Request.Prompt.Length);
+
+    private void Preempt(Sequence s)
+    {
+        _running.Remove(s);
+        _blocks.Release(s.Blocks);
+        s.Computed = 0;
+        _waiting.AddFirst(s);
+        Metrics.AddPreemption();
+    }
+
+    private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, long token)
+    {
+        var s = item.Sequence;
+        s.Computed += item.Chunk;
+        if (s.Computed < s.Tokens.Count || s.Finished)
+        {
+            return;   // a prefill chunk that is not the prompt's last: its token is not a prediction
+        }
+
+        s.Tokens.Add(token);
+        s.Generated++;
+        var now = s.Clock.Elapsed;
+        if (s.Generated == 1)
+        {
+            Metrics.TimeToFirstToken.Observe(now.TotalSeconds);
+        }
+        else
+        {
+            Metrics.InterTokenLatency.Observe((now - s.LastToken).TotalSeconds);
+        }
+
+        s.LastToken = now;
+        Metrics.AddGenerationToken();
+        s.Writer.TryWrite(new GenerationEvent(token));
+        var r = s.Request;
+        if (r.StopTokenIds.Contains(token) || (!r.IgnoreEos && r.EosTokenIds.Contains(token)))
+        {
+            await FinishAsync(s, FinishReason.Stop);
+        }
+        else if (s.Generated >= r.MaxTokens || s.Tokens.Count >= Options.MaxModelLen)
+        {
+            await FinishAsync(s, FinishReason.Length);
+        }
+    }
+
+    private async Task ReapCancelledAsync()
+    {
+        List<Sequence> cancelled;
+        lock (_gate)
+        {
+            cancelled = _running.Concat(_waiting).Where(s => s.Cancellation.IsCancellationRequested && !s.Finished).ToList();
+        }
+
+        foreach (var s in cancelled)
+        {
+            await FinishAsync(s, FinishReason.Cancelled);
+        }
+    }
+
+    private async Task FinishAsync(Sequence s, FinishReason reason, string? error = null)
+    {
+        lock (_gate)
+        {
+            if (s.Finished)
+            {
+                return;
+            }
+
+            s.Finished = true;
+            _running.Remove(s);
+            _waiting.Remove(s);
+            _blocks.Release(s.Blocks);
+            Metrics.Running = _running.Count;
+            Metrics.Waiting = _waiting.Count;
+            Metrics.KvBlocksUsed = _blocks.Used;
+        }
+
+        Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
+        Metrics.AddFinished();
+        s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
+        s.Writer.TryComplete();
+        try
+        {
+            await _executor.ReleaseAsync(s.Id);
+        }
+        catch (Exception)
+        {
+            // The ranks drop the sequence's cache objects; the blocks are already back in the pool either way.
+        }
+    }
+
+    private sealed class Sequence(long id, GenerationRequest request, ChannelWriter<GenerationEvent> writer, CancellationToken cancellation)
+    {
+        public long Id { get; } = id;
+
+        public GenerationRequest Request { get; } = request;
+
+        public ChannelWriter<GenerationEvent> Writer { get; } = writer;
+
+        public CancellationToken Cancellation { get; } = cancellation;
+
+        public List<long> Tokens { get; } = [.. request.Prompt];
+
+        public List<int> Blocks { get; } = [];
+
+        public int Computed { get; set; }
+
+        public int Generated { get; set; }
+
+        public bool Admitted { get; set; }
+
+        public bool Finished { get; set; }
+
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        public TimeSpan LastToken { get; set; }
+    }
+}
