@@ -3,6 +3,7 @@ using Hunyuan.Cli.Commands.Bench;
 using Hunyuan.Cli.Commands.Cluster;
 using Hunyuan.Cli.Commands.Model;
 using Hunyuan.Cli.Commands.Plan;
+using Hunyuan.Cli.Commands.Serve;
 
 namespace Hunyuan.Cli;
 
@@ -15,6 +16,7 @@ internal static class HycRootCommand
         new DeployCommand(console),
         new StatusCommand(console),
         new HealthCommand(console),
+        new ServeCommand(console),
         new PlanCommand(console),
         new ModelCommand(console),
         new BenchCommand(console),

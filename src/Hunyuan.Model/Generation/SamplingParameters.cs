@@ -3,6 +3,7 @@ namespace Hunyuan.Model.Generation;
 /// <summary>
 /// How a next token is chosen from logits (vLLM's semantics): temperature 0 is greedy; top-k 0 and top-p 1 and
 /// min-p 0 disable those filters; penalties 1 / 0 / 0 are off. The seed makes a draw depend only on (seed, position).
+/// VocabLimit > 0 excludes ids from it on: the embedding's padding rows past the tokenizer's last id.
 /// </summary>
 public sealed record SamplingParameters(
     double Temperature = 0,
@@ -12,7 +13,8 @@ public sealed record SamplingParameters(
     double RepetitionPenalty = 1,
     double PresencePenalty = 0,
     double FrequencyPenalty = 0,
-    long Seed = 0)
+    long Seed = 0,
+    int VocabLimit = 0)
 {
     public static SamplingParameters Greedy { get; } = new();
 }

@@ -26,6 +26,11 @@ public static class TokenSampler
 
     public static long Sample(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
     {
+        if (p.VocabLimit > 0 && p.VocabLimit < l.Length)
+        {
+            Array.Resize(ref l, p.VocabLimit);
+        }
+
         ApplyPenalties(l, p, history, promptLength);
         if (p.Temperature <= 0)
         {

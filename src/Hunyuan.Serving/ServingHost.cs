@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hunyuan.Serving;
+
+/// <summary>Builds the endpoint's web application (Kestrel on the configured address and port).</summary>
+public static class ServingHost
+{
+    public static WebApplication Build(IServingBackend backend, ServingOptions options)
+    {
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        var app = builder.Build();
+        OpenAiEndpoints.Map(app, backend, options);
+        return app;
+    }
+}

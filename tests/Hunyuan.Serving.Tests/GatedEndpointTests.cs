@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Tokenization;
+
+namespace Hunyuan.Serving.Tests;
+
+/// <summary>401 with an API key, 503 when not ready, 429 when the queue is full.</summary>
+public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<ServedTinyModel>
+{
+    private const string Body = """{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "max_tokens": 2}""";
+
+    [Fact]
+    public async Task AnApiKeyIsRequiredEverywhereButHealth()
+    {
+        Environment.SetEnvironmentVariable("HYC_TEST_API_KEY", "sk-test-123");
+        var (app, address) = await ServedTinyModel.Start(served.Backend, new ServingOptions { Port = 0, ModelName = "tiny", ApiKeyEnv = "HYC_TEST_API_KEY" });
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/v1/models")).StatusCode);
+        var denied = await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+        Assert.DoesNotContain("sk-test-123", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-test-123");
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task NotReadyIsA503()
+    {
+        var (app, address) = await ServedTinyModel.Start(new Gate(served.Backend, ready: false, served.Backend.Scheduler), new ServingOptions { Port = 0, ModelName = "tiny" });
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AFullQueueIsA429WithRetryAfter()
+    {
+        await using var scheduler = new Scheduler(new NeverExecutor(), new EngineOptions { MaxWaiting = 0, Blocks = 8 });
+        var (app, address) = await ServedTinyModel.Start(new Gate(served.Backend, ready: true, scheduler), new ServingOptions { Port = 0, ModelName = "tiny" });
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        var response = await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.True(response.Headers.RetryAfter is not null);
+    }
+
+    private sealed class Gate(IServingBackend inner, bool ready, Scheduler scheduler) : IServingBackend
+    {
+        public Scheduler Scheduler => scheduler;
+
+        public HunyuanTokenizer Tokenizer => inner.Tokenizer;
+
+        public int MaxModelLen => inner.MaxModelLen;
+
+        public (bool Ready, string Reason) Readiness() => (ready, ready ? "ok" : "deployment loading: 1/4 ranks ready");
+    }
+
+    private sealed class NeverExecutor : IStepExecutor
+    {
+        public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+
+        public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
+    }
+}
