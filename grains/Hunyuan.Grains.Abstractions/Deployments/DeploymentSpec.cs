@@ -12,4 +12,7 @@ public sealed record DeploymentSpec(
     [property: Id(6)] string ExpertPlacement,
     [property: Id(7)] double GpuMemoryUtilization = 0.9,
     [property: Id(8)] int? MaxModelLen = null,
-    [property: Id(9)] bool Fp8ExactDequantize = false);
+    [property: Id(9)] bool Fp8ExactDequantize = false,
+    [property: Id(10)] long? KvCacheBytesPerRank = null,
+    [property: Id(11)] int KvBlockSize = 16,
+    [property: Id(12)] int MaxNumSeqs = 16);

@@ -14,5 +14,17 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// <summary>Greedy generation through the ranks (the canary uses it; so do tests).</summary>
     Task<long[]> GenerateAsync(long[] prompt, int maxTokens);
 
+    /// <summary>The deployment's layout (model, ranks, KV pool), for the serving engine; null before a successful deploy.</summary>
+    Task<Ranks.DeploymentLayout?> GetLayoutAsync();
+
+    /// <summary>
+    /// One engine step through the ranks, serialized with every other step of this deployment (the canary's too), so
+    /// all ranks see steps in one order. Returns one token per sequence.
+    /// </summary>
+    Task<long[]> StepAsync(IReadOnlyList<Ranks.SequenceWork> batch);
+
+    /// <summary>Frees a sequence's caches on every rank.</summary>
+    Task ReleaseSequenceAsync(long sequenceId);
+
     Task RemoveAsync();
 }

@@ -2,7 +2,8 @@ namespace Hunyuan.Grains.Ranks;
 
 /// <summary>
 /// Everything a rank needs to build its partition: the model, variant and layout, and which node and GPU each rank
-/// runs on. Every rank derives the same partition plan from it, so slices never travel over the network.
+/// runs on. Every rank derives the same partition plan from it, so slices never travel over the network. KvBlocks
+/// is the size of every rank's paged KV pool (0: none), which the serving engine's scheduler allocates from.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DeploymentLayout(
@@ -16,7 +17,10 @@ public sealed record DeploymentLayout(
     [property: Id(7)] string ExpertPlacement,
     [property: Id(8)] IReadOnlyList<string> RankNodes,
     [property: Id(9)] IReadOnlyList<int> RankGpus,
-    [property: Id(10)] bool Fp8ExactDequantize = false)
+    [property: Id(10)] bool Fp8ExactDequantize = false,
+    [property: Id(11)] int KvBlocks = 0,
+    [property: Id(12)] int KvBlockSize = 16,
+    [property: Id(13)] int MaxModelLen = 4096)
 {
     public int WorldSize => Tp * Pp;
 

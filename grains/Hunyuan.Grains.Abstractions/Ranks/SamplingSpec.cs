@@ -13,7 +13,8 @@ public sealed record SamplingSpec(
     [property: Id(4)] double RepetitionPenalty = 1,
     [property: Id(5)] double PresencePenalty = 0,
     [property: Id(6)] double FrequencyPenalty = 0,
-    [property: Id(7)] long Seed = 0)
+    [property: Id(7)] long Seed = 0,
+    [property: Id(8)] int VocabLimit = 0)
 {
     public static SamplingSpec Greedy { get; } = new();
 }

@@ -10,4 +10,5 @@ public sealed record SequenceWork(
     [property: Id(1)] int StartPosition,
     [property: Id(2)] long[] TokenIds,
     [property: Id(3)] SamplingSpec Sampling,
-    [property: Id(4)] int PromptLength);
+    [property: Id(4)] int PromptLength,
+    [property: Id(5)] int[]? BlockTable = null);

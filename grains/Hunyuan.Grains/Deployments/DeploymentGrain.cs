@@ -95,6 +95,21 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         return await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, maxTokens, SamplingSpec.Greedy);
     }
 
+    public Task<DeploymentLayout?> GetLayoutAsync() => Task.FromResult(_layout);
+
+    public async Task<long[]> StepAsync(IReadOnlyList<SequenceWork> batch)
+    {
+        var driver = _driver ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
+        if (_state != DeploymentState.Ready)
+        {
+            throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} is {_state.ToString().ToLowerInvariant()}: {_reason}");
+        }
+
+        return await driver.StepAsync(batch);
+    }
+
+    public Task ReleaseSequenceAsync(long sequenceId) => _driver?.ReleaseAsync(sequenceId) ?? Task.CompletedTask;
+
     public async Task RemoveAsync()
     {
         await UnloadRanksAsync();
@@ -151,8 +166,15 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             throw new LayoutException(verdict.Reason);
         }
 
+        // Every rank gets a paged KV pool of the same number of blocks: the tightest rank's budget decides, capped at
+        // what the batch could use at full length (twice, for preemption slack).
+        var maxLen = Math.Min(spec.MaxModelLen ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
+        var budgetBlocks = verdict.Ranks.Min(r => (spec.KvCacheBytesPerRank ?? r.KvBudgetBytes) / Math.Max(1, r.KvBytesPerToken * spec.KvBlockSize));
+        var cap = 2L * spec.MaxNumSeqs * ((maxLen + spec.KvBlockSize - 1) / spec.KvBlockSize);
+        var blocks = (int)Math.Clamp(budgetBlocks, 1, cap);
         var layout = new DeploymentLayout(spec.Name, _generation, Path.GetFullPath(spec.ModelPath), variant.Name(), spec.DType, plan.Tp, plan.Pp,
-            experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize);
+            experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize,
+            blocks, spec.KvBlockSize, maxLen);
         _layout = layout;
         _driver?.Dispose();
         _driver = new RankSetDriver(grains, layout);

@@ -68,7 +68,8 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             };
             LogLoading(logger, layout.Deployment, rank, node, me.LayersText);
             var progress = new Progress<double>(p => _percent = p * 100);
-            _ = _worker.LoadAsync(layout.ModelPath, options, progress).ContinueWith(t =>
+            var paged = layout.KvBlocks > 0 ? new PagedKvOptions(layout.KvBlocks, layout.KvBlockSize) : null;
+            _ = _worker.LoadAsync(layout.ModelPath, options, progress, paged).ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
@@ -109,7 +110,7 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             throw new InvalidOperationException($"rank {_rank} is {_state.ToString().ToLowerInvariant()}{(_error is null ? "" : ": " + _error)}");
         }
 
-        var steps = batch.Select(w => new SequenceStep(w.SequenceId, w.StartPosition, w.TokenIds)).ToArray();
+        var steps = batch.Select(w => new SequenceStep(w.SequenceId, w.StartPosition, w.TokenIds, w.BlockTable)).ToArray();
         torch.Tensor? logits;
         try
         {

@@ -9,13 +9,15 @@ using Hunyuan.Serving.Backends;
 namespace Hunyuan.Cli.Commands.Serve;
 
 /// <summary>
-/// `hyc serve MODEL_DIR|tiny`: the OpenAI-compatible endpoint, with continuous batching over a paged KV cache, for a
-/// model loaded in this process (TP x PP ranks on threads). Runs until stopped. Exit codes: Success, InvalidArguments,
-/// BadConfig, BadCheckpoint, FileError.
+/// `hyc serve`: the OpenAI-compatible endpoint, with continuous batching over a paged KV cache. With --deployment it
+/// serves a cluster deployment (this process runs the scheduler; the ranks run on their nodes); with MODEL_DIR it loads
+/// the model in this process (TP x PP ranks on threads). Runs until stopped. Exit codes: Success, InvalidArguments,
+/// BadConfig, BadCheckpoint, FileError, ClusterUnreachable.
 /// </summary>
 internal sealed class ServeCommand : Command
 {
-    private static readonly Argument<string> ModelArgument = new("MODEL_DIR") { Description = "Model directory with hy.tiktoken, or a built-in: tiny, mini" };
+    private static readonly Argument<string?> ModelArgument = new("MODEL_DIR") { Description = "Model directory with hy.tiktoken, or a built-in: tiny, mini (in-process serving)", Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Option<string?> DeploymentOption = new("--deployment") { Description = "Serve this cluster deployment (with --gateway or --cluster)" };
     private static readonly Option<string> HostOption = new("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
     private static readonly Option<int> PortOption = new("--port") { Description = "Port", DefaultValueFactory = _ => 8000 };
     private static readonly Option<string?> NameOption = new("--name") { Description = "Served model name (default: the directory's name; its path is accepted too)" };
@@ -35,7 +37,8 @@ internal sealed class ServeCommand : Command
     {
         _console = console;
         Arguments.Add(ModelArgument);
-        foreach (var o in new Option[] { HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
+        ClusterLocator.AddTo(this);
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
         {
             Options.Add(o);
         }
@@ -55,15 +58,18 @@ internal sealed class ServeCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, $"--kv-cache-memory: '{r.GetValue(KvMemoryOption)}' is not a size");
         }
 
-        var dir = Path.GetFullPath(ModelDirectory.Resolve(r.GetRequiredValue(ModelArgument), _console));
-        var options = new ServingOptions
+        if (r.GetValue(DeploymentOption) is { } deployment)
         {
-            Host = r.GetRequiredValue(HostOption),
-            Port = r.GetValue(PortOption),
-            ModelName = r.GetValue(NameOption) ?? Path.GetFileName(dir.TrimEnd('/')),
-            ModelAliases = [dir, r.GetRequiredValue(ModelArgument)],
-            ApiKeyEnv = r.GetValue(ApiKeyEnvOption),
-        };
+            return await ServeDeploymentAsync(r, deployment, cancellationToken);
+        }
+
+        if (r.GetValue(ModelArgument) is not { } modelArgument)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "give a MODEL_DIR to serve in this process, or --deployment NAME to serve a cluster deployment");
+        }
+
+        var dir = Path.GetFullPath(ModelDirectory.Resolve(modelArgument, _console));
+        var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument]);
         var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption) };
         return await CommandErrors.GuardAsync(_console, async () =>
         {
@@ -84,5 +90,53 @@ internal sealed class ServeCommand : Command
             await app.StopAsync(CancellationToken.None);
             return ExitCodes.Success;
         });
+    }
+
+    private static ServingOptions ServingOptionsOf(ParseResult r, string name, IReadOnlyList<string> aliases) => new()
+    {
+        Host = r.GetRequiredValue(HostOption),
+        Port = r.GetValue(PortOption),
+        ModelName = r.GetValue(NameOption) ?? name,
+        ModelAliases = aliases,
+        ApiKeyEnv = r.GetValue(ApiKeyEnvOption),
+    };
+
+    private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken)
+    {
+        Microsoft.Extensions.Hosting.IHost host;
+        try
+        {
+            host = await ClusterLocator.Resolve(r).ConnectAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch (Hunyuan.Grains.Hosting.ClusterUnreachableException ex)
+        {
+            return _console.Fail(ExitCodes.ClusterUnreachable, ex.Message);
+        }
+
+        using (host)
+        {
+            var client = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IClusterClient>(host.Services);
+            return await CommandErrors.GuardAsync(_console, async () =>
+            {
+                var layout = await client.GetGrain<Hunyuan.Grains.Deployments.IDeploymentGrain>(deployment).GetLayoutAsync()
+                    ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
+                var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
+                options.Validate();
+                await using var backend = await ClusterServingBackend.StartAsync(client, deployment, r.GetValue(MaxNumSeqsOption));
+                await using var app = ServingHost.Build(backend, options);
+                await app.StartAsync(cancellationToken);
+                _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on http://{options.Host}:{options.Port}/v1");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await app.StopAsync(CancellationToken.None);
+                return ExitCodes.Success;
+            });
+        }
     }
 }
