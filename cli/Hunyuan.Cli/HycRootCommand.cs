@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hunyuan.Cli.Commands.Bench;
 using Hunyuan.Cli.Commands.Cluster;
+using Hunyuan.Cli.Commands.Local;
 using Hunyuan.Cli.Commands.Model;
 using Hunyuan.Cli.Commands.Plan;
 using Hunyuan.Cli.Commands.Serve;
@@ -12,6 +13,8 @@ internal static class HycRootCommand
 {
     public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
     {
+        new UpCommand(console),
+        new DownCommand(console),
         new AgentCommand(console),
         new DeployCommand(console),
         new StatusCommand(console),
