@@ -28,7 +28,9 @@ internal static class ModelDirectory
         var dir = Path.Combine(HycHome, "models", argument);
         var configPath = Path.Combine(dir, "config.json");
         var wanted = options.ToConfig().ToJson();
-        if (File.Exists(configPath) && File.ReadAllText(configPath) == wanted)
+        var tokenizerMissing = options.Vocab >= Hunyuan.Model.Tokenization.TinyTokenizer.RequiredVocabulary
+            && !Hunyuan.Model.Tokenization.HunyuanTokenizer.Exists(dir);
+        if (File.Exists(configPath) && File.ReadAllText(configPath) == wanted && !tokenizerMissing)
         {
             return dir;
         }

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Variants;
+using Hunyuan.Serving.Backends;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// `hyc bench streams`: aggregate generation tokens/s of the serving engine (scheduler, continuous batching, paged KV)
+/// with 1, 4, 16... concurrent streams on one model in this process, and the ratio to one stream.
+/// </summary>
+internal sealed class BenchStreamsCommand : Command
+{
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<string> StreamsOption = new("--streams") { Description = "Comma-separated concurrency levels", DefaultValueFactory = _ => "1,4,16" };
+    private static readonly Option<int> TokensOption = new("--tokens") { Description = "Tokens each stream generates", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 32 };
+    private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+
+    private readonly CliConsole _console;
+
+    public BenchStreamsCommand(CliConsole console)
+        : base("streams", "Aggregate generation tokens/s at several concurrent streams (continuous batching)")
+    {
+        _console = console;
+        foreach (var o in new Option[] { ModelOption, StreamsOption, TokensOption, PromptOption, DTypeOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => ExecuteAsync(r));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r)
+    {
+        if (!ComputeDType.TryParse(r.GetValue(DTypeOption), out var dtype))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--dtype must be bfloat16 or float32");
+        }
+
+        var levels = r.GetRequiredValue(StreamsOption).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
+        var tokens = r.GetValue(TokensOption);
+        var promptLength = r.GetValue(PromptOption);
+        var engine = new EngineOptions { MaxNumSeqs = levels.Max(), MaxBatchedTokens = Math.Max(256, levels.Max() * promptLength), MaxModelLen = promptLength + tokens + 1 };
+        await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine);
+        var vocab = backend.Tokenizer.VocabularySize;
+        double? baseline = null;
+        foreach (var n in levels.Prepend(1).Distinct().OrderBy(x => x))
+        {
+            await Run(backend, 1, 8, promptLength, vocab);    // warm-up
+            var sw = Stopwatch.StartNew();
+            var generated = await Run(backend, n, tokens, promptLength, vocab);
+            var rate = generated / sw.Elapsed.TotalSeconds;
+            baseline ??= rate;
+            _console.Human(string.Create(CultureInfo.InvariantCulture,
+                $"{n,3} stream(s): {generated} tokens in {sw.Elapsed.TotalSeconds:F2} s = {rate:F1} tokens/s aggregate ({rate / baseline.Value:F2}x one stream); preemptions so far {backend.Scheduler.Metrics.Preemptions}"));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> Run(LocalServingBackend backend, int streams, int tokens, int promptLength, int vocab)
+    {
+        var random = new Random(streams);
+        var none = new HashSet<long>();
+        var readers = Enumerable.Range(0, streams).Select(_ =>
+        {
+            var prompt = Enumerable.Range(0, promptLength).Select(_ => (long)random.Next(vocab)).ToArray();
+            return backend.Scheduler.Submit(new GenerationRequest(prompt, tokens, SamplingParameters.Greedy with { VocabLimit = vocab }, none, none, IgnoreEos: true), CancellationToken.None);
+        }).ToArray();
+        var counts = await Task.WhenAll(readers.Select(async reader =>
+        {
+            var count = 0;
+            await foreach (var e in reader.ReadAllAsync())
+            {
+                if (e.Finish is null)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }));
+        return counts.Sum();
+    }
+}
