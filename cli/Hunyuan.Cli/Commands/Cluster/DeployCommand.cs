@@ -26,12 +26,14 @@ internal sealed class DeployCommand : ClusterCommandBase
     private static readonly Option<bool> NoWaitOption = new("--no-wait") { Description = "Return after placing; do not wait for ready" };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for ready", DefaultValueFactory = _ => 1800 };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print the final deployment status as JSON to stdout" };
+    private static readonly Option<int> ServePortOption = new("--serve-port") { Description = "Start the OpenAI endpoint for it on this machine, on 127.0.0.1:PORT, once ready", DefaultValueFactory = _ => 8000 };
+    private static readonly Option<bool> NoServeOption = new("--no-serve") { Description = "Do not start the endpoint" };
 
     public DeployCommand(CliConsole console)
         : base("deploy", "Deploy a model on the cluster and wait until it is ready", console)
     {
         Arguments.Add(ModelArgument);
-        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption })
+        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption, ServePortOption, NoServeOption })
         {
             Options.Add(o);
         }
@@ -89,6 +91,11 @@ internal sealed class DeployCommand : ClusterCommandBase
             if (status.State == DeploymentState.Ready)
             {
                 Console.Human($"deployment {name} ready in {sw.Elapsed.TotalSeconds:F1} s: {status.Reason}");
+                if (!r.GetValue(NoServeOption))
+                {
+                    await Hunyuan.Cli.Commands.Local.EndpointLauncher.EnsureAsync(Console, r, name, r.GetValue(ServePortOption), cancellationToken);
+                }
+
                 Emit(r, status);
                 return ExitCodes.Success;
             }

@@ -32,7 +32,7 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
 
         // Deploy through the CLI, as a user does.
         var fixture = Fixtures.Path("tiny-moe");
-        var deploy = await HycRunner.InProcess("deploy", fixture, "--name", "t", "--dtype", "float32", "--tp", "2", "--pp", "2", "--gateway", gateway, "--timeout", "120", "--json");
+        var deploy = await HycRunner.InProcess("deploy", fixture, "--name", "t", "--dtype", "float32", "--tp", "2", "--pp", "2", "--gateway", gateway, "--timeout", "120", "--json", "--no-serve");
         Assert.True(deploy.ExitCode == ExitCodes.Success, deploy + Logs());
         var ranks = deploy.Json().GetProperty("ranks").EnumerateArray().ToList();
         Assert.Equal(["n0", "n0", "n1", "n1"], ranks.Select(r => r.GetProperty("node").GetString()));
