@@ -1,9 +1,10 @@
+using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.SafeTensors;
 
 namespace Hunyuan.Cli;
 
-/// <summary>Maps the model layer's errors to exit codes and one clear line on stderr.</summary>
+/// <summary>Maps the layers' errors to exit codes and one clear line on stderr.</summary>
 internal static class CommandErrors
 {
     public static async Task<int> GuardAsync(CliConsole console, Func<Task<int>> body)
@@ -12,21 +13,9 @@ internal static class CommandErrors
         {
             return await body();
         }
-        catch (ConfigException ex)
+        catch (Exception ex) when (ExitCodeFor(ex) is { } code)
         {
-            return console.Fail(ExitCodes.BadConfig, ex.Message);
-        }
-        catch (CheckpointException ex)
-        {
-            return console.Fail(ExitCodes.BadCheckpoint, ex.Message);
-        }
-        catch (IOException ex)
-        {
-            return console.Fail(ExitCodes.FileError, ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            return console.Fail(ExitCodes.InvalidArguments, ex.Message);
+            return console.Fail(code, ex.Message);
         }
     }
 
@@ -36,21 +25,20 @@ internal static class CommandErrors
         {
             return body();
         }
-        catch (ConfigException ex)
+        catch (Exception ex) when (ExitCodeFor(ex) is { } code)
         {
-            return console.Fail(ExitCodes.BadConfig, ex.Message);
-        }
-        catch (CheckpointException ex)
-        {
-            return console.Fail(ExitCodes.BadCheckpoint, ex.Message);
-        }
-        catch (IOException ex)
-        {
-            return console.Fail(ExitCodes.FileError, ex.Message);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            return console.Fail(ExitCodes.FileError, ex.Message);
+            return console.Fail(code, ex.Message);
         }
     }
+
+    /// <summary>The exit code of an expected failure; null for a bug, which should surface with its stack.</summary>
+    public static int? ExitCodeFor(Exception ex) => ex switch
+    {
+        LayoutException => ExitCodes.InvalidLayout,
+        ConfigException => ExitCodes.BadConfig,
+        CheckpointException => ExitCodes.BadCheckpoint,
+        IOException or UnauthorizedAccessException => ExitCodes.FileError,
+        ArgumentException => ExitCodes.InvalidArguments,
+        _ => null,
+    };
 }

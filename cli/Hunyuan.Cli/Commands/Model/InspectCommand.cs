@@ -32,7 +32,7 @@ internal sealed class InspectCommand : Command
     private int Execute(ParseResult r)
     {
         var path = ModelDirectory.Resolve(r.GetRequiredValue(PathArgument), _console);
-        try
+        return CommandErrors.Guard(_console, () =>
         {
             var config = HunyuanConfig.Load(path);
             var dir = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -54,19 +54,7 @@ internal sealed class InspectCommand : Command
             }
 
             return inspection.Ok ? ExitCodes.Success : ExitCodes.BadCheckpoint;
-        }
-        catch (ConfigException ex)
-        {
-            return _console.Fail(ExitCodes.BadConfig, ex.Message);
-        }
-        catch (CheckpointException ex)
-        {
-            return _console.Fail(ExitCodes.BadCheckpoint, ex.Message);
-        }
-        catch (FileNotFoundException ex)
-        {
-            return _console.Fail(ExitCodes.FileError, ex.Message);
-        }
+        });
     }
 
     private static InspectOutput ToOutput(CheckpointInspection i) => new(

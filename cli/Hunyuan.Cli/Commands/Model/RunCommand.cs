@@ -131,7 +131,7 @@ internal sealed class RunCommand : Command
             torch.set_num_threads(threads);
         }
 
-        try
+        return CommandErrors.Guard(_console, () =>
         {
             var dir = ModelDirectory.Resolve(r.GetRequiredValue(DirArgument), _console);
             var config = HunyuanConfig.Load(dir);
@@ -166,27 +166,7 @@ internal sealed class RunCommand : Command
             }
 
             return ExitCodes.Success;
-        }
-        catch (LayoutException ex)
-        {
-            return _console.Fail(ExitCodes.InvalidLayout, ex.Message);
-        }
-        catch (ConfigException ex)
-        {
-            return _console.Fail(ExitCodes.BadConfig, ex.Message);
-        }
-        catch (CheckpointException ex)
-        {
-            return _console.Fail(ExitCodes.BadCheckpoint, ex.Message);
-        }
-        catch (FileNotFoundException ex)
-        {
-            return _console.Fail(ExitCodes.FileError, ex.Message);
-        }
-        catch (IOException ex)
-        {
-            return _console.Fail(ExitCodes.FileError, ex.Message);
-        }
+        });
     }
 }
 
