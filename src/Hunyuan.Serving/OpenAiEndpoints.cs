@@ -19,8 +19,7 @@ public static class OpenAiEndpoints
         var apiKey = options.ApiKeyEnv is { Length: > 0 } env ? Environment.GetEnvironmentVariable(env) : null;
         app.Use(async (ctx, next) =>
         {
-            if (apiKey is not null && ctx.Request.Path != "/health"
-                && ctx.Request.Headers.Authorization.ToString() != "Bearer " + apiKey)
+            if (apiKey is not null && ctx.Request.Path != "/health" && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))
             {
                 await WriteError(ctx, new ApiException(401, "missing or wrong API key (Authorization: Bearer ...)", "authentication_error", null, "invalid_api_key"));
                 return;
@@ -87,6 +86,10 @@ public static class OpenAiEndpoints
     }
 
     private static readonly long Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    // Constant time, so response timing does not reveal how much of a guessed key was right.
+    private static bool KeyMatches(string header, string key) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), Encoding.UTF8.GetBytes("Bearer " + key));
 
     private static async Task Generate(HttpContext ctx, IServingBackend backend, ServingOptions options, RequestReader r, long[] prompt, bool chat)
     {

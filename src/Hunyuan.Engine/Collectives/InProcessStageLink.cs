@@ -7,6 +7,7 @@ namespace Hunyuan.Engine.Collectives;
 public sealed class InProcessStageLink(TimeSpan timeout) : IStageLink, IDisposable
 {
     private readonly BlockingCollection<(long Step, torch.Tensor Hidden)> _queue = new(boundedCapacity: 4);
+    private CancellationTokenSource _abort = new();
 
     public void Send(long stepId, torch.Tensor hidden)
     {
@@ -20,9 +21,17 @@ public sealed class InProcessStageLink(TimeSpan timeout) : IStageLink, IDisposab
 
     public torch.Tensor Receive(long stepId)
     {
-        if (!_queue.TryTake(out var item, timeout))
+        (long Step, torch.Tensor Hidden) item;
+        try
         {
-            throw new TimeoutException($"pipeline receive of step {stepId} timed out after {timeout.TotalSeconds:F0} s: the previous stage sent nothing");
+            if (!_queue.TryTake(out item, (int)timeout.TotalMilliseconds, _abort.Token))
+            {
+                throw new TimeoutException($"pipeline receive of step {stepId} timed out after {timeout.TotalSeconds:F0} s: the previous stage sent nothing");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"pipeline receive of step {stepId} abandoned: the step failed on another rank");
         }
 
         if (item.Step != stepId)
@@ -34,13 +43,28 @@ public sealed class InProcessStageLink(TimeSpan timeout) : IStageLink, IDisposab
         return item.Hidden;
     }
 
-    public void Dispose()
+    /// <summary>Wakes a rank waiting to receive (the step failed elsewhere).</summary>
+    public void Abort() => _abort.Cancel();
+
+    /// <summary>Drops anything sent but not received and clears an abort (after an abandoned step).</summary>
+    public void Drain()
     {
+        if (_abort.IsCancellationRequested)
+        {
+            _abort.Dispose();
+            _abort = new CancellationTokenSource();
+        }
+
         while (_queue.TryTake(out var item))
         {
             item.Hidden.Dispose();
         }
+    }
 
+    public void Dispose()
+    {
+        Drain();
         _queue.Dispose();
+        _abort.Dispose();
     }
 }

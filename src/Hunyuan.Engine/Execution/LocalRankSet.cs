@@ -81,14 +81,40 @@ public sealed class LocalRankSet : ICausalLm
         }
         catch (Exception ex)
         {
+            // Wake every rank still waiting in a collective, let them all finish the abandoned step, then make the
+            // groups usable again: one failed step must not poison the ones after it.
             foreach (var hub in _hubs)
             {
                 hub.Abort(ex.Message);
             }
 
+            foreach (var link in _links)
+            {
+                link.Abort();
+            }
+
+            try
+            {
+                await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(2), CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // Their errors are the aborted step's; the first one is rethrown below.
+            }
+
             foreach (var t in tasks.Where(t => t.IsCompletedSuccessfully))
             {
                 t.Result?.Dispose();
+            }
+
+            foreach (var hub in _hubs)
+            {
+                hub.Reset();
+            }
+
+            foreach (var link in _links)
+            {
+                link.Drain();
             }
 
             throw;

@@ -67,15 +67,15 @@ public sealed class Scheduler : IAsyncDisposable
             Metrics.Waiting = _waiting.Count;
         }
 
-        cancellationToken.Register(() => _wake.Release());
-        _wake.Release();
+        seq.Registration = cancellationToken.Register(Wake);
+        Wake();
         return channel.Reader;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _wake.Release();
+        Wake();
         try
         {
             await _loop;
@@ -94,6 +94,18 @@ public sealed class Scheduler : IAsyncDisposable
 
         _stop.Dispose();
         _wake.Dispose();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Cancelled after the scheduler stopped: nothing left to wake.
+        }
     }
 
     private int BlocksFor(int tokens) => (tokens + Options.BlockSize - 1) / Options.BlockSize;
@@ -270,6 +282,7 @@ public sealed class Scheduler : IAsyncDisposable
             Metrics.KvBlocksUsed = _blocks.Used;
         }
 
+        await s.Registration.DisposeAsync();
         Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
         Metrics.AddFinished();
         s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
@@ -309,5 +322,7 @@ public sealed class Scheduler : IAsyncDisposable
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
         public TimeSpan LastToken { get; set; }
+
+        public CancellationTokenRegistration Registration { get; set; }
     }
 }

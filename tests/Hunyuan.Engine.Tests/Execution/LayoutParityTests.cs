@@ -82,6 +82,23 @@ public sealed class LayoutParityTests
     }
 
     [Fact]
+    public async Task AFailedStepFailsFastAndTheRanksKeepWorking()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        var config = HunyuanConfig.Load(fixture);
+        var plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(2, 2, 1L << 30), new LayoutRequest(2, 2));
+        using var ranks = await LocalRankSet.LoadAsync(plan, fixture, torch.ScalarType.Float32);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ranks.StepAsync([new SequenceStep(9, 5, [1L])], LogitsMode.LastOfEachSegment));
+        Assert.Contains("holds 0 tokens of sequence 9; the step starts at 5", ex.Message, StringComparison.Ordinal);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"the failure took {sw.Elapsed} to surface");
+
+        using var golden = new Golden(fixture);
+        var after = await GreedyDecoder.RunAsync(ranks, golden.InputIds, golden.GreedyIds.Length);
+        Assert.Equal(golden.GreedyIds, after.Ids);
+    }
+
+    [Fact]
     public async Task ContinuousBatchOfSequencesEqualsEachAlone()
     {
         var fixture = Fixtures.Path("tiny-moe");
