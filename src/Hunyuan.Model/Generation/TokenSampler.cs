@@ -15,10 +15,20 @@ public static class TokenSampler
     /// <param name="position">Position of the token being chosen; with the seed it fixes the random draw.</param>
     public static long Sample(torch.Tensor logits, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
     {
-        float[] l;
-        using (var f = logits.to(torch.ScalarType.Float32))
+        if (p.Temperature <= 0 && p.RepetitionPenalty == 1 && p.PresencePenalty == 0 && p.FrequencyPenalty == 0)
         {
-            l = f.data<float>().ToArray();
+            // Plain greedy: argmax where the logits are, no copy to managed memory.
+            var limit = p.VocabLimit > 0 ? Math.Min(p.VocabLimit, logits.shape[0]) : logits.shape[0];
+            using var head = logits.narrow(0, 0, limit);
+            using var best = head.argmax();
+            return best.item<long>();
+        }
+
+        float[] l;
+        using (var f = logits.to(torch.ScalarType.Float32).contiguous())
+        {
+            // One memory copy: TensorAccessor.ToArray() reads element by element, which costs milliseconds per row.
+            l = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.bytes).ToArray();
         }
 
         return Sample(l, p, history, promptLength, position);

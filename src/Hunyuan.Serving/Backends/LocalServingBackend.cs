@@ -47,25 +47,15 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
         }
 
         var maxLen = Math.Min(engine.MaxModelLen, config.MaxPositionEmbeddings);
-        ICausalLm lm;
-        long kvPerToken;
-        if (tp * pp == 1)
-        {
-            var model = ModelLoader.Load(modelDirectory, load);
-            kvPerToken = model.KvBytesPerToken;
-            var blocks = Blocks(kvCacheBytes, kvPerToken, engine.BlockSize, engine);
-            lm = new LocalCausalLm(model, pool: model.NewBlockPool(blocks, engine.BlockSize));
-            engine = engine with { Blocks = blocks };
-        }
-        else
-        {
-            var plan = PartitionPlanner.Create(config, load.Variant, GpuInventory.Uniform(pp, tp, long.MaxValue / 4), new LayoutRequest(tp, pp));
-            var element = load.Fp8KvCache ? 1 : (load.DType == TorchSharp.torch.ScalarType.Float32 ? 4 : 2);
-            kvPerToken = plan.Ranks.Max(r => (long)((r.Slice.LayerCount + config.EffectiveClaFactor - 1) / config.EffectiveClaFactor) * 2 * r.Slice.KvHeadCount * config.HeadDim * element);
-            var blocks = Blocks(kvCacheBytes, kvPerToken, engine.BlockSize, engine);
-            lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize));
-            engine = engine with { Blocks = blocks };
-        }
+
+        // Even one rank runs on a rank worker: model compute stays on one dedicated thread (a stable OpenMP team,
+        // TorchSharp scopes per thread), never on the pool threads the scheduler's awaits hop between.
+        var plan = PartitionPlanner.Create(config, load.Variant, GpuInventory.Uniform(pp, tp, long.MaxValue / 4), new LayoutRequest(tp, pp));
+        var element = load.Fp8KvCache ? 1 : (load.DType == TorchSharp.torch.ScalarType.Float32 ? 4 : 2);
+        var kvPerToken = plan.Ranks.Max(r => (long)((r.Slice.LayerCount + config.EffectiveClaFactor - 1) / config.EffectiveClaFactor) * 2 * r.Slice.KvHeadCount * config.HeadDim * element);
+        var blocks = Blocks(kvCacheBytes, kvPerToken, engine.BlockSize, engine);
+        ICausalLm lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize));
+        engine = engine with { Blocks = blocks };
 
         var scheduler = new Scheduler(new LocalStepExecutor(lm), engine with { MaxModelLen = maxLen });
         return new LocalServingBackend(lm, tokenizer, scheduler, maxLen);
