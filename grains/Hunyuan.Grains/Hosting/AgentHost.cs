@@ -57,7 +57,7 @@ public static class AgentHost
                     o.ClusterId = options.ClusterId;
                     o.ServiceId = options.ServiceId;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));

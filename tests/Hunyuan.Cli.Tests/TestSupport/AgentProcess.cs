@@ -37,7 +37,7 @@ public sealed class AgentProcess : IDisposable
         }
     }
 
-    public static AgentProcess Start(string node, bool head, int siloPort, int gatewayPort, int primaryPort, int virtualGpus, string home)
+    public static AgentProcess Start(string node, bool head, int siloPort, int gatewayPort, int primaryPort, int virtualGpus, string home, IReadOnlyList<string>? extraArguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyc.dll"));
@@ -53,6 +53,16 @@ public sealed class AgentProcess : IDisposable
         if (head)
         {
             psi.ArgumentList.Add("--head");
+        }
+
+        foreach (var a in extraArguments ?? [])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
         }
 
         psi.Environment["HYC_HOME"] = home;

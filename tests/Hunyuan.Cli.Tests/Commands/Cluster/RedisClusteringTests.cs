@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Hunyuan.Cli.Tests.TestSupport;
+using Hunyuan.Grains.Deployments;
+using Hunyuan.Grains.Hosting;
+using Hunyuan.Model.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hunyuan.Cli.Tests.Commands.Cluster;
+
+/// <summary>
+/// Real clusters keep membership in Redis, with a password: a real redis-server (installed by .ci/run) on a loopback
+/// port of this test, two agents joining through it, a client finding them through it, and the password nowhere in
+/// argv or logs. Ports 23411-23412, 33411-33412 and 26411 are this test's own.
+/// </summary>
+public sealed class RedisClusteringTests : IDisposable
+{
+    private const int RedisPort = 26411;
+    private readonly TempDirectory _dir = new();
+    private readonly List<AgentProcess> _agents = [];
+    private Process? _redis;
+
+    [Fact]
+    public async Task AgentsFormAClusterThroughRedisWithAPassword()
+    {
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var conf = _dir.File("redis.conf");
+        File.WriteAllText(conf, $"port {RedisPort}\nbind 127.0.0.1\nsave \"\"\nappendonly no\nrequirepass {password}\n");
+        _redis = Process.Start(new ProcessStartInfo("redis-server", [conf]) { RedirectStandardOutput = true, UseShellExecute = false })
+            ?? throw new InvalidOperationException("redis-server did not start (.ci/run installs it)");
+        _ = _redis.StandardOutput.ReadToEndAsync();
+
+        var env = new Dictionary<string, string> { ["HYC_TEST_REDIS_PASSWORD"] = password };
+        string[] redis = ["--clustering", "redis", "--redis", $"127.0.0.1:{RedisPort}", "--redis-password-env", "HYC_TEST_REDIS_PASSWORD", "--cluster-id", "redis-test"];
+        _agents.Add(AgentProcess.Start("r0", head: true, 23411, 33411, 23411, 1, _dir.Path, redis, env));
+        _agents.Add(AgentProcess.Start("r1", head: false, 23412, 33412, 23411, 1, _dir.Path, redis, env));
+
+        Environment.SetEnvironmentVariable("HYC_TEST_REDIS_PASSWORD", password);
+        var connection = new ClusterConnection("redis-test", "hyc", [], $"127.0.0.1:{RedisPort}", "HYC_TEST_REDIS_PASSWORD");
+        var sw = Stopwatch.StartNew();
+        IReadOnlyList<NodeMembership> nodes = [];
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                using var host = await connection.ConnectAsync(TimeSpan.FromSeconds(10));
+                nodes = await ClusterMembership.ReadAsync(host.Services.GetRequiredService<IClusterClient>());
+                if (nodes.Count(n => n.State == "alive") == 2)
+                {
+                    break;
+                }
+            }
+            catch (ClusterUnreachableException)
+            {
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.True(nodes.Count(n => n.State == "alive") == 2, $"nodes: {string.Join(", ", nodes.Select(n => $"{n.Name}={n.State}"))}{Logs()}");
+        Assert.Contains(nodes, n => n.Name == "r0" && n.IsHead);
+        foreach (var a in _agents)
+        {
+            Assert.DoesNotContain(password, File.ReadAllText($"/proc/{a.Pid}/cmdline"), StringComparison.Ordinal);
+            Assert.DoesNotContain(password, a.Log, StringComparison.Ordinal);
+        }
+
+        var wrong = new ClusterConnection("redis-test", "hyc", [], $"127.0.0.1:{RedisPort}", "HYC_TEST_REDIS_UNSET_VARIABLE");
+        await Assert.ThrowsAsync<ClusterUnreachableException>(() => wrong.ConnectAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    public void Dispose()
+    {
+        foreach (var a in _agents)
+        {
+            a.Dispose();
+        }
+
+        if (_redis is { HasExited: false })
+        {
+            _redis.Kill();
+            _redis.WaitForExit(5000);
+        }
+
+        _redis?.Dispose();
+        _dir.Dispose();
+    }
+
+    private string Logs() => string.Concat(_agents.Select(a => $"\n--- agent {a.Node} ---\n{a.Log}"));
+}
