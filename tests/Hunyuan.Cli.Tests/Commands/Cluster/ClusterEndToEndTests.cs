@@ -51,6 +51,16 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
             Assert.True(node0.TryGetProperty(key, out _), key);
         }
 
+        // The slow path: one TP group of 4 over both nodes, its all-reduces through the rank grains' mailboxes.
+        var wide = await HycRunner.InProcess("deploy", fixture, "--name", "wide", "--dtype", "float32", "--tp", "4", "--pp", "1", "--gateway", gateway, "--timeout", "120", "--no-serve");
+        Assert.True(wide.ExitCode == ExitCodes.Success, wide + Logs());
+        using (var host = await new ClusterConnection("hunyuan", "hyc", [gateway]).ConnectAsync(TimeSpan.FromSeconds(20)))
+        {
+            var wideGrain = host.Services.GetRequiredService<IClusterClient>().GetGrain<IDeploymentGrain>("wide");
+            Assert.Equal(golden.GreedyIds, await wideGrain.GenerateAsync(golden.InputIds, golden.GreedyIds.Length));
+            await wideGrain.RemoveAsync();
+        }
+
         // A deployment that cannot be placed fails at once, with the reason.
         var sw0 = Stopwatch.StartNew();
         var tooBig = await HycRunner.InProcess("deploy", fixture, "--name", "too-big", "--tp", "4", "--pp", "2", "--gateway", gateway);
