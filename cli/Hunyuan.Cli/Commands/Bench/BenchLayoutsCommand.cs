@@ -21,6 +21,7 @@ internal sealed class BenchLayoutsCommand : Command
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens (the prefill step)", DefaultValueFactory = _ => 128 };
     private static readonly Option<int> StepsOption = new("--steps") { Description = "Measured decode steps", DefaultValueFactory = _ => 64 };
+    private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement: ep or tp", DefaultValueFactory = _ => "ep" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
@@ -30,7 +31,7 @@ internal sealed class BenchLayoutsCommand : Command
         : base("layouts", "Step latency of TP/PP layouts against one process, and resident memory per rank against the plan")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, LayoutsOption, DTypeOption, PromptOption, StepsOption, ThreadsOption, JsonOption })
+        foreach (var o in new Option[] { ModelOption, LayoutsOption, DTypeOption, PromptOption, StepsOption, ExpertsOption, ThreadsOption, JsonOption })
         {
             Options.Add(o);
         }
@@ -48,6 +49,11 @@ internal sealed class BenchLayoutsCommand : Command
         if (r.GetValue(ThreadsOption) is { } threads)
         {
             TorchSharp.torch.set_num_threads(threads);
+        }
+
+        if (!Plan.PlanCommand.TryParseExperts(r.GetValue(ExpertsOption), out var experts))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--experts must be ep or tp");
         }
 
         var layouts = new List<(int Tp, int Pp)>();
@@ -71,7 +77,7 @@ internal sealed class BenchLayoutsCommand : Command
             PartitionPlan plan;
             try
             {
-                plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(pp, tp, long.MaxValue / 4), new LayoutRequest(tp, pp));
+                plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(pp, tp, long.MaxValue / 4), new LayoutRequest(tp, pp, experts));
             }
             catch (LayoutException ex)
             {
@@ -89,7 +95,7 @@ internal sealed class BenchLayoutsCommand : Command
                 Math.Round(t.MeanDecodeStepMs / baseline.Value, 2), Math.Round(t.PrefillMs / baselinePrefill.Value, 2), rssDelta, perRank);
             rows.Add(row);
             _console.Human(string.Create(CultureInfo.InvariantCulture,
-                $"TP{tp} x PP{pp}: prefill {r.GetValue(PromptOption)} tokens {row.PrefillMs:F1} ms ({row.PrefillVsFirst:F2}x), decode step {row.MeanDecodeStepMs:F2} ms mean, {row.MedianDecodeStepMs:F2} median ({row.DecodeVsFirst:F2}x the first layout); process RSS grew {rssDelta / 1e6:F0} MB"));
+                $"TP{tp} x PP{pp} ({(experts == ExpertPlacement.ExpertParallel ? "ep" : "tp")} experts): prefill {r.GetValue(PromptOption)} tokens {row.PrefillMs:F1} ms ({row.PrefillVsFirst:F2}x), decode step {row.MeanDecodeStepMs:F2} ms mean, {row.MedianDecodeStepMs:F2} median ({row.DecodeVsFirst:F2}x the first layout); process RSS grew {rssDelta / 1e6:F0} MB"));
             foreach (var m in perRank)
             {
                 _console.Human(string.Create(CultureInfo.InvariantCulture,
