@@ -1,0 +1,16 @@
+namespace Hunyuan.Provisioning.Inventory;
+
+/// <summary>SSH settings for first contact; per-host entries override user, port and identity.</summary>
+public sealed record SshSettings(string User, int Port, string? IdentityFile, string? PasswordEnv, bool AcceptNewHostKeys);
+
+/// <summary>How the agent runs on a host: in a docker container, or as a plain process.</summary>
+public sealed record RuntimeSettings(string Kind, string Image, string ContainerName, int SshPort, bool Privileged, string ShmSize);
+
+/// <summary>Declared GPUs of a CPU-only host (simulated: computed on the CPU).</summary>
+public sealed record VirtualGpus(int Count, long MemoryBytes);
+
+/// <summary>One host of the list, with the line it was declared on (for errors that come later, such as preflight).</summary>
+public sealed record HostEntry(string Address, string User, int Port, string? IdentityFile, int? Gpus, VirtualGpus? VirtualGpus, string? Interface, int Line);
+
+/// <summary>A parsed, validated hosts.yaml.</summary>
+public sealed record HostInventory(string Cluster, SshSettings Ssh, RuntimeSettings Runtime, string Head, IReadOnlyList<HostEntry> Hosts, string Source);

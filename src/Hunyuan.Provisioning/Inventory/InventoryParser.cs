@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Net;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Hunyuan.Provisioning.Inventory;
+
+/// <summary>
+/// Reads hosts.yaml (format documented key by key in hosts.example.yaml). Every error names the file, line and key;
+/// unknown keys are errors too, since a misspelt key silently ignored is a host configured wrong.
+/// </summary>
+public static class InventoryParser
+{
+    private static readonly string[] TopKeys = ["cluster", "ssh", "runtime", "head", "hosts"];
+    private static readonly string[] SshKeys = ["user", "port", "identity_file", "password_env", "accept_new_host_keys"];
+    private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size"];
+    private static readonly string[] HostKeys = ["address", "user", "port", "identity_file", "gpus", "virtual_gpus", "interface"];
+
+    public static HostInventory Load(string path) => Parse(File.ReadAllText(path), path);
+
+    public static HostInventory Parse(string yaml, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new InventoryException(source, (int)ex.Start.Line, "(file)", $"not valid YAML: {ex.Message}");
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new InventoryException(source, 1, "(file)", "expected a mapping with cluster, ssh, runtime, head and hosts");
+        }
+
+        var r = new Reader(source);
+        r.OnlyKeys(root, TopKeys, "");
+        var cluster = r.String(root, "cluster", "") ?? "hunyuan";
+        if (cluster.Length == 0 || cluster.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            throw r.Error(root, "cluster", "must be letters, digits, '-' or '_' (it names a directory)");
+        }
+
+        var sshNode = r.Mapping(root, "ssh", "");
+        if (sshNode is not null)
+        {
+            r.OnlyKeys(sshNode, SshKeys, "ssh.");
+        }
+
+        var ssh = new SshSettings(
+            r.String(sshNode, "user", "ssh.") ?? "root",
+            r.Port(sshNode, "port", "ssh.") ?? 22,
+            r.String(sshNode, "identity_file", "ssh."),
+            r.String(sshNode, "password_env", "ssh."),
+            r.Bool(sshNode, "accept_new_host_keys", "ssh.") ?? false);
+        if (ssh.PasswordEnv is { } env && (env.Length == 0 || env.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_'))))
+        {
+            throw r.Error(sshNode!, "password_env", "must be the NAME of an environment variable (the password itself never goes in this file)", "ssh.");
+        }
+
+        var runtimeNode = r.Mapping(root, "runtime", "");
+        if (runtimeNode is not null)
+        {
+            r.OnlyKeys(runtimeNode, RuntimeKeys, "runtime.");
+        }
+
+        var kind = r.String(runtimeNode, "kind", "runtime.") ?? "docker";
+        if (kind is not ("docker" or "process"))
+        {
+            throw r.Error(runtimeNode!, "kind", "must be docker or process", "runtime.");
+        }
+
+        var runtime = new RuntimeSettings(kind,
+            r.String(runtimeNode, "image", "runtime.") ?? "hunyuaninfer/hunyuan-large:infer-open-source",
+            r.String(runtimeNode, "container_name", "runtime.") ?? "hunyuanLLM_infer",
+            r.Port(runtimeNode, "ssh_port", "runtime.") ?? 36005,
+            r.Bool(runtimeNode, "privileged", "runtime.") ?? false,
+            r.String(runtimeNode, "shm_size", "runtime.") ?? "64g");
+
+        if (!root.Children.TryGetValue(new YamlScalarNode("hosts"), out var hostsNode) || hostsNode is not YamlSequenceNode hostList || hostList.Children.Count == 0)
+        {
+            throw new InventoryException(source, Line(root), "hosts", "required: a non-empty list of hosts");
+        }
+
+        var hosts = new List<HostEntry>();
+        for (var i = 0; i < hostList.Children.Count; i++)
+        {
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"hosts[{i}].");
+            if (hostList.Children[i] is not YamlMappingNode h)
+            {
+                throw new InventoryException(source, Line(hostList.Children[i]), $"hosts[{i}]", "must be a mapping with at least 'address'");
+            }
+
+            r.OnlyKeys(h, HostKeys, prefix);
+            var address = r.String(h, "address", prefix) ?? throw new InventoryException(source, Line(h), prefix + "address", "required");
+            if (!IPAddress.TryParse(address, out _) && Uri.CheckHostName(address) == UriHostNameType.Unknown)
+            {
+                throw r.Error(h, "address", $"'{address}' is not an IP address or host name", prefix);
+            }
+
+            var gpus = r.Int(h, "gpus", prefix, 0, 1024);
+            VirtualGpus? virtualGpus = null;
+            if (r.Mapping(h, "virtual_gpus", prefix) is { } v)
+            {
+                r.OnlyKeys(v, ["count", "memory"], prefix + "virtual_gpus.");
+                var count = r.Int(v, "count", prefix + "virtual_gpus.", 1, 1024) ?? throw r.Error(v, "count", "required", prefix + "virtual_gpus.");
+                var memory = r.String(v, "memory", prefix + "virtual_gpus.") ?? throw r.Error(v, "memory", "required, such as 16GiB", prefix + "virtual_gpus.");
+                virtualGpus = new VirtualGpus(count, Sizes.Parse(memory) ?? throw r.Error(v, "memory", $"'{memory}' is not a size such as 16GiB", prefix + "virtual_gpus."));
+            }
+
+            if (gpus is not null && virtualGpus is not null)
+            {
+                throw r.Error(h, "virtual_gpus", "a host has either gpus (from nvidia-smi) or virtual_gpus, not both", prefix);
+            }
+
+            hosts.Add(new HostEntry(address, r.String(h, "user", prefix) ?? ssh.User, r.Port(h, "port", prefix) ?? ssh.Port,
+                r.String(h, "identity_file", prefix) ?? ssh.IdentityFile, gpus, virtualGpus, r.String(h, "interface", prefix), Line(h)));
+        }
+
+        var duplicate = hosts.GroupBy(h => (h.Address, h.Port)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InventoryException(source, duplicate.Last().Line, "hosts", $"{duplicate.Key.Address}:{duplicate.Key.Port} is listed twice");
+        }
+
+        var head = r.String(root, "head", "") ?? hosts[0].Address;
+        if (hosts.All(h => h.Address != head))
+        {
+            throw r.Error(root, "head", $"'{head}' is not one of the hosts");
+        }
+
+        if (ssh.IdentityFile is null && ssh.PasswordEnv is null && hosts.Any(h => h.IdentityFile is null))
+        {
+            throw new InventoryException(source, sshNode is null ? 1 : Line(sshNode), "ssh", "give identity_file or password_env for first contact");
+        }
+
+        return new HostInventory(cluster, ssh, runtime, head, hosts, source);
+    }
+
+    private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private sealed class Reader(string source)
+    {
+        public InventoryException Error(YamlMappingNode map, string key, string problem, string prefix = "") =>
+            new(source, map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? Line(v) : Line(map), prefix + key, problem);
+
+        public void OnlyKeys(YamlMappingNode map, string[] allowed, string prefix)
+        {
+            foreach (var k in map.Children.Keys)
+            {
+                var name = (k as YamlScalarNode)?.Value ?? "?";
+                if (!allowed.Contains(name))
+                {
+                    throw new InventoryException(source, Line(k), prefix + name, $"unknown key (expected one of: {string.Join(", ", allowed)})");
+                }
+            }
+        }
+
+        public YamlMappingNode? Mapping(YamlMappingNode? map, string key, string prefix)
+        {
+            if (map is null || !map.Children.TryGetValue(new YamlScalarNode(key), out var v))
+            {
+                return null;
+            }
+
+            return v as YamlMappingNode ?? throw new InventoryException(source, Line(v), prefix + key, "must be a mapping");
+        }
+
+        public string? String(YamlMappingNode? map, string key, string prefix)
+        {
+            if (map is null || !map.Children.TryGetValue(new YamlScalarNode(key), out var v))
+            {
+                return null;
+            }
+
+            return v is YamlScalarNode { Value: { } s } ? s : throw new InventoryException(source, Line(v), prefix + key, "must be a single value");
+        }
+
+        public int? Int(YamlMappingNode? map, string key, string prefix, int min, int max)
+        {
+            var s = String(map, key, prefix);
+            if (s is null)
+            {
+                return null;
+            }
+
+            return int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+                ? n
+                : throw Error(map!, key, string.Create(CultureInfo.InvariantCulture, $"must be an integer from {min} to {max}, got '{s}'"), prefix);
+        }
+
+        public int? Port(YamlMappingNode? map, string key, string prefix) => Int(map, key, prefix, 1, 65535);
+
+        public bool? Bool(YamlMappingNode? map, string key, string prefix)
+        {
+            var s = String(map, key, prefix);
+            return s switch
+            {
+                null => null,
+                "true" => true,
+                "false" => false,
+                _ => throw Error(map!, key, $"must be true or false, got '{s}'", prefix),
+            };
+        }
+    }
+}

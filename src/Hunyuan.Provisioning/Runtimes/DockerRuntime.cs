@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Provisioning.Runtimes;
+
+/// <summary>What converging the container did.</summary>
+public enum ContainerAction
+{
+    Reused,
+    Started,
+    Replaced,
+}
+
+/// <summary>
+/// The docker runtime, check-then-converge: a running container of the same name, image and flags is reused;
+/// anything else of that name is removed and the container started with host networking and IPC, all GPUs, a shared
+/// memory size (all GPUs unless the host declares virtual ones), no --privileged unless asked, and sshd inside on the mesh port. The flags are recorded in a label so
+/// a changed host list is noticed.
+/// </summary>
+public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bool withGpus = true)
+{
+    public const string FlagsLabel = "hyc.flags";
+
+    public IReadOnlyList<string> RunArguments() =>
+    [
+        "docker", "run", "-d", "--name", settings.ContainerName, "--label", $"{FlagsLabel}={FlagsHash()}",
+        "--net=host", "--ipc=host", .. withGpus ? new[] { "--gpus", "all" } : [], "--shm-size", settings.ShmSize,
+        .. settings.Privileged ? new[] { "--privileged" } : [],
+        settings.Image, "bash", "-c", $"mkdir -p /run/sshd && /usr/sbin/sshd -p {settings.SshPort} && exec sleep infinity",
+    ];
+
+    public async Task<ContainerAction> EnsureAsync(CancellationToken cancellationToken = default)
+    {
+        var inspect = await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", $"{{{{.State.Running}}}} {{{{.Config.Image}}}} {{{{index .Config.Labels \"{FlagsLabel}\"}}}}", settings.ContainerName]), cancellationToken);
+        var existed = inspect.Ok;
+        if (existed && inspect.Stdout.Trim() == $"true {settings.Image} {FlagsHash()}")
+        {
+            return ContainerAction.Reused;
+        }
+
+        if (existed)
+        {
+            var rm = await shell.RunAsync(ShellQuote.Join(["docker", "rm", "-f", settings.ContainerName]), cancellationToken);
+            if (!rm.Ok)
+            {
+                throw new InvalidOperationException($"{shell.Host}: docker rm -f {settings.ContainerName} failed: {rm.Stderr.Trim()}");
+            }
+        }
+
+        var run = await shell.RunAsync(ShellQuote.Join(RunArguments()), cancellationToken);
+        if (!run.Ok)
+        {
+            throw new InvalidOperationException($"{shell.Host}: docker run failed: {run.Stderr.Trim()}");
+        }
+
+        return existed ? ContainerAction.Replaced : ContainerAction.Started;
+    }
+
+    public async Task<bool> RemoveAsync(CancellationToken cancellationToken = default)
+    {
+        var inspect = await shell.RunAsync(ShellQuote.Join(["docker", "inspect", settings.ContainerName]), cancellationToken);
+        if (!inspect.Ok)
+        {
+            return false;
+        }
+
+        var rm = await shell.RunAsync(ShellQuote.Join(["docker", "rm", "-f", settings.ContainerName]), cancellationToken);
+        return rm.Ok ? true : throw new InvalidOperationException($"{shell.Host}: docker rm -f failed: {rm.Stderr.Trim()}");
+    }
+
+    private string FlagsHash()
+    {
+        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(flags)))[..16].ToLowerInvariant();
+    }
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace Hunyuan.Provisioning.Shells;
+
+/// <summary>/bin/sh -c on this machine, with optional environment overrides (tests put a fake docker first on PATH).</summary>
+public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) : IHostShell
+{
+    public string Host => "localhost";
+
+    public async Task<ShellResult> RunAsync(string command, CancellationToken cancellationToken = default)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh");
+        var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout ?? TimeSpan.FromMinutes(5));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            return new ShellResult(124, "", $"timed out: {command}");
+        }
+
+        return new ShellResult(p.ExitCode, await stdout, await stderr);
+    }
+}

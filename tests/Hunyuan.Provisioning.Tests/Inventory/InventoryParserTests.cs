@@ -1,0 +1,84 @@
+using Hunyuan.Provisioning.Inventory;
+
+namespace Hunyuan.Provisioning.Tests.Inventory;
+
+public sealed class InventoryParserTests
+{
+    private static string RepoFile(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hunyuan.Cluster.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, name);
+    }
+
+    [Theory]
+    [InlineData("hosts.example.yaml")]
+    [InlineData("examples/hosts/bf16-2x8.yaml")]
+    [InlineData("examples/hosts/fp8-1x8.yaml")]
+    [InlineData("examples/hosts/int8-1x8.yaml")]
+    public void TheShippedHostListsParse(string file)
+    {
+        var inv = InventoryParser.Load(RepoFile(file));
+        Assert.Equal("10.0.0.1", inv.Head);
+        Assert.Equal("docker", inv.Runtime.Kind);
+        Assert.False(inv.Runtime.Privileged);
+        Assert.False(inv.Ssh.AcceptNewHostKeys);
+    }
+
+    [Fact]
+    public void PerHostKeysOverrideTheSshDefaults()
+    {
+        var inv = InventoryParser.Load(RepoFile("hosts.example.yaml"));
+        Assert.Equal(2, inv.Hosts.Count);
+        Assert.Equal(("root", 22), (inv.Hosts[0].User, inv.Hosts[0].Port));
+        Assert.Equal(("ubuntu", 2222), (inv.Hosts[1].User, inv.Hosts[1].Port));
+        Assert.Equal(8, inv.Hosts[1].Gpus);
+        Assert.Equal("hunyuan", inv.Cluster);
+        Assert.Equal(36005, inv.Runtime.SshPort);
+    }
+
+    [Fact]
+    public void VirtualGpusAreParsed()
+    {
+        var inv = InventoryParser.Parse("""
+            ssh:
+              password_env: HYC_SSH_PASSWORD
+            runtime:
+              kind: process
+            hosts:
+              - address: 10.211.0.2
+                virtual_gpus: {count: 4, memory: 16GiB}
+            """, "h.yaml");
+        Assert.Equal(new VirtualGpus(4, 16L << 30), inv.Hosts[0].VirtualGpus);
+        Assert.Equal("10.211.0.2", inv.Head);
+    }
+
+    [Theory]
+    [InlineData("hosts:\n  - address: 10.0.0.1\n    port: 99999\nssh:\n  identity_file: k\n", 3, "hosts[0].port")]
+    [InlineData("ssh:\n  identity_file: k\n  acept_new_host_keys: true\nhosts:\n  - address: 10.0.0.1\n", 3, "ssh.acept_new_host_keys")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  kind: podman\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.kind")]
+    [InlineData("ssh:\n  identity_file: k\nhead: 10.0.0.9\nhosts:\n  - address: 10.0.0.1\n", 3, "head")]
+    [InlineData("ssh:\n  identity_file: k\nhosts: []\n", 1, "hosts")]
+    [InlineData("ssh:\n  password_env: \"hunter 2\"\nhosts:\n  - address: 10.0.0.1\n", 2, "ssh.password_env")]
+    [InlineData("hosts:\n  - address: 10.0.0.1\n", 1, "ssh")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n  - address: 10.0.0.1\n", 5, "hosts")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    gpus: 8\n    virtual_gpus: {count: 1, memory: 1GiB}\n", 6, "hosts[0].virtual_gpus")]
+    public void ErrorsNameTheLineAndKey(string yaml, int line, string key)
+    {
+        var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse(yaml, "hosts.yaml"));
+        Assert.Equal(key, ex.Key);
+        Assert.Equal(line, ex.Line);
+        Assert.StartsWith($"hosts.yaml:{line}: '{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BrokenYamlIsReportedWithItsLine()
+    {
+        var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse("hosts:\n  - address: [unclosed\n", "hosts.yaml"));
+        Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+    }
+}

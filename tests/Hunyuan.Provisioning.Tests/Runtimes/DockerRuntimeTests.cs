@@ -1,0 +1,80 @@
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Runtimes;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Provisioning.Tests.Runtimes;
+
+/// <summary>
+/// The exact docker commands, checked with a fake `docker` first on PATH (there is no Docker engine here): it logs
+/// its argv and answers `inspect` from a file the test controls.
+/// </summary>
+public sealed class DockerRuntimeTests : IDisposable
+{
+    private static readonly RuntimeSettings Settings = new("docker", "hunyuaninfer/hunyuan-large:infer-open-source", "hunyuanLLM_infer", 36005, false, "64g");
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "hyc-fake-docker-" + Guid.NewGuid().ToString("N"));
+
+    public DockerRuntimeTests()
+    {
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(Path.Combine(_dir, "docker"), """
+            #!/bin/sh
+            printf '%s\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"
+            if [ "$1" = inspect ]; then
+              if [ -f "$FAKE_DOCKER_DIR/inspect" ]; then cat "$FAKE_DOCKER_DIR/inspect"; exit 0; fi
+              echo "Error: No such object: $3" >&2; exit 1
+            fi
+            if [ "$1" = run ]; then echo 0123456789abcdef; fi
+            exit 0
+            """.Replace("\r", "", StringComparison.Ordinal));
+        File.SetUnixFileMode(Path.Combine(_dir, "docker"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private LocalShell Shell => new(new Dictionary<string, string>
+    {
+        ["PATH"] = _dir + ":" + Environment.GetEnvironmentVariable("PATH"),
+        ["FAKE_DOCKER_DIR"] = _dir,
+    });
+
+    private string[] Calls() => File.Exists(Path.Combine(_dir, "calls.log")) ? File.ReadAllLines(Path.Combine(_dir, "calls.log")) : [];
+
+    [Fact]
+    public async Task StartsTheContainerWithTheSeedsFlagsWhenNoneRuns()
+    {
+        var action = await new DockerRuntime(Shell, Settings).EnsureAsync();
+        Assert.Equal(ContainerAction.Started, action);
+        var run = Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal));
+        Assert.StartsWith("run -d --name hunyuanLLM_infer --label hyc.flags=", run, StringComparison.Ordinal);
+        Assert.Contains("--net=host --ipc=host --gpus all --shm-size 64g hunyuaninfer/hunyuan-large:infer-open-source bash -c", run, StringComparison.Ordinal);
+        Assert.Contains("/usr/sbin/sshd -p 36005", run, StringComparison.Ordinal);
+        Assert.DoesNotContain("--privileged", run, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReusesARunningContainerWithTheSameImageAndFlags()
+    {
+        var runtime = new DockerRuntime(Shell, Settings);
+        var label = runtime.RunArguments().Single(a => a.StartsWith(DockerRuntime.FlagsLabel + "=", StringComparison.Ordinal))[(DockerRuntime.FlagsLabel.Length + 1)..];
+        File.WriteAllText(Path.Combine(_dir, "inspect"), $"true {Settings.Image} {label}\n");
+        Assert.Equal(ContainerAction.Reused, await runtime.EnsureAsync());
+        Assert.DoesNotContain(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal) || c.StartsWith("rm ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReplacesAContainerWhoseFlagsChanged()
+    {
+        File.WriteAllText(Path.Combine(_dir, "inspect"), $"true {Settings.Image} 0000000000000000\n");
+        Assert.Equal(ContainerAction.Replaced, await new DockerRuntime(Shell, Settings with { Privileged = true }).EnsureAsync());
+        var calls = Calls();
+        Assert.Contains("rm -f hunyuanLLM_infer", calls);
+        Assert.Contains(calls, c => c.StartsWith("run ", StringComparison.Ordinal) && c.Contains("--privileged", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CpuHostsGetNoGpuFlag()
+    {
+        await new DockerRuntime(Shell, Settings, withGpus: false).EnsureAsync();
+        Assert.DoesNotContain("--gpus", Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
