@@ -23,6 +23,9 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// </summary>
     Task<long[]> StepAsync(IReadOnlyList<Ranks.SequenceWork> batch);
 
+    /// <summary>The serving endpoint announces (or, with null, withdraws) its URL, which status then shows.</summary>
+    Task SetEndpointAsync(string? url);
+
     /// <summary>Frees a sequence's caches on every rank.</summary>
     Task ReleaseSequenceAsync(long sequenceId);
 

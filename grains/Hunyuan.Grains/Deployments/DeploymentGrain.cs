@@ -47,6 +47,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
     private int _generation;
     private long _sequence = 1L << 40;
     private IGrainTimer? _timer;
+    private string? _endpoint;
 
     public async Task<DeploymentStatus> DeployAsync(DeploymentSpec spec)
     {
@@ -106,6 +107,12 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         }
 
         return await driver.StepAsync(batch);
+    }
+
+    public Task SetEndpointAsync(string? url)
+    {
+        _endpoint = url;
+        return Task.CompletedTask;
     }
 
     public Task ReleaseSequenceAsync(long sequenceId) => _driver?.ReleaseAsync(sequenceId) ?? Task.CompletedTask;
@@ -381,7 +388,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         }
 
         return new DeploymentStatus(spec.Name, spec.ModelPath, spec.Variant, _plan?.Tp ?? 0, _plan?.Pp ?? 0, _state, _reason, views,
-            _canaryAt, _canaryMs, _canaryError, null, _generation, _planText);
+            _canaryAt, _canaryMs, _canaryError, _endpoint, _generation, _planText);
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Deployment {Deployment}: placing {Layout} over {Ranks} ranks")]

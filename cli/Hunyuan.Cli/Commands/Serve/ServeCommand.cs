@@ -125,7 +125,10 @@ internal sealed class ServeCommand : Command
                 await using var backend = await ClusterServingBackend.StartAsync(client, deployment, r.GetValue(MaxNumSeqsOption));
                 await using var app = ServingHost.Build(backend, options);
                 await app.StartAsync(cancellationToken);
-                _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on http://{options.Host}:{options.Port}/v1");
+                var url = $"http://{options.Host}:{options.Port}/v1";
+                var grain = client.GetGrain<Hunyuan.Grains.Deployments.IDeploymentGrain>(deployment);
+                await grain.SetEndpointAsync(url);
+                _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}");
                 try
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -135,6 +138,14 @@ internal sealed class ServeCommand : Command
                 }
 
                 await app.StopAsync(CancellationToken.None);
+                try
+                {
+                    await grain.SetEndpointAsync(null).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is TimeoutException or OrleansException)
+                {
+                    // The cluster may be going down first; status then shows no deployment anyway.
+                }
                 return ExitCodes.Success;
             });
         }

@@ -37,6 +37,7 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             var json = status.Json();
             Assert.Equal(2, json.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("state").GetString() == "alive"));
             Assert.Equal("ready", json.GetProperty("deployments")[0].GetProperty("state").GetString());
+            Assert.Equal("http://127.0.0.1:18111/v1", json.GetProperty("deployments")[0].GetProperty("endpoint").GetString());
 
             var health = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "health", "--cluster", "local");
             Assert.True(health.ExitCode == 0, health.ToString());
