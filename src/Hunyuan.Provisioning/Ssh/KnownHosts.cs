@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+
+namespace Hunyuan.Provisioning.Ssh;
+
+public enum HostKeyVerdict
+{
+    Trusted,
+    Unknown,
+    Changed,
+}
+
+/// <summary>
+/// The cluster's known_hosts (OpenSSH format, "[host]:port type base64" per line): host keys are pinned on first
+/// contact only when the user allows it, and a changed key is always refused. Written whole, mode 0600.
+/// </summary>
+public sealed class KnownHosts(string path)
+{
+    private readonly object _gate = new();
+
+    public string Path { get; } = path;
+
+    public static string Name(string host, int port) => port == 22 ? host : $"[{host}]:{port}";
+
+    public static string Fingerprint(byte[] keyBlob) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(keyBlob)).TrimEnd('=');
+
+    public HostKeyVerdict Verify(string host, int port, string keyType, byte[] keyBlob, out string? knownFingerprint)
+    {
+        knownFingerprint = null;
+        var name = Name(host, port);
+        foreach (var (h, type, blob) in Entries())
+        {
+            if (h != name)
+            {
+                continue;
+            }
+
+            if (type == keyType && blob.AsSpan().SequenceEqual(keyBlob))
+            {
+                return HostKeyVerdict.Trusted;
+            }
+
+            knownFingerprint = Fingerprint(blob);
+            return HostKeyVerdict.Changed;
+        }
+
+        return HostKeyVerdict.Unknown;
+    }
+
+    public void Add(string host, int port, string keyType, byte[] keyBlob)
+    {
+        lock (_gate)
+        {
+            var lines = File.Exists(Path) ? File.ReadAllLines(Path).ToList() : [];
+            var line = $"{Name(host, port)} {keyType} {Convert.ToBase64String(keyBlob)}";
+            if (lines.Contains(line))
+            {
+                return;
+            }
+
+            lines.Add(line);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            var tmp = Path + ".tmp";
+            File.WriteAllLines(tmp, lines);
+            File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Move(tmp, Path, overwrite: true);
+        }
+    }
+
+    public IEnumerable<(string Host, string Type, byte[] Blob)> Entries()
+    {
+        if (!File.Exists(Path))
+        {
+            yield break;
+        }
+
+        foreach (var raw in File.ReadAllLines(Path))
+        {
+            var parts = raw.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 3 && !raw.StartsWith('#'))
+            {
+                yield return (parts[0], parts[1], Convert.FromBase64String(parts[2]));
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using Hunyuan.Provisioning.Shells;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace Hunyuan.Provisioning.Ssh;
+
+/// <summary>
+/// A shell on a remote host over SSH.NET, the host key checked against the cluster's known_hosts before anything is
+/// sent: a known key passes, an unknown one only with AcceptNewHostKeys (and is then recorded), a changed one never.
+/// </summary>
+public sealed class SshHostShell : IHostShell, IDisposable
+{
+    private readonly SshClient _client;
+    private readonly KnownHosts _knownHosts;
+    private readonly SshTarget _target;
+    private string? _refusal;
+
+    private SshHostShell(SshTarget target, KnownHosts knownHosts, ConnectionInfo info)
+    {
+        _target = target;
+        _knownHosts = knownHosts;
+        _client = new SshClient(info);
+        _client.HostKeyReceived += OnHostKey;
+    }
+
+    public string Host => _target.Host;
+
+    /// <summary>The fingerprint of the key this connection verified.</summary>
+    public string? HostKeyFingerprint { get; private set; }
+
+    public static SshHostShell Connect(SshTarget target, KnownHosts knownHosts, TimeSpan timeout, PrivateKeyFile? key = null)
+    {
+        var methods = new List<AuthenticationMethod>();
+        if (key is not null)
+        {
+            methods.Add(new PrivateKeyAuthenticationMethod(target.User, key));
+        }
+        else if (target.IdentityFile is { } file)
+        {
+            methods.Add(new PrivateKeyAuthenticationMethod(target.User, new PrivateKeyFile(ExpandHome(file))));
+        }
+
+        if (target.PasswordEnv is { } env)
+        {
+            var password = Environment.GetEnvironmentVariable(env)
+                ?? throw new ArgumentException($"{target}: the environment variable {env} (ssh.password_env) is not set");
+            methods.Add(new PasswordAuthenticationMethod(target.User, password));
+        }
+
+        if (methods.Count == 0)
+        {
+            throw new ArgumentException($"{target}: no identity_file or password_env to log in with");
+        }
+
+        var info = new ConnectionInfo(target.Host, target.Port, target.User, methods.ToArray()) { Timeout = timeout };
+        var shell = new SshHostShell(target, knownHosts, info);
+        try
+        {
+            shell._client.Connect();
+            return shell;
+        }
+        catch (SshConnectionException) when (shell._refusal is { } refusal)
+        {
+            shell.Dispose();
+            throw new HostKeyException(target.Host, refusal);
+        }
+        catch
+        {
+            shell.Dispose();
+            throw;
+        }
+    }
+
+    public Task<ShellResult> RunAsync(string command, CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        using var cmd = _client.CreateCommand(command);
+        cmd.CommandTimeout = TimeSpan.FromMinutes(10);
+        var stdout = cmd.Execute();
+        return new ShellResult(cmd.ExitStatus ?? -1, stdout, cmd.Error);
+    }, cancellationToken);
+
+    public void Dispose()
+    {
+        _client.HostKeyReceived -= OnHostKey;
+        if (_client.IsConnected)
+        {
+            _client.Disconnect();
+        }
+
+        _client.Dispose();
+    }
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal) ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
+
+    private void OnHostKey(object? sender, HostKeyEventArgs e)
+    {
+        var blob = e.HostKey;
+        HostKeyFingerprint = KnownHosts.Fingerprint(blob);
+        switch (_knownHosts.Verify(_target.Host, _target.Port, e.HostKeyName, blob, out var known))
+        {
+            case HostKeyVerdict.Trusted:
+                e.CanTrust = true;
+                break;
+            case HostKeyVerdict.Unknown when _target.AcceptNewHostKeys:
+                _knownHosts.Add(_target.Host, _target.Port, e.HostKeyName, blob);
+                e.CanTrust = true;
+                break;
+            case HostKeyVerdict.Unknown:
+                _refusal = $"{_target}: unknown host key {HostKeyFingerprint}; accept it with accept_new_host_keys (or --accept-new-host-keys) once you trust this host";
+                e.CanTrust = false;
+                break;
+            default:
+                _refusal = $"{_target}: HOST KEY CHANGED from {known} to {HostKeyFingerprint}; refusing to connect (possible man-in-the-middle). If the host was reinstalled, remove its line from {_knownHosts.Path}";
+                e.CanTrust = false;
+                break;
+        }
+    }
+}
