@@ -19,7 +19,7 @@ public static class PartitionPlanner
             throw new LayoutException("the inventory has no GPUs");
         }
 
-        var claGroups = (c.NumHiddenLayers + c.EffectiveClaFactor - 1) / c.EffectiveClaFactor;
+        var claGroups = c.CachedLayerCount;
         var gpusPerNode = inventory.Nodes.Min(n => n.Gpus.Count);
         var (tp, pp) = ChooseSizes(c, inventory, request, claGroups, gpusPerNode);
         Validate(c, tp, pp, claGroups, request.Experts, inventory.TotalGpus);

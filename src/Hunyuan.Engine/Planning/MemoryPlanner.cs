@@ -22,8 +22,7 @@ public static class MemoryPlanner
         var ranks = layout.Ranks.Select(r =>
         {
             var reserve = ReserveBytes(c, layout, r, options);
-            var entries = (r.Slice.LayerCount + c.EffectiveClaFactor - 1) / c.EffectiveClaFactor;
-            var kvPerToken = (long)entries * 2 * r.Slice.KvHeadCount * c.HeadDim * kvElement;
+            var kvPerToken = c.KvBytesPerToken(r.Slice.LayerCount, r.Slice.KvHeadCount, kvElement);
             return new RankMemory(r, usable, r.WeightBytes, reserve, kvPerToken, usable - r.WeightBytes - reserve);
         }).ToArray();
 

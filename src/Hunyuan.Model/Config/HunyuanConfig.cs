@@ -54,9 +54,15 @@ public sealed record HunyuanConfig
     public int KvSourceLayer(int layer) => layer - (layer % EffectiveClaFactor);
 
     /// <summary>True CLA cache: one entry per self layer.</summary>
-    public int CachedLayerCount => (NumHiddenLayers + EffectiveClaFactor - 1) / EffectiveClaFactor;
+    public int CachedLayerCount => CacheEntries(NumHiddenLayers);
 
-    public long KvBytesPerToken(int bytesPerElement) => (long)CachedLayerCount * 2 * NumKeyValueHeads * HeadDim * bytesPerElement;
+    /// <summary>Cache entries (self layers) of a run of <paramref name="layerCount"/> layers starting on a self layer.</summary>
+    public int CacheEntries(int layerCount) => (layerCount + EffectiveClaFactor - 1) / EffectiveClaFactor;
+
+    /// <summary>KV bytes per token of a rank holding <paramref name="layerCount"/> layers and <paramref name="kvHeads"/> KV heads.</summary>
+    public long KvBytesPerToken(int layerCount, int kvHeads, int bytesPerElement) => (long)CacheEntries(layerCount) * 2 * kvHeads * HeadDim * bytesPerElement;
+
+    public long KvBytesPerToken(int bytesPerElement) => KvBytesPerToken(NumHiddenLayers, NumKeyValueHeads, bytesPerElement);
 
     /// <summary>NTK-alpha: base = theta * alpha^(D/(D-2)), fixed for every sequence length.</summary>
     public double RopeBase => RopeScaling is { Alpha: > 0 } s

@@ -61,8 +61,7 @@ public sealed class HunyuanModel : IDisposable
     public KvBlockPool NewBlockPool(int blocks, int blockSize) => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount, blocks, blockSize);
 
     /// <summary>KV bytes one token takes in this partition (its cache entries, its KV heads, the storage dtype).</summary>
-    public long KvBytesPerToken => (long)((Slice.LayerCount + Config.EffectiveClaFactor - 1) / Config.EffectiveClaFactor) * 2 * Slice.KvHeadCount * Config.HeadDim
-        * (KvStorage.IsQuantized ? 1 : (KvStorage.StorageDType == torch.ScalarType.Float32 ? 4 : 2));
+    public long KvBytesPerToken => Config.KvBytesPerToken(Slice.LayerCount, Slice.KvHeadCount, KvStorage.BytesPerElement);
 
     /// <summary>
     /// Runs one step. <paramref name="input"/> holds the new tokens of every segment in segment order: ids [rows] on

@@ -23,7 +23,7 @@ public sealed class KvBlockPool : IDisposable
         Blocks = blocks;
         BlockSize = blockSize;
         KvHeads = kvHeads;
-        var entries = (layerCount + config.EffectiveClaFactor - 1) / config.EffectiveClaFactor;
+        var entries = config.CacheEntries(layerCount);
         _keys = new torch.Tensor[entries];
         _values = new torch.Tensor[entries];
         // libtorch's CPU index_copy_/index_select have no float8 kernels: e4m3 pools are held as their raw bytes.

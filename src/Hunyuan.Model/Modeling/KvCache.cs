@@ -35,7 +35,7 @@ public sealed class KvCache : IKvCache
         }
 
         _firstLayer = firstLayer;
-        var entries = (layers + _claFactor - 1) / _claFactor;
+        var entries = config.CacheEntries(layers);
         _keys = new torch.Tensor?[entries];
         _values = new torch.Tensor?[entries];
         _kvHeads = kvHeads;

@@ -131,7 +131,7 @@ public static class ModelLoader
             return KvStorage.Plain(options.DType);
         }
 
-        var entries = (p.LayerCount + c.EffectiveClaFactor - 1) / c.EffectiveClaFactor;
+        var entries = c.CacheEntries(p.LayerCount);
         var k = new double[entries];
         var v = new double[entries];
         for (var e = 0; e < entries; e++)

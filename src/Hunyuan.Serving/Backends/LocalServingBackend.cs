@@ -52,7 +52,7 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
         // TorchSharp scopes per thread), never on the pool threads the scheduler's awaits hop between.
         var plan = PartitionPlanner.Create(config, load.Variant, GpuInventory.Uniform(pp, tp, long.MaxValue / 4), new LayoutRequest(tp, pp));
         var element = load.Fp8KvCache ? 1 : (load.DType == TorchSharp.torch.ScalarType.Float32 ? 4 : 2);
-        var kvPerToken = plan.Ranks.Max(r => (long)((r.Slice.LayerCount + config.EffectiveClaFactor - 1) / config.EffectiveClaFactor) * 2 * r.Slice.KvHeadCount * config.HeadDim * element);
+        var kvPerToken = plan.Ranks.Max(r => config.KvBytesPerToken(r.Slice.LayerCount, r.Slice.KvHeadCount, element));
         var blocks = Blocks(kvCacheBytes, kvPerToken, engine.BlockSize, engine);
         ICausalLm lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize));
         engine = engine with { Blocks = blocks };

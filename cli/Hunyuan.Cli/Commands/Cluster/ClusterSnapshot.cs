@@ -9,7 +9,12 @@ internal sealed record NodeView(string Name, string Address, string State, bool 
 
 internal sealed record RankJson(int Rank, string Node, int Gpu, string State, double LoadPercent, string Layers, string Experts, string? Error, long ResidentWeightBytes, long PlannedWeightBytes);
 
-internal sealed record DeploymentView(string Name, string Model, string Variant, int Tp, int Pp, string State, string Reason, string? Endpoint, DateTimeOffset? CanaryPassedAt, double? CanaryMs, string? CanaryError, string Plan, RankJson[] Ranks);
+internal sealed record DeploymentView(string Name, string Model, string Variant, int Tp, int Pp, string State, string Reason, string? Endpoint, DateTimeOffset? CanaryPassedAt, double? CanaryMs, string? CanaryError, string Plan, RankJson[] Ranks)
+{
+    public static DeploymentView From(DeploymentStatus s) => new(s.Name, s.Model, s.Variant, s.Tp, s.Pp, s.State.ToString().ToLowerInvariant(), s.Reason, s.Endpoint,
+        s.CanaryPassedAt, s.CanaryMs, s.CanaryError, s.PlanText,
+        s.Ranks.Select(r => new RankJson(r.Rank, r.Node, r.Gpu, r.State.ToString().ToLowerInvariant(), r.LoadPercent, r.Layers, r.Experts, r.Error, r.ResidentWeightBytes, r.PlannedWeightBytes)).ToArray());
+}
 
 internal sealed record StatusOutput(string Cluster, NodeView[] Nodes, DeploymentView[] Deployments);
 
@@ -48,9 +53,7 @@ internal static class ClusterSnapshot
                 var s = await client.GetGrain<IDeploymentGrain>(name).GetStatusAsync();
                 if (s is not null)
                 {
-                    deployments.Add(new DeploymentView(s.Name, s.Model, s.Variant, s.Tp, s.Pp, s.State.ToString().ToLowerInvariant(), s.Reason, s.Endpoint,
-                        s.CanaryPassedAt, s.CanaryMs, s.CanaryError, s.PlanText,
-                        s.Ranks.Select(r => new RankJson(r.Rank, r.Node, r.Gpu, r.State.ToString().ToLowerInvariant(), r.LoadPercent, r.Layers, r.Experts, r.Error, r.ResidentWeightBytes, r.PlannedWeightBytes)).ToArray()));
+                    deployments.Add(DeploymentView.From(s));
                 }
             }
         }

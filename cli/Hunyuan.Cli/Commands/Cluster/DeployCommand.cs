@@ -123,8 +123,6 @@ internal sealed class DeployCommand : ClusterCommandBase
             return;
         }
 
-        Console.Json(new DeploymentView(s.Name, s.Model, s.Variant, s.Tp, s.Pp, s.State.ToString().ToLowerInvariant(), s.Reason, s.Endpoint, s.CanaryPassedAt, s.CanaryMs, s.CanaryError, s.PlanText,
-            s.Ranks.Select(k => new RankJson(k.Rank, k.Node, k.Gpu, k.State.ToString().ToLowerInvariant(), k.LoadPercent, k.Layers, k.Experts, k.Error, k.ResidentWeightBytes, k.PlannedWeightBytes)).ToArray()),
-            CliJsonContext.Default.DeploymentView);
+        Console.Json(DeploymentView.From(s), CliJsonContext.Default.DeploymentView);
     }
 }
