@@ -42,6 +42,6 @@ internal static class ClusterLocator
         var root = doc.RootElement;
         string? Str(string key) => root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var list = root.TryGetProperty("gateways", out var g) && g.ValueKind == JsonValueKind.Array ? g.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
-        return new ClusterConnection(Str("cluster_id") ?? "hunyuan", Str("service_id") ?? "hyc", list, Str("redis_endpoint"), Str("redis_password_env"));
+        return new ClusterConnection(Str("cluster_id") ?? "hunyuan", Str("service_id") ?? "hyc", list, Str("redis_endpoint"), Str("redis_password_env"), Str("redis_password_file"));
     }
 }

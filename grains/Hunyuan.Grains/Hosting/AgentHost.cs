@@ -51,7 +51,7 @@ public static class AgentHost
             }
             else
             {
-                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv));
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv, options.RedisPasswordFile));
                 silo.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = options.ClusterId;
@@ -84,12 +84,16 @@ public static class AgentHost
         return builder.Build();
     }
 
-    public static ConfigurationOptions RedisConfiguration(string endpoint, string? passwordEnv)
+    public static ConfigurationOptions RedisConfiguration(string endpoint, string? passwordEnv, string? passwordFile = null)
     {
         var config = ConfigurationOptions.Parse(endpoint);
         if (passwordEnv is { Length: > 0 } && Environment.GetEnvironmentVariable(passwordEnv) is { } password)
         {
             config.Password = password;
+        }
+        else if (passwordFile is { Length: > 0 } && File.Exists(passwordFile))
+        {
+            config.Password = File.ReadAllText(passwordFile).Trim();
         }
 
         config.AbortOnConnectFail = false;

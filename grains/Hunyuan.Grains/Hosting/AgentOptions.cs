@@ -32,6 +32,12 @@ public sealed class AgentOptions
     /// <summary>Name of the environment variable that holds the Redis password; unset means no password.</summary>
     public string? RedisPasswordEnv { get; set; }
 
+    /// <summary>
+    /// A file (mode 0600) holding the Redis password: what `up` uses on remote hosts, since an environment assignment
+    /// in an SSH command line would show in the remote shell's argv.
+    /// </summary>
+    public string? RedisPasswordFile { get; set; }
+
     /// <summary>Address other silos and clients reach this silo on.</summary>
     /// <value>127.0.0.1.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -87,6 +93,11 @@ public sealed class AgentOptions
         if (RedisPasswordEnv is { Length: > 0 } env && Environment.GetEnvironmentVariable(env) is null)
         {
             problems.Add($"--redis-password-env {env}: that environment variable is not set");
+        }
+
+        if (RedisPasswordFile is { Length: > 0 } file && !File.Exists(file))
+        {
+            problems.Add($"--redis-password-file {file}: no such file");
         }
 
         if (!IPAddress.TryParse(AdvertisedAddress, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.None))

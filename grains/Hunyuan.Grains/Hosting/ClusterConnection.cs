@@ -10,7 +10,7 @@ namespace Hunyuan.Grains.Hosting;
 /// How the CLI reaches a cluster: gateway endpoints (localhost clusters, or any cluster's gateways), or Redis
 /// membership (the password from an environment variable). Written by `up` into the cluster state file.
 /// </summary>
-public sealed record ClusterConnection(string ClusterId, string ServiceId, IReadOnlyList<string> Gateways, string? RedisEndpoint = null, string? RedisPasswordEnv = null)
+public sealed record ClusterConnection(string ClusterId, string ServiceId, IReadOnlyList<string> Gateways, string? RedisEndpoint = null, string? RedisPasswordEnv = null, string? RedisPasswordFile = null)
 {
     /// <summary>Connects an Orleans client; throws with the gateways named when none answers within the timeout.</summary>
     public async Task<IHost> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -21,7 +21,7 @@ public sealed record ClusterConnection(string ClusterId, string ServiceId, IRead
         {
             if (RedisEndpoint is not null)
             {
-                client.UseRedisClustering(o => o.ConfigurationOptions = AgentHost.RedisConfiguration(RedisEndpoint, RedisPasswordEnv));
+                client.UseRedisClustering(o => o.ConfigurationOptions = AgentHost.RedisConfiguration(RedisEndpoint, RedisPasswordEnv, RedisPasswordFile));
             }
             else
             {

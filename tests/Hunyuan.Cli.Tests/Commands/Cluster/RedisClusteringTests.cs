@@ -32,7 +32,12 @@ public sealed class RedisClusteringTests : IDisposable
         var env = new Dictionary<string, string> { ["HYC_TEST_REDIS_PASSWORD"] = password };
         string[] redis = ["--clustering", "redis", "--redis", $"127.0.0.1:{RedisPort}", "--redis-password-env", "HYC_TEST_REDIS_PASSWORD", "--cluster-id", "redis-test"];
         _agents.Add(AgentProcess.Start("r0", head: true, 23411, 33411, 23411, 1, _dir.Path, redis, env));
-        _agents.Add(AgentProcess.Start("r1", head: false, 23412, 33412, 23411, 1, _dir.Path, redis, env));
+        // The second agent reads the password from a 0600 file instead, as `up` will start remote agents.
+        var passwordFile = _dir.File("redis-password");
+        File.WriteAllText(passwordFile, password);
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        string[] redisFile = ["--clustering", "redis", "--redis", $"127.0.0.1:{RedisPort}", "--redis-password-file", passwordFile, "--cluster-id", "redis-test"];
+        _agents.Add(AgentProcess.Start("r1", head: false, 23412, 33412, 23411, 1, _dir.Path, redisFile));
 
         Environment.SetEnvironmentVariable("HYC_TEST_REDIS_PASSWORD", password);
         var connection = new ClusterConnection("redis-test", "hyc", [], $"127.0.0.1:{RedisPort}", "HYC_TEST_REDIS_PASSWORD");
