@@ -9,6 +9,12 @@ public interface IHostShell
     string Host { get; }
 
     Task<ShellResult> RunAsync(string command, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a file (path relative to the login's home) with a mode, never through a command line: private keys and
+    /// passwords must not appear in any process's argv.
+    /// </summary>
+    Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default);
 }
 
 public sealed record ShellResult(int ExitCode, string Stdout, string Stderr)

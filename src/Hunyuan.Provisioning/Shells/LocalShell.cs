@@ -34,4 +34,15 @@ public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment 
 
         return new ShellResult(p.ExitCode, await stdout, await stderr);
     }
+
+    public async Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default)
+    {
+        var home = environment?.GetValueOrDefault("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var path = Path.Combine(home, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".hyc-tmp";
+        await File.WriteAllBytesAsync(tmp, content, cancellationToken);
+        File.SetUnixFileMode(tmp, mode);
+        File.Move(tmp, path, overwrite: true);
+    }
 }

@@ -21,6 +21,9 @@ public sealed class KnownHosts(string path)
 
     public static string Name(string host, int port) => port == 22 ? host : $"[{host}]:{port}";
 
+    /// <summary>One known_hosts line as OpenSSH reads it.</summary>
+    public static string Line(string host, int port, string keyType, byte[] keyBlob) => $"{Name(host, port)} {keyType} {Convert.ToBase64String(keyBlob)}";
+
     public static string Fingerprint(byte[] keyBlob) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(keyBlob)).TrimEnd('=');
 
     public HostKeyVerdict Verify(string host, int port, string keyType, byte[] keyBlob, out string? knownFingerprint)
@@ -51,7 +54,7 @@ public sealed class KnownHosts(string path)
         lock (_gate)
         {
             var lines = File.Exists(Path) ? File.ReadAllLines(Path).ToList() : [];
-            var line = $"{Name(host, port)} {keyType} {Convert.ToBase64String(keyBlob)}";
+            var line = Line(host, port, keyType, keyBlob);
             if (lines.Contains(line))
             {
                 return;

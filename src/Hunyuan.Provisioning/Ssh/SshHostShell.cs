@@ -11,6 +11,8 @@ namespace Hunyuan.Provisioning.Ssh;
 public sealed class SshHostShell : IHostShell, IDisposable
 {
     private readonly SshClient _client;
+    private readonly ConnectionInfo _info;
+    private SftpClient? _sftp;
     private readonly KnownHosts _knownHosts;
     private readonly SshTarget _target;
     private string? _refusal;
@@ -19,6 +21,7 @@ public sealed class SshHostShell : IHostShell, IDisposable
     {
         _target = target;
         _knownHosts = knownHosts;
+        _info = info;
         _client = new SshClient(info);
         _client.HostKeyReceived += OnHostKey;
     }
@@ -79,8 +82,42 @@ public sealed class SshHostShell : IHostShell, IDisposable
         return new ShellResult(cmd.ExitStatus ?? -1, stdout, cmd.Error);
     }, cancellationToken);
 
+    public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        if (_sftp is null)
+        {
+            _sftp = new SftpClient(_info);
+            _sftp.HostKeyReceived += OnHostKey;
+            _sftp.Connect();
+        }
+
+        var dir = Path.GetDirectoryName(relativePath);
+        if (!string.IsNullOrEmpty(dir) && !_sftp.Exists(dir))
+        {
+            _sftp.CreateDirectory(dir);
+        }
+
+        // Written aside and renamed (posix-rename replaces atomically), so a reader never sees half a key; the mode is
+        // set before the rename, and the callers write secrets only below ~/.ssh, which is 0700 by then.
+        var tmp = relativePath + ".hyc-tmp";
+        using (var stream = new MemoryStream(content))
+        {
+            _sftp.UploadFile(stream, tmp, canOverride: true);
+        }
+
+        // SSH.NET reads the mode's decimal digits as octal ones (600 means 0600).
+        _sftp.ChangePermissions(tmp, (short)Convert.ToInt32(Convert.ToString((int)mode, 8), 10));
+        _sftp.RenameFile(tmp, relativePath, isPosix: true);
+    }, cancellationToken);
+
     public void Dispose()
     {
+        if (_sftp is not null)
+        {
+            _sftp.HostKeyReceived -= OnHostKey;
+            _sftp.Dispose();
+        }
+
         _client.HostKeyReceived -= OnHostKey;
         if (_client.IsConnected)
         {

@@ -8,14 +8,22 @@ namespace Hunyuan.Provisioning.Tests.Ssh;
 public sealed class LoopbackSshd : IDisposable
 {
     private readonly string _dir;
+    private readonly string _authorizedKeys;
     private Process? _process;
 
     public LoopbackSshd(int port, ClusterKey hostKey, ClusterKey clientKey)
+        : this(port, hostKey, authorizedKeysFile: null)
+    {
+        File.WriteAllText(_authorizedKeys, clientKey.AuthorizedKeysLine + "\n");
+    }
+
+    /// <summary>An sshd that reads the given authorized_keys file (a test's own home), so what a test installed is what logs in.</summary>
+    public LoopbackSshd(int port, ClusterKey hostKey, string? authorizedKeysFile)
     {
         Port = port;
         _dir = Path.Combine(Path.GetTempPath(), "hyc-sshd-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
-        File.WriteAllText(Path.Combine(_dir, "authorized_keys"), clientKey.AuthorizedKeysLine + "\n");
+        _authorizedKeys = authorizedKeysFile ?? Path.Combine(_dir, "authorized_keys");
         Start(hostKey);
     }
 
@@ -55,7 +63,8 @@ public sealed class LoopbackSshd : IDisposable
             ListenAddress 127.0.0.1
             HostKey {keyPath}
             PidFile {Path.Combine(_dir, "sshd.pid")}
-            AuthorizedKeysFile {Path.Combine(_dir, "authorized_keys")}
+            AuthorizedKeysFile {_authorizedKeys}
+            Subsystem sftp internal-sftp
             StrictModes no
             PasswordAuthentication no
             KbdInteractiveAuthentication no

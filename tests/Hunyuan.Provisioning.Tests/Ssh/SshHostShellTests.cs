@@ -46,6 +46,31 @@ public sealed class SshHostShellTests : IDisposable
         Assert.Single(known.Entries());
     }
 
+    [SkippableFact]
+    public async Task FilesAreWrittenOverSftpWithTheirModeAndReplacedWhole()
+    {
+        var why = LoopbackSshd.WhyNot();
+        Skip.If(why is not null, why);
+        var client = ClusterKey.Generate("hyc@test");
+        using var sshd = new LoopbackSshd(26613, ClusterKey.Generate("host-a"), client);
+        var target = new SshTarget("127.0.0.1", sshd.Port, Environment.UserName, null, null, AcceptNewHostKeys: true);
+        using var key = client.ToPrivateKeyFile();
+        using var shell = SshHostShell.Connect(target, new KnownHosts(Path.Combine(_dir, "known_hosts")), TimeSpan.FromSeconds(10), key);
+        var dir = ".hyc-test-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await shell.WriteFileAsync(dir + "/secret", "first\n"u8.ToArray(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await shell.WriteFileAsync(dir + "/secret", "second\n"u8.ToArray(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var r = await shell.RunAsync($"stat -c %a \"$HOME/{dir}/secret\"; cat \"$HOME/{dir}/secret\"; ls -A \"$HOME/{dir}\"");
+            Assert.True(r.Ok, r.Stderr);
+            Assert.Equal("600\nsecond\nsecret\n", r.Stdout);
+        }
+        finally
+        {
+            await shell.RunAsync($"rm -rf \"$HOME/{dir}\"");
+        }
+    }
+
     [Fact]
     public void AMissingPasswordVariableIsNamed()
     {
