@@ -52,36 +52,7 @@ public static class MemoryPlanner
     }
 
     /// <summary>Parses "96GiB", "80 GB", "512MiB", "1.5TiB" or a plain byte count.</summary>
-    public static bool TryParseSize(string? text, out long bytes)
-    {
-        bytes = 0;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        var t = text.Trim().Replace(" ", "", StringComparison.Ordinal);
-        (string Suffix, double Factor)[] units =
-        [
-            ("TiB", 1L << 40), ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10),
-            ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1),
-        ];
-        foreach (var (suffix, factor) in units)
-        {
-            if (t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                if (double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0)
-                {
-                    bytes = (long)(v * factor);
-                    return true;
-                }
-
-                return false;
-            }
-        }
-
-        return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out bytes) && bytes > 0;
-    }
+    public static bool TryParseSize(string? text, out long bytes) => Hunyuan.Shared.ByteSize.TryParse(text, out bytes);
 
     public static string Gb(long bytes) => (bytes / 1e9).ToString("F1", CultureInfo.InvariantCulture) + " GB";
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Hunyuan.Shared;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -107,7 +108,7 @@ public static class InventoryParser
                 r.OnlyKeys(v, ["count", "memory"], prefix + "virtual_gpus.");
                 var count = r.Int(v, "count", prefix + "virtual_gpus.", 1, 1024) ?? throw r.Error(v, "count", "required", prefix + "virtual_gpus.");
                 var memory = r.String(v, "memory", prefix + "virtual_gpus.") ?? throw r.Error(v, "memory", "required, such as 16GiB", prefix + "virtual_gpus.");
-                virtualGpus = new VirtualGpus(count, Sizes.Parse(memory) ?? throw r.Error(v, "memory", $"'{memory}' is not a size such as 16GiB", prefix + "virtual_gpus."));
+                virtualGpus = new VirtualGpus(count, ByteSize.TryParse(memory, out var memoryBytes) ? memoryBytes : throw r.Error(v, "memory", $"'{memory}' is not a size such as 16GiB", prefix + "virtual_gpus."));
             }
 
             if (gpus is not null && virtualGpus is not null)
