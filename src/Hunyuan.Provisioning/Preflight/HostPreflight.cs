@@ -1,0 +1,118 @@
+using System.Globalization;
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Provisioning.Preflight;
+
+/// <summary>
+/// Checks a host before `up` changes anything on it: Linux, free disk, the GPUs the list expects (nvidia-smi) or
+/// declared virtual ones, a docker daemon for the docker runtime, and free ports. One round trip: a probe script
+/// prints key=value facts, judged here, so the judgement is unit-testable and the remote side needs only POSIX sh.
+/// </summary>
+public static class HostPreflight
+{
+    // Listening sockets come from /proc/net/tcp{,6} (state 0A) rather than ss, which minimal images lack; they are
+    // per network namespace, as the agent's own sockets will be.
+    private const string Probe = """
+        echo "os=$(uname -s)"
+        echo "distro=$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null)"
+        echo "disk_kib=$(df -Pk "$HOME" 2>/dev/null | awk 'NR==2 {print $4}')"
+        if command -v nvidia-smi >/dev/null 2>&1; then
+          echo "gpus=$(nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | grep -c .)"
+        else
+          echo "gpus=absent"
+        fi
+        if command -v docker >/dev/null 2>&1; then
+          echo "docker=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unreachable)"
+        else
+          echo "docker=absent"
+        fi
+        cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {n = split($2, a, ":"); print "listen=" a[n]}'
+        """;
+
+    public static async Task<PreflightReport> RunAsync(IHostShell shell, HostEntry host, RuntimeSettings runtime, PreflightOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var result = await shell.RunAsync(Probe, cancellationToken);
+        if (result.ExitCode != 0 && string.IsNullOrWhiteSpace(result.Stdout))
+        {
+            return new PreflightReport(host, [new PreflightCheck("probe", false, $"the probe script failed (exit {result.ExitCode}): {result.Stderr.Trim()}")]);
+        }
+
+        return Judge(host, runtime, options, result.Stdout);
+    }
+
+    public static PreflightReport Judge(HostEntry host, RuntimeSettings runtime, PreflightOptions options, string facts)
+    {
+        var lines = facts.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string Fact(string key) => lines.FirstOrDefault(l => l.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..] ?? "";
+        var listening = lines.Where(l => l.StartsWith("listen=", StringComparison.Ordinal))
+            .Select(l => int.TryParse(l["listen=".Length..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var p) ? p : -1)
+            .ToHashSet();
+
+        var checks = new List<PreflightCheck>
+        {
+            Os(Fact("os"), Fact("distro")),
+            Disk(Fact("disk_kib"), options.MinFreeDiskBytes),
+            Gpus(host, Fact("gpus")),
+        };
+        if (runtime.Kind == "docker")
+        {
+            checks.Add(Docker(Fact("docker")));
+        }
+
+        var busy = options.PortsThatMustBeFree.Where(listening.Contains).ToList();
+        checks.Add(busy.Count == 0
+            ? new PreflightCheck("ports", true, options.PortsThatMustBeFree.Count == 0 ? "none required" : $"free: {string.Join(", ", options.PortsThatMustBeFree)}")
+            : new PreflightCheck("ports", false, $"already in use: {string.Join(", ", busy)} (another process listens there; stop it or choose other ports)"));
+        return new PreflightReport(host, checks);
+    }
+
+    private static PreflightCheck Os(string os, string distro) => os == "Linux"
+        ? new PreflightCheck("os", true, distro.Length > 0 ? distro : "Linux")
+        : new PreflightCheck("os", false, $"'{(os.Length > 0 ? os : "unknown")}': hyc agents run on Linux");
+
+    private static PreflightCheck Disk(string freeKib, long minimum)
+    {
+        if (!long.TryParse(freeKib, NumberStyles.None, CultureInfo.InvariantCulture, out var kib))
+        {
+            return new PreflightCheck("disk", false, "could not read free space of $HOME (df)");
+        }
+
+        var free = kib * 1024;
+        var text = $"{free / (double)(1L << 30):F1} GiB free under $HOME";
+        return free >= minimum
+            ? new PreflightCheck("disk", true, text)
+            : new PreflightCheck("disk", false, $"{text}, {minimum / (double)(1L << 30):F1} GiB needed");
+    }
+
+    private static PreflightCheck Gpus(HostEntry host, string found)
+    {
+        var count = int.TryParse(found, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : (int?)null;
+        if (host.VirtualGpus is { } v)
+        {
+            return new PreflightCheck("gpus", true, $"{v.Count} virtual ({v.MemoryBytes / (double)(1L << 30):F0} GiB each, simulated on the CPU)");
+        }
+
+        if (count is null)
+        {
+            return new PreflightCheck("gpus", false, "nvidia-smi not found; install the NVIDIA driver, or declare virtual_gpus for a CPU-only host");
+        }
+
+        if (host.Gpus is { } expected && count < expected)
+        {
+            return new PreflightCheck("gpus", false, $"expected {expected}, nvidia-smi shows {count}");
+        }
+
+        return count == 0
+            ? new PreflightCheck("gpus", false, "nvidia-smi shows no GPU; declare virtual_gpus for a CPU-only host")
+            : new PreflightCheck("gpus", true, $"{count} found" + (host.Gpus is { } e && count > e ? $" ({e} expected; the rest stay unused)" : ""));
+    }
+
+    private static PreflightCheck Docker(string version) => version switch
+    {
+        "" or "absent" => new PreflightCheck("docker", false, "docker not found; install Docker or use runtime kind 'process'"),
+        "unreachable" => new PreflightCheck("docker", false, "docker is installed but its daemon does not answer (is it running, may this user use it?)"),
+        _ => new PreflightCheck("docker", true, "server " + version),
+    };
+}
