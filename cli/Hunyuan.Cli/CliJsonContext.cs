@@ -14,4 +14,5 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.StatusOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.HealthOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.DeploymentView))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.PreflightOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

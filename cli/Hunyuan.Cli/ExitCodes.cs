@@ -35,6 +35,9 @@ internal static class ExitCodes
     /// <summary>No gateway or Redis of the cluster answered.</summary>
     public const int ClusterUnreachable = 10;
 
+    /// <summary>`hyc preflight`: some host cannot be reached or fails a check (each is named).</summary>
+    public const int PreflightFailed = 11;
+
     /// <summary>`hyc health`: some checks fail but something still serves.</summary>
     public const int HealthDegraded = 1;
 

@@ -4,6 +4,7 @@ using Hunyuan.Cli.Commands.Cluster;
 using Hunyuan.Cli.Commands.Local;
 using Hunyuan.Cli.Commands.Model;
 using Hunyuan.Cli.Commands.Plan;
+using Hunyuan.Cli.Commands.Provision;
 using Hunyuan.Cli.Commands.Serve;
 
 namespace Hunyuan.Cli;
@@ -13,6 +14,7 @@ internal static class HycRootCommand
 {
     public static RootCommand Create(CliConsole console) => new("hyc: provision GPU hosts, deploy Hunyuan-Large, serve it over an OpenAI-compatible API")
     {
+        new PreflightCommand(console),
         new UpCommand(console),
         new DownCommand(console),
         new AgentCommand(console),

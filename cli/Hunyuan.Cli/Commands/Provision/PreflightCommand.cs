@@ -1,0 +1,137 @@
+using System.CommandLine;
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Preflight;
+using Hunyuan.Provisioning.Ssh;
+
+namespace Hunyuan.Cli.Commands.Provision;
+
+/// <summary>
+/// `hyc preflight HOSTS.yaml`: step 1 and 2 of `up`, changing nothing on the hosts. Connects to every host in
+/// parallel over SSH, verifies host keys against the cluster's known_hosts (~/.hyc/clusters/NAME/known_hosts; new
+/// keys recorded only with --accept-new-host-keys or ssh.accept_new_host_keys, a changed key always refused), then
+/// checks OS, disk, GPUs against the list, docker and the ports the cluster will listen on. One unreachable host does
+/// not stop the others. Exit codes: Success, InvalidArguments (the host list, naming file, line and key),
+/// PreflightFailed (some host unreachable or failing a check; each is named).
+/// </summary>
+internal sealed class PreflightCommand : Command
+{
+    private static readonly Argument<string> HostsArgument = new("HOSTS_YAML") { Description = "Host list (see examples/hosts/)" };
+    private static readonly Option<bool> AcceptNewOption = new("--accept-new-host-keys") { Description = "Trust and record host keys never seen before (a changed key is always refused)" };
+    private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port that must be free on every host", DefaultValueFactory = _ => 11111 };
+    private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port that must be free on every host", DefaultValueFactory = _ => 30000 };
+    private static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port that must be free on the head", DefaultValueFactory = _ => 6379 };
+    private static readonly Option<int> EndpointPortOption = new("--endpoint-port") { Description = "OpenAI endpoint port that must be free on the head", DefaultValueFactory = _ => 8000 };
+    private static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
+    private static readonly Option<int> ConnectTimeoutOption = new("--connect-timeout") { Description = "Seconds to wait for each SSH connection", DefaultValueFactory = _ => 15 };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Write the report as JSON to stdout" };
+
+    private readonly CliConsole _console;
+    private readonly Lock _print = new();
+
+    public PreflightCommand(CliConsole console)
+        : base("preflight", "Check every host of a host list over SSH before `up` (changes nothing on them)")
+    {
+        _console = console;
+        Arguments.Add(HostsArgument);
+        foreach (var o in new Option[] { AcceptNewOption, SiloPortOption, GatewayPortOption, RedisPortOption, EndpointPortOption, MinDiskOption, ConnectTimeoutOption, JsonOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => ExecuteAsync(r, ct));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
+    {
+        var path = r.GetRequiredValue(HostsArgument);
+        HostInventory inventory;
+        try
+        {
+            inventory = InventoryParser.Load(path);
+        }
+        catch (InventoryException e)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, e.Message);
+        }
+        catch (IOException e)
+        {
+            return _console.Fail(ExitCodes.FileError, $"{path}: {e.Message}");
+        }
+
+        if (!Hunyuan.Engine.Planning.MemoryPlanner.TryParseSize(r.GetValue(MinDiskOption), out var minDisk) || r.GetValue(ConnectTimeoutOption) < 1)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--min-free-disk must be a size such as 20GiB and --connect-timeout at least 1");
+        }
+
+        var knownHosts = new KnownHosts(Path.Combine(ModelDirectory.HycHome, "clusters", inventory.Cluster, "known_hosts"));
+        var acceptNew = r.GetValue(AcceptNewOption) || inventory.Ssh.AcceptNewHostKeys;
+        var timeout = TimeSpan.FromSeconds(r.GetValue(ConnectTimeoutOption));
+        int[] everyHost = [r.GetValue(SiloPortOption), r.GetValue(GatewayPortOption)];
+        if (inventory.Runtime.Kind == "docker")
+        {
+            everyHost = [.. everyHost, inventory.Runtime.SshPort];
+        }
+
+        _console.Human($"preflight of {inventory.Hosts.Count} host(s) of cluster '{inventory.Cluster}' ({path}); known hosts: {knownHosts.Path}");
+        var hosts = await Task.WhenAll(inventory.Hosts.Select(host =>
+        {
+            var head = host.Address == inventory.Head;
+            var options = new PreflightOptions
+            {
+                MinFreeDiskBytes = minDisk,
+                PortsThatMustBeFree = head ? [.. everyHost, r.GetValue(RedisPortOption), r.GetValue(EndpointPortOption)] : everyHost,
+            };
+            return CheckHostAsync(inventory, host, head ? "head" : "worker", knownHosts, acceptNew, timeout, options, cancellationToken);
+        }));
+
+        var ok = hosts.All(h => h.Reachable && h.Checks.All(c => c.Ok));
+        if (r.GetValue(JsonOption))
+        {
+            _console.Json(new PreflightOutput(inventory.Cluster, ok, hosts), CliJsonContext.Default.PreflightOutput);
+        }
+
+        if (!ok)
+        {
+            var bad = hosts.Count(h => !h.Reachable || h.Checks.Any(c => !c.Ok));
+            return _console.Fail(ExitCodes.PreflightFailed, $"{bad} of {hosts.Length} host(s) not ready; fix what is named above and run again");
+        }
+
+        _console.Human($"all {hosts.Length} host(s) ready (`hyc up {path}` over SSH is not built yet; `hyc up --local` runs a cluster on this machine)");
+        return ExitCodes.Success;
+    }
+
+    private async Task<PreflightHostOutput> CheckHostAsync(HostInventory inventory, HostEntry host, string role, KnownHosts knownHosts, bool acceptNew, TimeSpan timeout, PreflightOptions options, CancellationToken cancellationToken)
+    {
+        var target = new SshTarget(host.Address, host.Port, host.User, host.IdentityFile, inventory.Ssh.PasswordEnv, acceptNew);
+        SshHostShell shell;
+        try
+        {
+            shell = await Task.Run(() => SshHostShell.Connect(target, knownHosts, timeout), cancellationToken);
+        }
+        catch (Exception e) when (e is HostKeyException or ArgumentException or IOException or System.Net.Sockets.SocketException or Renci.SshNet.Common.SshException or TimeoutException)
+        {
+            // HostKeyException's message is the loud one (fingerprints, what to do); the others name the cause.
+            var cause = e is HostKeyException ? e.Message : $"cannot connect as {target}: {e.Message}";
+            Print($"{host.Address} ({inventory.Source} line {host.Line}): {cause}");
+            return new PreflightHostOutput(host.Address, host.Line, role, false, null, cause, []);
+        }
+
+        using (shell)
+        {
+            var report = await HostPreflight.RunAsync(shell, host, inventory.Runtime, options, cancellationToken);
+            var lines = report.Checks.Select(c => $"  {(c.Ok ? "ok  " : "FAIL")} {c.Name,-7} {c.Detail}");
+            Print($"{host.Address} ({role}, {target}, host key {shell.HostKeyFingerprint}):\n{string.Join('\n', lines)}");
+            return new PreflightHostOutput(host.Address, host.Line, role, true, shell.HostKeyFingerprint, null,
+                report.Checks.Select(c => new PreflightCheckOutput(c.Name, c.Ok, c.Detail)).ToList());
+        }
+    }
+
+    // Hosts finish in any order; each host's block is printed whole.
+    private void Print(string text)
+    {
+        lock (_print)
+        {
+            _console.Human(text);
+        }
+    }
+}
