@@ -118,11 +118,21 @@ internal sealed class PreflightCommand : Command
 
         using (shell)
         {
-            var report = await HostPreflight.RunAsync(shell, host, inventory.Runtime, options, cancellationToken);
-            var lines = report.Checks.Select(c => $"  {(c.Ok ? "ok  " : "FAIL")} {c.Name,-7} {c.Detail}");
-            Print($"{host.Address} ({role}, {target}, host key {shell.HostKeyFingerprint}):\n{string.Join('\n', lines)}");
-            return new PreflightHostOutput(host.Address, host.Line, role, true, shell.HostKeyFingerprint, null,
-                report.Checks.Select(c => new PreflightCheckOutput(c.Name, c.Ok, c.Detail)).ToList());
+            try
+            {
+                var report = await HostPreflight.RunAsync(shell, host, inventory.Runtime, options, cancellationToken);
+                var lines = report.Checks.Select(c => $"  {(c.Ok ? "ok  " : "FAIL")} {c.Name,-7} {c.Detail}");
+                Print($"{host.Address} ({role}, {target}, host key {shell.HostKeyFingerprint}):\n{string.Join('\n', lines)}");
+                return new PreflightHostOutput(host.Address, host.Line, role, true, shell.HostKeyFingerprint, null,
+                    report.Checks.Select(c => new PreflightCheckOutput(c.Name, c.Ok, c.Detail)).ToList());
+            }
+            catch (Exception e) when (e is Renci.SshNet.Common.SshException or IOException or System.Net.Sockets.SocketException)
+            {
+                // The connection dropped mid-probe: this host is reported, the others still finish.
+                var cause = $"lost the connection as {target} during the checks: {e.Message}";
+                Print($"{host.Address} ({inventory.Source} line {host.Line}): {cause}");
+                return new PreflightHostOutput(host.Address, host.Line, role, false, shell.HostKeyFingerprint, cause, []);
+            }
         }
     }
 
