@@ -24,7 +24,8 @@ public static class ClusterMesh
         await Must(shell, "mkdir -p \"$HOME/.ssh\" && chmod 700 \"$HOME/.ssh\" && touch \"$HOME/.ssh/authorized_keys\" \"$HOME/.ssh/known_hosts\" && chmod 600 \"$HOME/.ssh/authorized_keys\"", cancellationToken);
 
         var path = KeyPath(cluster);
-        var present = await shell.RunAsync($"cat \"$HOME/{path}.pub\" 2>/dev/null", cancellationToken);
+        // Rewritten unless both halves are there and the public half is this key's (a lone .pub is not enough).
+        var present = await shell.RunAsync($"[ -s \"$HOME/{path}\" ] && cat \"$HOME/{path}.pub\" 2>/dev/null", cancellationToken);
         var keyWritten = present.Stdout.Trim() != key.AuthorizedKeysLine;
         if (keyWritten)
         {

@@ -36,6 +36,11 @@ public sealed class ClusterMeshTests : IDisposable
         Assert.Single(File.ReadAllLines(Path.Combine(_home, ".ssh/authorized_keys")), key.AuthorizedKeysLine);
         Assert.Equal(known, File.ReadAllLines(Path.Combine(_home, ".ssh/known_hosts")));
         Assert.False(File.Exists(keyPath + ".hyc-tmp"));
+
+        File.Delete(keyPath);
+        var repaired = await ClusterMesh.InstallAsync(shell, "prod", key, known);
+        Assert.Equal(new MeshChanges(KeyWritten: true, AuthorizedKeyAdded: false, KnownHostsAdded: 0), repaired);
+        Assert.Equal(key.Fingerprint, ClusterKey.FromOpenSsh(File.ReadAllText(keyPath)).Fingerprint);
     }
 
     [SkippableFact]
