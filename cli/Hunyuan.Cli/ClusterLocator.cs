@@ -21,7 +21,10 @@ internal static class ClusterLocator
         command.Options.Add(ClusterIdOption);
     }
 
-    public static string StateFile(string cluster) => Path.Combine(ModelDirectory.HycHome, "clusters", cluster, "cluster.json");
+    /// <summary>~/.hyc/clusters/NAME: a cluster's state file, known hosts, logs and pid files.</summary>
+    public static string ClusterDirectory(string cluster) => Path.Combine(ModelDirectory.HycHome, "clusters", cluster);
+
+    public static string StateFile(string cluster) => Path.Combine(ClusterDirectory(cluster), "cluster.json");
 
     public static ClusterConnection Resolve(ParseResult r)
     {

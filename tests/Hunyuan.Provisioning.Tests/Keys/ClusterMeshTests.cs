@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Shells;
 using Hunyuan.Provisioning.Ssh;
@@ -68,25 +67,16 @@ public sealed class ClusterMeshTests : IDisposable
 
     private async Task<(int Exit, string Output)> Ssh(int port, string command)
     {
-        var psi = new ProcessStartInfo("/usr/bin/ssh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            "-i", Path.Combine(_home, ClusterMesh.KeyPath("prod")),
+        string[] args =
+        [
+            "/usr/bin/ssh", "-i", Path.Combine(_home, ClusterMesh.KeyPath("prod")),
             "-o", "UserKnownHostsFile=" + Path.Combine(_home, ".ssh/known_hosts"),
             "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
             "-F", "/dev/null", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{Environment.UserName}@127.0.0.1", command,
-        })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout + await stderr);
+        ];
+        var r = await new LocalShell(timeout: TimeSpan.FromSeconds(30)).RunAsync(ShellQuote.Join(args));
+        return (r.ExitCode, r.Stdout + r.Stderr);
     }
 
     public void Dispose() => Directory.Delete(_home, recursive: true);

@@ -30,7 +30,7 @@ internal static class EndpointLauncher
         }
 
         var cluster = r.GetValue(ClusterLocator.ClusterOption) ?? LocalClusterState.Name;
-        var dir = Path.Combine(ModelDirectory.HycHome, "clusters", cluster, "logs");
+        var dir = Path.Combine(ClusterLocator.ClusterDirectory(cluster), "logs");
         Directory.CreateDirectory(dir);
         var log = Path.Combine(dir, $"serve-{deployment}.log");
         List<string> args = ["serve", "--deployment", deployment, "--port", port.ToString(CultureInfo.InvariantCulture)];
@@ -57,7 +57,7 @@ internal static class EndpointLauncher
         }
         else
         {
-            File.WriteAllText(Path.Combine(ModelDirectory.HycHome, "clusters", cluster, $"serve-{deployment}.pid"), process.Id.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(ClusterLocator.ClusterDirectory(cluster), $"serve-{deployment}.pid"), process.Id.ToString(CultureInfo.InvariantCulture));
         }
 
         console.Human($"starting the OpenAI endpoint for {deployment} on http://127.0.0.1:{port}/v1 (pid {process.Id}, log {log})");

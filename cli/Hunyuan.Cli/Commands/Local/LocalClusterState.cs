@@ -15,7 +15,7 @@ internal sealed record LocalClusterState(IReadOnlyList<LocalProcess> Processes, 
 {
     public const string Name = "local";
 
-    public static string Directory => Path.Combine(ModelDirectory.HycHome, "clusters", Name);
+    public static string Directory => ClusterLocator.ClusterDirectory(Name);
 
     public static string ProcessesFile => Path.Combine(Directory, "processes.json");
 

@@ -63,7 +63,7 @@ internal sealed class PreflightCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, "--min-free-disk must be a size such as 20GiB and --connect-timeout at least 1");
         }
 
-        var knownHosts = new KnownHosts(Path.Combine(ModelDirectory.HycHome, "clusters", inventory.Cluster, "known_hosts"));
+        var knownHosts = new KnownHosts(Path.Combine(ClusterLocator.ClusterDirectory(inventory.Cluster), "known_hosts"));
         var acceptNew = r.GetValue(AcceptNewOption) || inventory.Ssh.AcceptNewHostKeys;
         var timeout = TimeSpan.FromSeconds(r.GetValue(ConnectTimeoutOption));
         int[] everyHost = [r.GetValue(SiloPortOption), r.GetValue(GatewayPortOption)];
