@@ -15,4 +15,5 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.HealthOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.DeploymentView))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.PreflightOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.ProvisionOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

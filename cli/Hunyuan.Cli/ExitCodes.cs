@@ -38,6 +38,9 @@ internal static class ExitCodes
     /// <summary>`hyc preflight`: some host cannot be reached or fails a check (each is named).</summary>
     public const int PreflightFailed = 11;
 
+    /// <summary>`hyc up`/`down HOSTS.yaml`: some host was not brought to the wanted state (each is named with its cause); run again to continue.</summary>
+    public const int ProvisionFailed = 12;
+
     /// <summary>`hyc health`: some checks fail but something still serves.</summary>
     public const int HealthDegraded = 1;
 

@@ -16,8 +16,9 @@ public enum ContainerAction
 /// <summary>
 /// The docker runtime, check-then-converge: a running container of the same name, image and flags is reused;
 /// anything else of that name is removed and the container started with host networking and IPC, all GPUs, a shared
-/// memory size (all GPUs unless the host declares virtual ones), no --privileged unless asked, and sshd inside on the mesh port. The flags are recorded in a label so
-/// a changed host list is noticed.
+/// memory size (all GPUs unless the host declares virtual ones), no --privileged unless asked, the host's ~/.hyc mounted
+/// as the container's HYC_HOME (agent bundle and cluster files), and sshd inside on the mesh port with host keys of its
+/// own (ssh-keygen -A makes any the image lacks). The flags are recorded in a label so a changed host list is noticed.
 /// </summary>
 public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bool withGpus = true)
 {
@@ -28,8 +29,17 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
         "docker", "run", "-d", "--name", settings.ContainerName, "--label", $"{FlagsLabel}={FlagsHash()}",
         "--net=host", "--ipc=host", .. withGpus ? new[] { "--gpus", "all" } : [], "--shm-size", settings.ShmSize,
         .. settings.Privileged ? new[] { "--privileged" } : [],
-        settings.Image, "bash", "-c", $"mkdir -p /run/sshd && /usr/sbin/sshd -p {settings.SshPort} && exec sleep infinity",
+        "-v", HycHomeMount, "-e", $"HYC_HOME={ContainerShell.MountedHycHome}",
+        settings.Image, "bash", "-c", $"mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p {settings.SshPort} && exec sleep infinity",
     ];
+
+    /// <summary>
+    /// The host's ~/.hyc (agent bundle, cluster files) appears in the container as its HYC_HOME; the host's shell expands
+    /// $HOME in it, so this one word is left unquoted by <see cref="RunCommand"/>.
+    /// </summary>
+    public const string HycHomeMount = "$HOME/.hyc:" + ContainerShell.MountedHycHome;
+
+    public string RunCommand() => string.Join(' ', RunArguments().Select(a => a == HycHomeMount ? $"\"{a}\"" : ShellQuote.Word(a)));
 
     public async Task<ContainerAction> EnsureAsync(CancellationToken cancellationToken = default)
     {
@@ -49,7 +59,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
             }
         }
 
-        var run = await shell.RunAsync(ShellQuote.Join(RunArguments()), cancellationToken);
+        var run = await shell.RunAsync("mkdir -p \"$HOME/.hyc\" && chmod 700 \"$HOME/.hyc\" && " + RunCommand(), cancellationToken);
         if (!run.Ok)
         {
             throw new InvalidOperationException($"{shell.Host}: docker run failed: {run.Stderr.Trim()}");
@@ -72,7 +82,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
 
     private string FlagsHash()
     {
-        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}";
+        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}|{withGpus}|{HycHomeMount}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(flags)))[..16].ToLowerInvariant();
     }
 }

@@ -37,12 +37,35 @@ public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment 
 
     public async Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default)
     {
+        var path = HomePath(relativePath);
+        var tmp = path + ".hyc-tmp";
+        File.Delete(tmp);
+
+        // Created with its final mode, so a secret is never readable by others, not even for a moment.
+        await using (var stream = new FileStream(tmp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+        {
+            await stream.WriteAsync(content, cancellationToken);
+        }
+
+        File.SetUnixFileMode(tmp, mode);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public Task UploadFileAsync(string localPath, string relativePath, UnixFileMode mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        var path = HomePath(relativePath);
+        var tmp = path + ".hyc-tmp";
+        File.Copy(localPath, tmp, overwrite: true);
+        bytesWritten?.Invoke(new FileInfo(tmp).Length);
+        File.SetUnixFileMode(tmp, mode);
+        File.Move(tmp, path, overwrite: true);
+    }, cancellationToken);
+
+    private string HomePath(string relativePath)
+    {
         var home = environment?.GetValueOrDefault("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var path = Path.Combine(home, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".hyc-tmp";
-        await File.WriteAllBytesAsync(tmp, content, cancellationToken);
-        File.SetUnixFileMode(tmp, mode);
-        File.Move(tmp, path, overwrite: true);
+        return path;
     }
 }

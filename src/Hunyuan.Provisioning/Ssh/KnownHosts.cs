@@ -24,6 +24,25 @@ public sealed class KnownHosts(string path)
     /// <summary>One known_hosts line as OpenSSH reads it.</summary>
     public static string Line(string host, int port, string keyType, byte[] keyBlob) => $"{Name(host, port)} {keyType} {Convert.ToBase64String(keyBlob)}";
 
+    /// <summary>
+    /// A known_hosts line for a key blob, its type read from the blob: SSH.NET names the negotiated signature
+    /// algorithm (rsa-sha2-512), while OpenSSH's known_hosts wants the key type (ssh-rsa).
+    /// </summary>
+    public static string Line(string host, int port, byte[] keyBlob) => Line(host, port, KeyType(keyBlob), keyBlob);
+
+    public static string KeyType(byte[] keyBlob)
+    {
+        if (keyBlob.Length < 4)
+        {
+            throw new FormatException("a host key blob shorter than its length field");
+        }
+
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(keyBlob);
+        return length > 0 && length <= keyBlob.Length - 4
+            ? System.Text.Encoding.ASCII.GetString(keyBlob, 4, length)
+            : throw new FormatException("a host key blob whose type field overruns it");
+    }
+
     public static string Fingerprint(byte[] keyBlob) => "SHA256:" + Convert.ToBase64String(SHA256.HashData(keyBlob)).TrimEnd('=');
 
     public HostKeyVerdict Verify(string host, int port, string keyType, byte[] keyBlob, out string? knownFingerprint)

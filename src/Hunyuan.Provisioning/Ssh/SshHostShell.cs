@@ -12,6 +12,7 @@ public sealed class SshHostShell : IHostShell, IDisposable
 {
     private readonly SshClient _client;
     private readonly ConnectionInfo _info;
+    private readonly Lock _sftpGate = new();
     private SftpClient? _sftp;
     private readonly KnownHosts _knownHosts;
     private readonly SshTarget _target;
@@ -30,6 +31,9 @@ public sealed class SshHostShell : IHostShell, IDisposable
 
     /// <summary>The fingerprint of the key this connection verified.</summary>
     public string? HostKeyFingerprint { get; private set; }
+
+    /// <summary>The public key blob this connection verified (its first field names the key type).</summary>
+    public byte[]? HostKeyBlob { get; private set; }
 
     public static SshHostShell Connect(SshTarget target, KnownHosts knownHosts, TimeSpan timeout, PrivateKeyFile? key = null)
     {
@@ -84,31 +88,72 @@ public sealed class SshHostShell : IHostShell, IDisposable
 
     public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) => Task.Run(() =>
     {
-        if (_sftp is null)
-        {
-            _sftp = new SftpClient(_info);
-            _sftp.HostKeyReceived += OnHostKey;
-            _sftp.Connect();
-        }
-
-        var dir = Path.GetDirectoryName(relativePath);
-        if (!string.IsNullOrEmpty(dir) && !_sftp.Exists(dir))
-        {
-            _sftp.CreateDirectory(dir);
-        }
-
-        // Written aside and renamed (posix-rename replaces atomically), so a reader never sees half a key; the mode is
-        // set before the rename, and the callers write secrets only below ~/.ssh, which is 0700 by then.
-        var tmp = relativePath + ".hyc-tmp";
-        using (var stream = new MemoryStream(content))
-        {
-            _sftp.UploadFile(stream, tmp, canOverride: true);
-        }
-
-        // SSH.NET reads the mode's decimal digits as octal ones (600 means 0600).
-        _sftp.ChangePermissions(tmp, (short)Convert.ToInt32(Convert.ToString((int)mode, 8), 10));
-        _sftp.RenameFile(tmp, relativePath, isPosix: true);
+        using var stream = new MemoryStream(content);
+        Upload(stream, relativePath, mode, restrictFirst: true);
     }, cancellationToken);
+
+    public Task UploadFileAsync(string localPath, string relativePath, UnixFileMode mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        using var stream = File.OpenRead(localPath);
+        Upload(stream, relativePath, mode, restrictFirst: false, bytesWritten is null ? null : n => bytesWritten((long)n));
+    }, cancellationToken);
+
+    private void CreateDirectories(string? dir)
+    {
+        if (string.IsNullOrEmpty(dir) || _sftp!.Exists(dir))
+        {
+            return;
+        }
+
+        CreateDirectories(Path.GetDirectoryName(dir));
+        _sftp.CreateDirectory(dir);
+    }
+
+    private void Upload(Stream stream, string relativePath, UnixFileMode mode, bool restrictFirst, Action<ulong>? written = null)
+    {
+        try
+        {
+            UploadOnce(stream, relativePath, mode, restrictFirst, written);
+        }
+        catch (SshException e)
+        {
+            throw new InvalidOperationException($"{Host}: writing ~/{relativePath} over SFTP failed: {e.Message}", e);
+        }
+    }
+
+    private void UploadOnce(Stream stream, string relativePath, UnixFileMode mode, bool restrictFirst, Action<ulong>? written)
+    {
+        lock (_sftpGate)
+        {
+            if (_sftp is null)
+            {
+                _sftp = new SftpClient(_info);
+                _sftp.HostKeyReceived += OnHostKey;
+                _sftp.Connect();
+            }
+
+            CreateDirectories(Path.GetDirectoryName(relativePath));
+
+            // Written aside and renamed (posix-rename replaces atomically), so a reader never sees half a file; the
+            // mode is set before the rename, and the callers write secrets only below ~/.ssh or ~/.hyc (0700 by then).
+            var tmp = relativePath + ".hyc-tmp";
+
+            // SSH.NET reads the mode's decimal digits as octal ones (600 means 0600).
+            var sftpMode = (short)Convert.ToInt32(Convert.ToString((int)mode, 8), 10);
+            if (restrictFirst)
+            {
+                // SFTP creates files with the server's default mode: an empty file gets the final mode before any
+                // secret byte is written into it (overwriting keeps the mode).
+                using var empty = new MemoryStream();
+                _sftp.UploadFile(empty, tmp, canOverride: true);
+                _sftp.ChangePermissions(tmp, sftpMode);
+            }
+
+            _sftp.UploadFile(stream, tmp, canOverride: true, written);
+            _sftp.ChangePermissions(tmp, sftpMode);
+            _sftp.RenameFile(tmp, relativePath, isPosix: true);
+        }
+    }
 
     public void Dispose()
     {
@@ -133,6 +178,7 @@ public sealed class SshHostShell : IHostShell, IDisposable
     private void OnHostKey(object? sender, HostKeyEventArgs e)
     {
         var blob = e.HostKey;
+        HostKeyBlob = blob;
         HostKeyFingerprint = KnownHosts.Fingerprint(blob);
         switch (_knownHosts.Verify(_target.Host, _target.Port, e.HostKeyName, blob, out var known))
         {

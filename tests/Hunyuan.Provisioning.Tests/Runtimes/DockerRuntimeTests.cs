@@ -44,8 +44,9 @@ public sealed class DockerRuntimeTests : IDisposable
         Assert.Equal(ContainerAction.Started, action);
         var run = Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal));
         Assert.StartsWith("run -d --name hunyuanLLM_infer --label hyc.flags=", run, StringComparison.Ordinal);
-        Assert.Contains("--net=host --ipc=host --gpus all --shm-size 64g hunyuaninfer/hunyuan-large:infer-open-source bash -c", run, StringComparison.Ordinal);
-        Assert.Contains("/usr/sbin/sshd -p 36005", run, StringComparison.Ordinal);
+        var home = Environment.GetEnvironmentVariable("HOME");
+        Assert.Contains($"--net=host --ipc=host --gpus all --shm-size 64g -v {home}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c", run, StringComparison.Ordinal);
+        Assert.Contains("ssh-keygen -A && /usr/sbin/sshd -p 36005", run, StringComparison.Ordinal);
         Assert.DoesNotContain("--privileged", run, StringComparison.Ordinal);
     }
 

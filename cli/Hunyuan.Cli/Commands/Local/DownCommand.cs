@@ -1,16 +1,20 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Hunyuan.Cli.Commands.Provision;
 
 namespace Hunyuan.Cli.Commands.Local;
 
 /// <summary>
 /// `hyc down --local`: stops what `hyc up --local` started (the endpoint first, then the agents, the head last):
-/// SIGTERM, then SIGKILL after a grace period. Idempotent; prints what it did. `hyc down HOSTS.yaml` is not built yet.
+/// SIGTERM, then SIGKILL after a grace period. `hyc down HOSTS.yaml [--purge]` stops the agents, Redis and containers
+/// `up` started on the hosts (<see cref="RemoteProvisioning"/>); --purge also removes the agent bundles, the cluster's
+/// files and the cluster key. Idempotent; prints what it did. Exit codes: Success, InvalidArguments, ProvisionFailed.
 /// </summary>
 internal sealed class DownCommand : Command
 {
-    private static readonly Argument<string?> HostsArgument = new("HOSTS_YAML") { Description = "Host list (over SSH: not built yet)", Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Argument<string?> HostsArgument = new("HOSTS_YAML") { Description = "Host list whose cluster to stop over SSH", Arity = ArgumentArity.ZeroOrOne };
     private static readonly Option<bool> LocalOption = new("--local") { Description = "Stop the local cluster" };
+    private static readonly Option<bool> PurgeOption = new("--purge") { Description = "Also remove the installed agent, the cluster's files and the cluster key from the hosts" };
 
     private readonly CliConsole _console;
 
@@ -20,9 +24,27 @@ internal sealed class DownCommand : Command
         _console = console;
         Arguments.Add(HostsArgument);
         Options.Add(LocalOption);
-        SetAction(r => r.GetValue(LocalOption)
-            ? Stop(_console)
-            : _console.Fail(ExitCodes.InvalidArguments, "give --local; stopping hosts over SSH is not built yet"));
+        Options.Add(PurgeOption);
+        RemoteCommandOptions.AddTo(this);
+        SetAction((r, ct) => ExecuteAsync(r, ct));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
+    {
+        var hosts = r.GetValue(HostsArgument);
+        if (r.GetValue(LocalOption) == (hosts is not null))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "give either a host list (hyc down hosts.yaml) or --local");
+        }
+
+        if (hosts is null)
+        {
+            return Stop(_console);
+        }
+
+        return RemoteCommandOptions.Read(r, TimeSpan.FromMinutes(2), out var remote) is { } problem
+            ? _console.Fail(ExitCodes.InvalidArguments, problem)
+            : await new RemoteProvisioning(_console).DownAsync(hosts, r.GetValue(PurgeOption), remote, cancellationToken);
     }
 
     public static int Stop(CliConsole console)

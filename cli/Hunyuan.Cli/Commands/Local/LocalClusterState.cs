@@ -29,9 +29,9 @@ internal sealed record LocalClusterState(IReadOnlyList<LocalProcess> Processes, 
         return JsonSerializer.Deserialize(File.ReadAllText(ProcessesFile), LocalStateJson.Default.LocalClusterState);
     }
 
-    public void Write() => WritePrivate(ProcessesFile, JsonSerializer.Serialize(this, LocalStateJson.Default.LocalClusterState));
+    public void Write() => PrivateFile.Write(ProcessesFile, JsonSerializer.Serialize(this, LocalStateJson.Default.LocalClusterState));
 
-    public static void WriteConnection(int[] gateways) => WritePrivate(Path.Combine(Directory, "cluster.json"), JsonSerializer.Serialize(
+    public static void WriteConnection(int[] gateways) => PrivateFile.Write(Path.Combine(Directory, "cluster.json"), JsonSerializer.Serialize(
         new LocalConnectionFile("hunyuan", "hyc", gateways.Select(p => $"127.0.0.1:{p}").ToArray()), LocalStateJson.Default.LocalConnectionFile));
 
     public static bool IsAlive(int pid)
@@ -45,15 +45,6 @@ internal sealed record LocalClusterState(IReadOnlyList<LocalProcess> Processes, 
         {
             return false;
         }
-    }
-
-    private static void WritePrivate(string path, string contents)
-    {
-        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, contents);
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(tmp, path, overwrite: true);
     }
 }
 

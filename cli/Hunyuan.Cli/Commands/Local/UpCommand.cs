@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Hunyuan.Cli.Commands.Provision;
 using Hunyuan.Engine.Planning;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
@@ -13,11 +14,12 @@ namespace Hunyuan.Cli.Commands.Local;
 /// `hyc up --local`: the embedded default. Starts the agents as local processes (localhost clustering, no SSH, no
 /// Redis, virtual GPUs computed on the CPU), optionally deploys a model across them, and starts the OpenAI endpoint on
 /// 127.0.0.1. In the foreground Ctrl-C stops everything; with --detach it returns and `hyc down --local` stops it.
-/// `hyc up HOSTS.yaml` (over SSH) is not built yet. Exit codes: Success, InvalidArguments, DeployFailed, Timeout.
+/// `hyc up HOSTS.yaml` provisions the hosts of a list over SSH (<see cref="RemoteProvisioning"/>). Exit codes: Success,
+/// InvalidArguments, FileError, DeployFailed, Timeout, ProvisionFailed.
 /// </summary>
 internal sealed class UpCommand : Command
 {
-    private static readonly Argument<string?> HostsArgument = new("HOSTS_YAML") { Description = "Host list (over SSH: not built yet)", Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Argument<string?> HostsArgument = new("HOSTS_YAML") { Description = "Host list to provision over SSH (see hosts.example.yaml)", Arity = ArgumentArity.ZeroOrOne };
     private static readonly Option<bool> LocalOption = new("--local") { Description = "Agents on this machine: no SSH, no Redis, virtual GPUs" };
     private static readonly Option<int> NodesOption = new("--nodes") { Description = "Local agents (nodes)", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> GpusOption = new("--gpus-per-node") { Description = "Virtual GPUs per node", DefaultValueFactory = _ => 4 };
@@ -27,7 +29,7 @@ internal sealed class UpCommand : Command
     private static readonly Option<int> PortOption = new("--port") { Description = "OpenAI endpoint port on 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<int> BasePortOption = new("--base-port") { Description = "First silo port; gateways use base + 20000", DefaultValueFactory = _ => 11111 };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "Return once up; stop with `hyc down --local`" };
-    private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for each stage", DefaultValueFactory = _ => 300 };
+    private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for each stage (agents joining, a deployment)", DefaultValueFactory = _ => 300 };
 
     private readonly CliConsole _console;
 
@@ -41,6 +43,8 @@ internal sealed class UpCommand : Command
             Options.Add(o);
         }
 
+        RemoteCommandOptions.AddTo(this);
+
         SetAction((r, ct) => ExecuteAsync(r, ct));
     }
 
@@ -48,9 +52,19 @@ internal sealed class UpCommand : Command
     {
         if (!r.GetValue(LocalOption))
         {
-            return _console.Fail(ExitCodes.InvalidArguments, r.GetValue(HostsArgument) is { } hosts
-                ? $"provisioning {hosts} over SSH is not built yet; `hyc up --local` runs a cluster on this machine"
-                : "give --local (this machine) or a host list");
+            if (r.GetValue(HostsArgument) is not { } hosts)
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, "give a host list (hyc up hosts.yaml) or --local (this machine)");
+            }
+
+            return RemoteCommandOptions.Read(r, TimeSpan.FromSeconds(r.GetValue(TimeoutOption)), out var remote) is { } problem
+                ? _console.Fail(ExitCodes.InvalidArguments, problem)
+                : await new RemoteProvisioning(_console).UpAsync(hosts, remote, cancellationToken);
+        }
+
+        if (r.GetValue(HostsArgument) is { } both)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"give either --local or a host list ({both}), not both");
         }
 
         var nodes = r.GetValue(NodesOption);

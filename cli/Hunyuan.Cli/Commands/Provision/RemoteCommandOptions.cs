@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Hunyuan.Provisioning.Clusters;
+
+namespace Hunyuan.Cli.Commands.Provision;
+
+/// <summary>The options `up HOSTS.yaml` and `down HOSTS.yaml` share, with the defaults `preflight` checks against.</summary>
+internal static class RemoteCommandOptions
+{
+    private static readonly Option<bool> AcceptNewOption = new("--accept-new-host-keys") { Description = "Trust and record host keys never seen before (a changed key is always refused)" };
+    private static readonly Option<int> ConnectTimeoutOption = new("--connect-timeout") { Description = "Seconds to wait for each SSH connection", DefaultValueFactory = _ => 15 };
+    private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port on every host", DefaultValueFactory = _ => 11111 };
+    private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port on every host", DefaultValueFactory = _ => 30000 };
+    private static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port on the head", DefaultValueFactory = _ => 6379 };
+    private static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
+    private static readonly Option<string> RedisImageOption = new("--redis-image") { Description = "Redis image for the docker runtime", DefaultValueFactory = _ => "redis:7.2" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Write the outcome per host as JSON to stdout" };
+
+    public static void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { AcceptNewOption, ConnectTimeoutOption, SiloPortOption, GatewayPortOption, RedisPortOption, MinDiskOption, RedisImageOption, JsonOption })
+        {
+            command.Options.Add(o);
+        }
+    }
+
+    /// <summary>Null when the options are valid, else what is wrong.</summary>
+    public static string? Read(ParseResult r, TimeSpan joinTimeout, out RemoteOptions options)
+    {
+        options = null!;
+        if (!Hunyuan.Engine.Planning.MemoryPlanner.TryParseSize(r.GetValue(MinDiskOption), out var minDisk) || r.GetValue(ConnectTimeoutOption) < 1)
+        {
+            return "--min-free-disk must be a size such as 20GiB and --connect-timeout at least 1";
+        }
+
+        var provision = new ProvisionOptions
+        {
+            SiloPort = r.GetValue(SiloPortOption),
+            GatewayPort = r.GetValue(GatewayPortOption),
+            RedisPort = r.GetValue(RedisPortOption),
+            MinFreeDiskBytes = minDisk,
+            RedisImage = r.GetRequiredValue(RedisImageOption),
+        };
+        try
+        {
+            provision.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+
+        options = new RemoteOptions(r.GetValue(AcceptNewOption), TimeSpan.FromSeconds(r.GetValue(ConnectTimeoutOption)), joinTimeout, provision, r.GetValue(JsonOption));
+        return null;
+    }
+}

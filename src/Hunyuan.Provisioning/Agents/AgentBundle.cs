@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Hunyuan.Provisioning.Agents;
+
+/// <summary>One file of an agent bundle: where it is here, where it goes under the bundle's directory there, its mode.</summary>
+public sealed record BundleFile(string LocalPath, string RelativePath, long Length, UnixFileMode Mode);
+
+/// <summary>
+/// What `up` installs on every host: hyc itself (app/, the directory hyc runs from, libtorch included) and the .NET
+/// runtime it runs on (dotnet/: the host, hostfxr and the NETCore and AspNetCore shared frameworks of this process),
+/// so a GPU host needs nothing but Linux on x86-64. Its id is a content hash: the same build gives the same id, which is
+/// how a second `up` knows the agent is already there.
+/// </summary>
+public sealed class AgentBundle
+{
+    private AgentBundle(IReadOnlyList<BundleFile> files, string id)
+    {
+        Files = files;
+        Id = id;
+    }
+
+    public IReadOnlyList<BundleFile> Files { get; }
+
+    /// <summary>16 hex digits of a SHA-256 over every file's path, mode and content.</summary>
+    public string Id { get; }
+
+    public long TotalBytes => Files.Sum(f => f.Length);
+
+    /// <summary>The bundle of the running hyc: its own directory and the runtime it runs on.</summary>
+    public static AgentBundle ForThisProcess() =>
+        From(AppContext.BaseDirectory, DotnetRootOfThisProcess(), Environment.Version.ToString());
+
+    /// <summary>A bundle from an app directory (with hyc.dll) and a dotnet root holding runtime <paramref name="runtimeVersion"/>.</summary>
+    public static AgentBundle From(string appDirectory, string dotnetRoot, string runtimeVersion)
+    {
+        if (!File.Exists(Path.Combine(appDirectory, "hyc.dll")))
+        {
+            throw new FileNotFoundException($"{appDirectory} holds no hyc.dll: not a hyc build to install on the hosts");
+        }
+
+        var files = new List<BundleFile>();
+        AddTree(files, appDirectory, "app");
+        var muxer = Path.Combine(dotnetRoot, "dotnet");
+        if (!File.Exists(muxer))
+        {
+            throw new FileNotFoundException($"no .NET host at {muxer} to ship with the agent");
+        }
+
+        files.Add(Entry(muxer, "dotnet/dotnet"));
+        foreach (var notice in new[] { "LICENSE.txt", "ThirdPartyNotices.txt" })
+        {
+            if (File.Exists(Path.Combine(dotnetRoot, notice)))
+            {
+                files.Add(Entry(Path.Combine(dotnetRoot, notice), "dotnet/" + notice));
+            }
+        }
+
+        AddTree(files, Path.Combine(dotnetRoot, "host", "fxr"), "dotnet/host/fxr");
+        var netcore = Path.Combine(dotnetRoot, "shared", "Microsoft.NETCore.App", runtimeVersion);
+        if (!Directory.Exists(netcore))
+        {
+            throw new DirectoryNotFoundException($"no .NET runtime {runtimeVersion} at {netcore}");
+        }
+
+        AddTree(files, netcore, $"dotnet/shared/Microsoft.NETCore.App/{runtimeVersion}");
+
+        // ASP.NET Core (the endpoint) versions separately from the runtime: ship the newest of the same major.
+        var aspnetRoot = Path.Combine(dotnetRoot, "shared", "Microsoft.AspNetCore.App");
+        var major = runtimeVersion.Split('.')[0] + ".";
+        var aspnet = Directory.Exists(aspnetRoot)
+            ? Directory.GetDirectories(aspnetRoot).Where(d => Path.GetFileName(d).StartsWith(major, StringComparison.Ordinal))
+                .MaxBy(d => Version.TryParse(Path.GetFileName(d).Split('-')[0], out var v) ? v : new Version(0, 0))
+            : null;
+        if (aspnet is null)
+        {
+            throw new DirectoryNotFoundException($"no ASP.NET Core {major}x runtime under {aspnetRoot} to ship with the agent");
+        }
+
+        AddTree(files, aspnet, $"dotnet/shared/Microsoft.AspNetCore.App/{Path.GetFileName(aspnet)}");
+        files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return new AgentBundle(files, HashOf(files));
+    }
+
+    private static string DotnetRootOfThisProcess()
+    {
+        // .../shared/Microsoft.NETCore.App/<version>/ is three levels below the root.
+        var runtime = RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
+        return Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+    }
+
+    private static void AddTree(List<BundleFile> files, string directory, string prefix)
+    {
+        foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(directory, path).Replace('\\', '/');
+            files.Add(Entry(path, $"{prefix}/{relative}"));
+        }
+    }
+
+    private static BundleFile Entry(string path, string relative)
+    {
+        var info = new FileInfo(path);
+        // Group/other get read (and execute where the owner has it); nothing in a bundle is secret.
+        var owner = File.GetUnixFileMode(path);
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if ((owner & UnixFileMode.UserExecute) != 0)
+        {
+            mode |= UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        }
+
+        return new BundleFile(path, relative, info.Length, mode);
+    }
+
+    private static string HashOf(List<BundleFile> files)
+    {
+        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var f in files)
+        {
+            all.AppendData(Encoding.UTF8.GetBytes($"{f.RelativePath}\0{f.Length}\0{(int)f.Mode}\0"));
+            using var stream = File.OpenRead(f.LocalPath);
+            all.AppendData(SHA256.HashData(stream));
+        }
+
+        return Convert.ToHexString(all.GetHashAndReset())[..16].ToLowerInvariant();
+    }
+}

@@ -1,0 +1,79 @@
+using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Provisioning.Agents;
+
+/// <summary>
+/// Puts an agent bundle on a host under ~/.hyc/agents/ID. Check-then-converge: a bundle whose directory is complete is
+/// left alone. Files go to ID.partial and the directory is renamed only once every file is there, so an interrupted
+/// upload never looks installed and the next `up` starts it again.
+/// </summary>
+public static class AgentInstaller
+{
+    private const string CompleteMarker = ".complete";
+
+    public static async Task<bool> IsInstalledAsync(IHostShell shell, AgentBundle bundle, CancellationToken cancellationToken = default)
+    {
+        var r = await shell.RunAsync($"cat \"$HOME/{RemotePaths.RelativeBundle(bundle.Id)}/{CompleteMarker}\" 2>/dev/null", cancellationToken);
+        return r.Ok && r.Stdout.Trim() == bundle.Id;
+    }
+
+    /// <summary>Installs the bundle unless it is there; true when it uploaded. Progress gets a line per tenth of the bytes.</summary>
+    public static async Task<bool> EnsureAsync(IHostShell shell, AgentBundle bundle, Action<string> progress, CancellationToken cancellationToken = default)
+    {
+        if (await IsInstalledAsync(shell, bundle, cancellationToken))
+        {
+            return false;
+        }
+
+        var partial = RemotePaths.RelativeBundle(bundle.Id) + ".partial";
+        var directories = bundle.Files.Select(f => Path.GetDirectoryName(f.RelativePath)!).Where(d => d.Length > 0).Distinct()
+            .Select(d => $"\"$HOME/{partial}/{d}\"");
+        await MustAsync(shell, $"umask 022 && mkdir -p \"$HOME/.hyc\" && chmod 700 \"$HOME/.hyc\" && rm -rf \"$HOME/{partial}\" && mkdir -p {string.Join(' ', directories)}", cancellationToken);
+
+        var total = bundle.TotalBytes;
+        long sent = 0;
+        var nextReport = total / 10;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var gate = new Lock();
+        foreach (var file in bundle.Files)
+        {
+            var before = sent;
+            await shell.UploadFileAsync(file.LocalPath, $"{partial}/{file.RelativePath}", file.Mode, written =>
+            {
+                // Called from the transfer as it goes (libtorch alone is most of the bundle), possibly from its threads.
+                var now = before + written;
+                lock (gate)
+                {
+                    if (now < nextReport || now >= total)
+                    {
+                        return;
+                    }
+
+                    nextReport = now + (total / 10);
+                }
+
+                progress($"agent upload {now * 100 / Math.Max(1, total)}% ({now >> 20} of {total >> 20} MiB)");
+            }, cancellationToken);
+            sent += file.Length;
+        }
+
+        var final = $"\"$HOME/{RemotePaths.RelativeBundle(bundle.Id)}\"";
+        await MustAsync(shell, $"printf '%s\\n' {bundle.Id} > \"$HOME/{partial}/{CompleteMarker}\" && rm -rf {final} && mv \"$HOME/{partial}\" {final}", cancellationToken);
+        progress($"agent {bundle.Id} installed: {bundle.Files.Count} files, {total >> 20} MiB in {started.Elapsed.TotalSeconds:F1} s");
+        return true;
+    }
+
+    /// <summary>Removes every other bundle (old versions, interrupted uploads); run once the agent runs on this one.</summary>
+    public static async Task<int> PruneAsync(IHostShell shell, string keepId, CancellationToken cancellationToken = default)
+    {
+        var r = await MustAsync(shell, $"n=0; for d in \"$HOME/.hyc/agents\"/*; do [ -e \"$d\" ] || continue; [ \"$(basename \"$d\")\" = {keepId} ] && continue; rm -rf \"$d\" && n=$((n+1)); done; echo $n", cancellationToken);
+        return int.TryParse(r.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+    }
+
+    private static async Task<ShellResult> MustAsync(IHostShell shell, string command, CancellationToken cancellationToken)
+    {
+        var r = await shell.RunAsync(command, cancellationToken);
+        return r.Ok ? r : throw new InvalidOperationException($"{shell.Host}: installing the agent failed: {r.Stderr.Trim()}");
+    }
+}

@@ -1,0 +1,427 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Hunyuan.Provisioning.Agents;
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Keys;
+using Hunyuan.Provisioning.Preflight;
+using Hunyuan.Provisioning.Redis;
+using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Runtimes;
+using Hunyuan.Provisioning.Shells;
+using Hunyuan.Provisioning.Ssh;
+
+namespace Hunyuan.Provisioning.Clusters;
+
+/// <summary>
+/// `up` and `down` for a host list, every step check-then-converge and every host in parallel: connect (host keys
+/// verified), preflight, container (docker runtime), the passwordless mesh, the agent bundle, Redis on the head with a
+/// generated password, the agents. A host that fails is reported with its cause and the others go on; the next run
+/// picks up where this one stopped, and a run on a healthy cluster changes nothing. Progress goes to the callback as
+/// (host, message) while it runs. Joining (Orleans membership) is checked by the caller, which has the client.
+/// </summary>
+public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions options, IHostConnector connector, Action<string, string> progress)
+{
+    public const string AgentCmdlineMarker = "hyc.dll agent";
+
+    private string Cluster => inventory.Cluster;
+
+    private bool Docker => inventory.Runtime.Kind == "docker";
+
+    public async Task<ProvisionResult> UpAsync(AgentBundle bundle, ClusterKey key, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var work = inventory.Hosts.Select(h => new HostWork(h, h.Address == inventory.Head)).ToList();
+        try
+        {
+            await Task.WhenAll(work.Select(w => Step(w, () => ConnectAndCheckAsync(w, cancellationToken))));
+            var head = work.Single(w => w.IsHead);
+            var password = head.Ok ? await RedisPasswordAsync(head, cancellationToken) : null;
+
+            if (Docker)
+            {
+                await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, () => ContainerAsync(w, cancellationToken))));
+            }
+
+            var knownHostsLines = work.Where(w => w.Connection?.HostKeyBlob is not null)
+                .Select(w => KnownHosts.Line(w.Entry.Address, w.Entry.Port, w.Connection!.HostKeyBlob!))
+                .Concat(work.Where(w => w.ContainerKeyBlob is not null).Select(w => KnownHosts.Line(w.Entry.Address, inventory.Runtime.SshPort, w.ContainerKeyBlob!)))
+                .ToList();
+
+            var redisReady = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!head.Ok)
+            {
+                redisReady.SetResult(null);
+            }
+
+            await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, async () =>
+            {
+                try
+                {
+                    await ConvergeAsync(w, bundle, key, knownHostsLines, password, head, redisReady, cancellationToken);
+                }
+                finally
+                {
+                    if (w.IsHead)
+                    {
+                        redisReady.TrySetResult(null);
+                    }
+                }
+            })));
+            return new ProvisionResult(bundle.Id, work.Select(w => w.Outcome()).ToList());
+        }
+        finally
+        {
+            foreach (var w in work)
+            {
+                w.Connection?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Stops the agents, then Redis, then removes the containers hyc started; with purge also the agent bundles, the cluster's files and the cluster key.</summary>
+    public async Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterKey? key, bool purge, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var work = inventory.Hosts.Select(h => new HostWork(h, h.Address == inventory.Head)).ToList();
+        try
+        {
+            await Task.WhenAll(work.Select(w => Step(w, async () =>
+            {
+                w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
+                w.Reachable = true;
+                w.AgentShell = Docker ? new ContainerShell(w.Connection.Shell, inventory.Runtime.ContainerName) : w.Connection.Shell;
+                if (await new RemoteProcess(w.AgentShell, Cluster, "agent", AgentCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
+                {
+                    w.Change("stopped the agent");
+                }
+
+                w.Agent = "stopped";
+            })));
+
+            await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, async () =>
+            {
+                var shell = w.Connection!.Shell;
+                if (w.IsHead && await new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage).StopAsync(options.StopGrace, cancellationToken))
+                {
+                    w.Change("stopped Redis");
+                }
+
+                if (Docker && await new DockerRuntime(shell, inventory.Runtime).RemoveAsync(cancellationToken))
+                {
+                    w.Change($"removed container {inventory.Runtime.ContainerName}");
+                }
+
+                if (purge)
+                {
+                    await PurgeAsync(w, key, cancellationToken);
+                }
+            })));
+            return work.Select(w => w.Outcome()).ToList();
+        }
+        finally
+        {
+            foreach (var w in work)
+            {
+                w.Connection?.Dispose();
+            }
+        }
+    }
+
+    private async Task PurgeAsync(HostWork w, ClusterKey? key, CancellationToken cancellationToken)
+    {
+        var shell = w.Connection!.Shell;
+        var keyPath = ClusterMesh.KeyPath(Cluster);
+        var script = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/.hyc/agents\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}\" \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\"; do [ -e \"$p\" ] && rm -rf \"$p\" && echo \"removed $p\"; done; ");
+        if (key is not null)
+        {
+            // Public material: safe on a command line. The file keeps its mode (written through a temp file, then cat >).
+            var line = ShellQuote.Word(key.AuthorizedKeysLine);
+            script.Append(CultureInfo.InvariantCulture, $"f=\"$HOME/.ssh/authorized_keys\"; if [ -f \"$f\" ] && grep -qxF {line} \"$f\"; then grep -vxF {line} \"$f\" > \"$f.hyc-tmp\"; cat \"$f.hyc-tmp\" > \"$f\"; rm -f \"$f.hyc-tmp\"; echo 'removed the cluster key from authorized_keys'; fi");
+        }
+
+        var r = await shell.RunAsync(script.ToString(), cancellationToken);
+        if (!r.Ok)
+        {
+            throw new InvalidOperationException($"purge failed: {r.Stderr.Trim()}");
+        }
+
+        foreach (var done in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            w.Change(done);
+        }
+    }
+
+    private async Task ConnectAndCheckAsync(HostWork w, CancellationToken cancellationToken)
+    {
+        w.AdvertisedAddress = await AdvertisedAddressAsync(w.Entry.Address, cancellationToken);
+        w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
+        w.Reachable = true;
+        progress(w.Entry.Address, $"connected as {w.Entry.User}@{w.Entry.Address}:{w.Entry.Port}" + (w.Connection.HostKeyFingerprint is { } fp ? $", host key {fp}" : ""));
+        var shell = w.Connection.Shell;
+        w.AgentShell = Docker ? new ContainerShell(shell, inventory.Runtime.ContainerName) : shell;
+
+        // Ports this cluster already holds are not "in use by something else": a second `up` must pass its own preflight.
+        var agentRunning = (await new RemoteProcess(w.AgentShell, Cluster, "agent", AgentCmdlineMarker).StatusAsync(cancellationToken)).Running;
+        var ports = new List<int>();
+        if (!agentRunning)
+        {
+            ports.AddRange([options.SiloPort, options.GatewayPort]);
+        }
+
+        if (w.IsHead && !await RedisRunningAsync(shell, cancellationToken))
+        {
+            ports.Add(options.RedisPort);
+        }
+
+        if (Docker && !await ContainerRunningAsync(shell, cancellationToken))
+        {
+            ports.Add(inventory.Runtime.SshPort);
+        }
+
+        var report = await HostPreflight.RunAsync(shell, w.Entry, inventory.Runtime, new PreflightOptions { MinFreeDiskBytes = options.MinFreeDiskBytes, PortsThatMustBeFree = ports }, cancellationToken);
+        w.Gpus = report.Checks.FirstOrDefault(c => c.Name == "gpus")?.Detail ?? "";
+        var failed = report.Checks.Where(c => !c.Ok).ToList();
+        if (failed.Count > 0)
+        {
+            throw new ProvisionException($"preflight failed: {string.Join("; ", failed.Select(c => $"{c.Name}: {c.Detail}"))}");
+        }
+
+        if (w.IsHead && !Docker && !(await shell.RunAsync("command -v redis-server", cancellationToken)).Ok)
+        {
+            throw new ProvisionException("redis-server not found on the head, which the process runtime runs Redis with (apt-get install redis-server)");
+        }
+
+        progress(w.Entry.Address, $"preflight passed ({string.Join(", ", report.Checks.Select(c => c.Name))})");
+    }
+
+    private async Task<string?> RedisPasswordAsync(HostWork head, CancellationToken cancellationToken)
+    {
+        // The head's copy is the cluster's password: a second `up` keeps it (and the running Redis and agents).
+        var r = await head.Connection!.Shell.RunAsync($"cat \"$HOME/{RemotePaths.RelativeCluster(Cluster)}/{RemotePaths.PasswordFileName}\" 2>/dev/null", cancellationToken);
+        var existing = r.Ok ? r.Stdout.Trim() : "";
+        return existing.Length >= 32 && existing.All(char.IsAsciiHexDigit) ? existing : Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+    }
+
+    private async Task ContainerAsync(HostWork w, CancellationToken cancellationToken)
+    {
+        var shell = w.Connection!.Shell;
+        var action = await new DockerRuntime(shell, inventory.Runtime, withGpus: w.Entry.VirtualGpus is null).EnsureAsync(cancellationToken);
+        if (action != ContainerAction.Reused)
+        {
+            w.Change($"container {inventory.Runtime.ContainerName} {action.ToString().ToLowerInvariant()}");
+        }
+
+        progress(w.Entry.Address, $"container {inventory.Runtime.ContainerName}: {action.ToString().ToLowerInvariant()}");
+
+        // The container's sshd key, read over the verified connection to its host: as trustworthy as that host's key.
+        var pub = await w.AgentShell!.RunAsync("cat /etc/ssh/ssh_host_ed25519_key.pub", cancellationToken);
+        var parts = pub.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!pub.Ok || parts.Length < 2)
+        {
+            throw new ProvisionException($"cannot read the container's sshd host key: {pub.Stderr.Trim()}");
+        }
+
+        w.ContainerKeyBlob = Convert.FromBase64String(parts[1]);
+    }
+
+    private async Task ConvergeAsync(HostWork w, AgentBundle bundle, ClusterKey key, IReadOnlyList<string> knownHostsLines, string? password, HostWork head, TaskCompletionSource<string?> redisReady, CancellationToken cancellationToken)
+    {
+        var shell = w.Connection!.Shell;
+        var mesh = await ClusterMesh.InstallAsync(shell, Cluster, key, knownHostsLines, cancellationToken);
+        ReportMesh(w, mesh, "");
+        if (Docker)
+        {
+            ReportMesh(w, await ClusterMesh.InstallAsync(w.AgentShell!, Cluster, key, knownHostsLines, cancellationToken), " in the container");
+        }
+
+        if (await AgentInstaller.EnsureAsync(shell, bundle, m => progress(w.Entry.Address, m), cancellationToken))
+        {
+            w.Change($"installed agent {bundle.Id}");
+        }
+
+        if (password is null)
+        {
+            throw new ProvisionException($"agent not started: the head {inventory.Head} is not ready, and every agent needs its Redis");
+        }
+
+        var passwordRelative = $"{RemotePaths.RelativeCluster(Cluster)}/{RemotePaths.PasswordFileName}";
+        var passwordBytes = Encoding.ASCII.GetBytes(password + "\n");
+        var current = await shell.RunAsync($"sha256sum \"$HOME/{passwordRelative}\" 2>/dev/null | cut -d' ' -f1", cancellationToken);
+        if (!string.Equals(current.Stdout.Trim(), Convert.ToHexString(SHA256.HashData(passwordBytes)), StringComparison.OrdinalIgnoreCase))
+        {
+            await shell.WriteFileAsync(passwordRelative, passwordBytes, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+            w.Change("wrote the Redis password file (0600)");
+        }
+
+        string? redisSpec;
+        if (w.IsHead)
+        {
+            var redis = new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage);
+            var action = await redis.EnsureAsync(w.AdvertisedAddress, options.RedisPort, password, cancellationToken);
+            if (action != RedisAction.Unchanged)
+            {
+                w.Change($"Redis {action.ToString().ToLowerInvariant()} on {w.AdvertisedAddress}:{options.RedisPort}");
+            }
+
+            redisSpec = RedisServer.Spec(RedisServer.Config(w.AdvertisedAddress, options.RedisPort, password));
+            progress(w.Entry.Address, $"Redis on {w.AdvertisedAddress}:{options.RedisPort}: {action.ToString().ToLowerInvariant()}");
+            redisReady.TrySetResult(redisSpec);
+        }
+        else
+        {
+            redisSpec = await redisReady.Task.WaitAsync(cancellationToken)
+                ?? throw new ProvisionException($"agent not started: Redis on the head {inventory.Head} did not come up");
+        }
+
+        await AgentAsync(w, bundle, head.AdvertisedAddress, redisSpec, cancellationToken);
+        var pruned = await AgentInstaller.PruneAsync(shell, bundle.Id, cancellationToken);
+        if (pruned > 0)
+        {
+            w.Change($"removed {pruned} old agent bundle(s)");
+        }
+    }
+
+    private async Task AgentAsync(HostWork w, AgentBundle bundle, string headAddress, string redisSpec, CancellationToken cancellationToken)
+    {
+        List<string> args =
+        [
+            "agent", "--node", w.Entry.Address, "--cluster-id", Cluster, "--clustering", "redis",
+            "--redis", $"{headAddress}:{options.RedisPort}", "--address", w.AdvertisedAddress,
+            "--silo-port", $"{options.SiloPort}", "--gateway-port", $"{options.GatewayPort}",
+        ];
+        if (w.IsHead)
+        {
+            args.Add("--head");
+        }
+
+        if (w.Entry.VirtualGpus is { } v)
+        {
+            args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
+        }
+
+        var root = RemotePaths.Bundle(bundle.Id);
+        var commandLine = $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(args)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+
+        // The spec changes with the bundle, the arguments and Redis (whose spec follows its password): any of them restarts the agent.
+        var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{bundle.Id}\n{commandLine}\n{redisSpec}")))[..16].ToLowerInvariant();
+        var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", AgentCmdlineMarker);
+        var state = await agent.StatusAsync(cancellationToken);
+        if (state.Running && state.Spec == spec)
+        {
+            w.Agent = "running";
+            progress(w.Entry.Address, $"agent running (pid {state.Pid}), unchanged");
+            return;
+        }
+
+        if (state.Running)
+        {
+            await agent.StopAsync(options.StopGrace, cancellationToken);
+        }
+
+        var pid = await agent.StartAsync(commandLine, spec, cancellationToken);
+        w.Agent = state.Running ? "restarted" : "started";
+        w.Change($"agent {w.Agent} (pid {pid}; log {agent.LogFile.Replace(RemotePaths.Root, "~/.hyc", StringComparison.Ordinal)})");
+        progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
+    }
+
+    private void ReportMesh(HostWork w, MeshChanges mesh, string where)
+    {
+        if (mesh.KeyWritten)
+        {
+            w.Change($"installed the cluster key{where}");
+        }
+
+        if (mesh.AuthorizedKeyAdded)
+        {
+            w.Change($"authorized the cluster key{where}");
+        }
+
+        if (mesh.KnownHostsAdded > 0)
+        {
+            w.Change($"added {mesh.KnownHostsAdded} known_hosts line(s){where}");
+        }
+
+        progress(w.Entry.Address, mesh.Any ? $"mesh{where} updated" : $"mesh{where} unchanged");
+    }
+
+    private async Task<bool> RedisRunningAsync(IHostShell shell, CancellationToken cancellationToken) => Docker
+        ? (await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", "{{.State.Running}}", $"hyc-redis-{Cluster}"]), cancellationToken)).Stdout.Trim() == "true"
+        : (await new RemoteProcess(shell, Cluster, "redis", "redis-server").StatusAsync(cancellationToken)).Running;
+
+    private async Task<bool> ContainerRunningAsync(IHostShell shell, CancellationToken cancellationToken) =>
+        (await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", "{{.State.Running}}", inventory.Runtime.ContainerName]), cancellationToken)).Stdout.Trim() == "true";
+
+    private static async Task<string> AdvertisedAddressAsync(string address, CancellationToken cancellationToken)
+    {
+        if (IPAddress.TryParse(address, out _))
+        {
+            return address;
+        }
+
+        // Orleans advertises an IP: a host name is resolved here, as the other hosts will resolve it.
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(address, cancellationToken);
+            return (addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First()).ToString();
+        }
+        catch (Exception e) when (e is SocketException or InvalidOperationException)
+        {
+            throw new ProvisionException($"cannot resolve {address}: {e.Message}");
+        }
+    }
+
+    private async Task Step(HostWork w, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is ProvisionException or InvalidOperationException || SshHostConnector.IsConnectFailure(e))
+        {
+            w.Error ??= e.Message;
+            progress(w.Entry.Address, "FAILED: " + e.Message);
+        }
+    }
+
+    private sealed class HostWork(HostEntry entry, bool isHead)
+    {
+        private readonly List<string> _changes = [];
+
+        public HostEntry Entry { get; } = entry;
+
+        public bool IsHead { get; } = isHead;
+
+        public HostConnection? Connection { get; set; }
+
+        public IHostShell? AgentShell { get; set; }
+
+        public bool Reachable { get; set; }
+
+        public string AdvertisedAddress { get; set; } = entry.Address;
+
+        public string Gpus { get; set; } = "";
+
+        public string Agent { get; set; } = "not started";
+
+        public byte[]? ContainerKeyBlob { get; set; }
+
+        public string? Error { get; set; }
+
+        public bool Ok => Error is null;
+
+        public void Change(string what)
+        {
+            lock (_changes)
+            {
+                _changes.Add(what);
+            }
+        }
+
+        public HostOutcome Outcome() => new(Entry.Address, Entry.Line, IsHead ? "head" : "worker", Entry.Address, AdvertisedAddress, Reachable,
+            Connection?.HostKeyFingerprint, Gpus, Agent, [.. _changes], Error);
+    }
+}

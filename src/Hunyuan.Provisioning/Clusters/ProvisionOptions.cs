@@ -1,0 +1,33 @@
+namespace Hunyuan.Provisioning.Clusters;
+
+/// <summary>Ports and limits of a provisioned cluster; the same on every host.</summary>
+public sealed class ProvisionOptions
+{
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    public int RedisPort { get; init; } = 6379;
+
+    public long MinFreeDiskBytes { get; init; } = 20L << 30;
+
+    /// <summary>Image of the Redis container (docker runtime only; the process runtime runs the head's redis-server).</summary>
+    public string RedisImage { get; init; } = "redis:7.2";
+
+    /// <summary>How long a stopping agent or Redis gets after SIGTERM before SIGKILL.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    public void Validate()
+    {
+        int[] ports = [SiloPort, GatewayPort, RedisPort];
+        if (ports.Any(p => p is < 1 or > 65535) || ports.Distinct().Count() != ports.Length)
+        {
+            throw new ArgumentException($"silo, gateway and Redis ports must be distinct TCP ports (1..65535): {string.Join(", ", ports)}");
+        }
+
+        if (MinFreeDiskBytes < 0 || string.IsNullOrWhiteSpace(RedisImage) || StopGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentException("minimum free disk and stop grace must not be negative, and the Redis image must be named");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Hunyuan.Cli.Tests.TestSupport;
+using Hunyuan.Model.Tests.TestSupport;
+using Hunyuan.Provisioning.Keys;
+
+namespace Hunyuan.Cli.Tests.Commands.Provision;
+
+/// <summary>
+/// `hyc up HOSTS.yaml` and `hyc down` against three hosts made of network namespaces (<see cref="NetnsLab"/>): real
+/// sshd, a Unix user and home per host, the process runtime, Redis on the head. hyc runs in a fourth namespace, as an
+/// operator's machine would, with a HYC_HOME of the test's own.
+/// </summary>
+public sealed class UpDownEndToEndTests : IDisposable
+{
+    private readonly TempDirectory _home = new();
+
+    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path };
+
+    [SkippableFact]
+    public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyAndDownLeavesNothing()
+    {
+        var why = NetnsLab.WhyNot();
+        Skip.If(why is not null, why);
+        using var lab = new NetnsLab(hosts: 3);
+        var hostsYaml = Path.Combine(lab.Directory, "hosts.yaml");
+        File.WriteAllText(hostsYaml, $"""
+            cluster: lab
+            ssh:
+              identity_file: {lab.OperatorKeyFile}
+            runtime:
+              kind: process
+            hosts:
+            {string.Join("\n", lab.Hosts.Select(h => $"  - address: {h.Address}\n    user: {h.User}\n    virtual_gpus: {{count: 2, memory: 2GiB}}"))}
+            """);
+        string[] common = ["--min-free-disk", "1GiB", "--timeout", "180", "--json"];
+        var outputs = new List<HycResult>();
+
+        var up = await Hyc(outputs, ["up", hostsYaml, "--accept-new-host-keys", .. common]);
+        try
+        {
+            Assert.True(up.ExitCode == 0, up.ToString());
+            var upJson = up.Json();
+            Assert.True(upJson.GetProperty("changed").GetBoolean());
+            Assert.All(upJson.GetProperty("hosts").EnumerateArray(), h =>
+            {
+                Assert.Equal("alive", h.GetProperty("state").GetString());
+                Assert.Equal("started", h.GetProperty("agent").GetString());
+            });
+            Assert.Equal("head", upJson.GetProperty("hosts")[0].GetProperty("role").GetString());
+
+            // Each host key the test made is the one pinned.
+            var knownHosts = File.ReadAllText(Path.Combine(_home.Path, "clusters", "lab", "known_hosts"));
+            Assert.All(lab.Hosts, h => Assert.Contains($"{h.Address} ssh-ed25519 {Convert.ToBase64String(h.HostKey.PublicBlob())}", knownHosts, StringComparison.Ordinal));
+
+            var status = await Hyc(outputs, ["status", "--cluster", "lab", "--json"]);
+            Assert.True(status.ExitCode == 0, status.ToString());
+            var nodes = status.Json().GetProperty("nodes").EnumerateArray().ToList();
+            Assert.Equal(lab.Hosts.Select(h => h.Address).Order(), nodes.Where(n => n.GetProperty("state").GetString() == "alive").Select(n => n.GetProperty("name").GetString()).Order());
+            Assert.All(nodes, n => Assert.Equal(2, n.GetProperty("gpus").GetArrayLength()));
+
+            // The mesh: every host reaches every other with the cluster key, no password, no prompt (BatchMode fails
+            // instead of asking), the host key checked against the known_hosts `up` wrote.
+            foreach (var from in lab.Hosts)
+            {
+                foreach (var to in lab.Hosts.Where(t => t != from))
+                {
+                    var (exit, output) = NetnsLab.AsUser(from, $"ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -i ~/.ssh/hyc_lab_ed25519 {to.User}@{to.Address} echo mesh-{from.Index}-{to.Index}");
+                    Assert.True(exit == 0, $"{from.Address} -> {to.Address}: {output}");
+                    Assert.Equal($"mesh-{from.Index}-{to.Index}", output.Trim());
+                }
+            }
+
+            // Secrets stay out of argv, logs, outputs and the local state; the files holding them are 0600.
+            var head = lab.Hosts[0];
+            var passwordFile = Path.Combine(head.Home, ".hyc", "clusters", "lab", "redis.password");
+            var password = File.ReadAllText(passwordFile).Trim();
+            Assert.True(password.Length >= 32, "a generated password");
+            Assert.All(lab.Hosts, h => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(h.Home, ".hyc", "clusters", "lab", "redis.password"))));
+            Assert.All(lab.Hosts, h => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519"))));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_home.Path, "clusters", "lab", "cluster.json")));
+            var clusterKeyText = File.ReadAllText(Path.Combine(head.Home, ".ssh", "hyc_lab_ed25519"));
+            var keyBody = clusterKeyText.Split('\n')[1];
+            var cmdlines = string.Join("\n", Directory.EnumerateDirectories("/proc").Select(d => TryRead(Path.Combine(d, "cmdline"))));
+            var logs = string.Join("\n", lab.Hosts.SelectMany(h => Directory.EnumerateFiles(Path.Combine(h.Home, ".hyc", "clusters", "lab", "logs"))).Select(File.ReadAllText));
+            var local = string.Join("\n", Directory.EnumerateFiles(_home.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("cluster_ed25519", StringComparison.Ordinal)).Select(File.ReadAllText));
+            foreach (var (where, text) in new[] { ("process arguments", cmdlines), ("agent and Redis logs", logs), ("local state", local), ("hyc output", string.Join("\n", outputs)) })
+            {
+                Assert.False(text.Contains(password, StringComparison.Ordinal), $"the Redis password is in the {where}");
+                Assert.False(text.Contains(keyBody, StringComparison.Ordinal), $"the cluster's private key is in the {where}");
+            }
+
+            // Again, with nothing to do: no flag needed for the host keys, nothing changes, and it says so.
+            var again = await Hyc(outputs, ["up", hostsYaml, .. common]);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.False(again.Json().GetProperty("changed").GetBoolean(), again.ToString());
+            Assert.All(again.Json().GetProperty("hosts").EnumerateArray(), h => Assert.Equal("running", h.GetProperty("agent").GetString()));
+            Assert.Contains("no changes", again.Stderr, StringComparison.Ordinal);
+
+            // A host presenting another key is refused, loudly, and named; the others are still fine.
+            var third = lab.Hosts[2];
+            lab.RestartSshd(third, ClusterKey.Generate("impostor"));
+            var changed = await Hyc(outputs, ["up", hostsYaml, "--accept-new-host-keys", .. common]);
+            Assert.True(changed.ExitCode == 12, changed.ToString());
+            Assert.Contains("HOST KEY CHANGED", changed.Stderr, StringComparison.Ordinal);
+            var hosts = changed.Json().GetProperty("hosts").EnumerateArray().ToList();
+            Assert.Equal(third.Address, Assert.Single(hosts, h => h.GetProperty("state").GetString() == "failed").GetProperty("address").GetString());
+            Assert.Equal(2, hosts.Count(h => h.GetProperty("state").GetString() == "alive"));
+            lab.RestartSshd(third, third.HostKey);
+        }
+        finally
+        {
+            var down = await Hyc(outputs, ["down", hostsYaml, "--json"]);
+            Assert.True(down.ExitCode == 0, down.ToString());
+        }
+
+        // Nothing of the cluster runs any more (sshd's session processes for hyc's own connections end with them).
+        var left = await Until(() => lab.UserProcesses(), p => p.Length == 0);
+        Assert.True(left.Length == 0, "still running: " + string.Join("; ", left));
+
+        var purge = await Hyc(outputs, ["down", hostsYaml, "--purge", "--json"]);
+        Assert.True(purge.ExitCode == 0, purge.ToString());
+        Assert.All(lab.Hosts, h =>
+        {
+            Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
+            Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
+            Assert.Equal([lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
+        });
+        Assert.False(File.Exists(Path.Combine(_home.Path, "clusters", "lab", "cluster_ed25519")));
+
+        var twice = await Hyc(outputs, ["down", hostsYaml, "--json"]);
+        Assert.True(twice.ExitCode == 0, twice.ToString());
+        Assert.False(twice.Json().GetProperty("changed").GetBoolean(), twice.ToString());
+
+        async Task<HycResult> Hyc(List<HycResult> log, string[] args)
+        {
+            var r = await HycRunner.InNamespace(lab.Control, Env, TimeSpan.FromMinutes(6), args);
+            log.Add(r);
+            return r;
+        }
+    }
+
+    public void Dispose() => _home.Dispose();
+
+    private static string TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static async Task<T> Until<T>(Func<T> read, Func<T, bool> done)
+    {
+        var value = read();
+        for (var i = 0; i < 50 && !done(value); i++)
+        {
+            await Task.Delay(200);
+            value = read();
+        }
+
+        return value;
+    }
+}
