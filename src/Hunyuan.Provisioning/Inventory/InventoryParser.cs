@@ -14,7 +14,7 @@ public static class InventoryParser
 {
     private static readonly string[] TopKeys = ["cluster", "ssh", "runtime", "head", "hosts"];
     private static readonly string[] SshKeys = ["user", "port", "identity_file", "password_env", "accept_new_host_keys"];
-    private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size"];
+    private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size", "volumes"];
     private static readonly string[] HostKeys = ["address", "user", "port", "identity_file", "gpus", "virtual_gpus", "interface"];
 
     public static HostInventory Load(string path) => Parse(File.ReadAllText(path), path);
@@ -78,7 +78,10 @@ public static class InventoryParser
             r.String(runtimeNode, "container_name", "runtime.") ?? "hunyuanLLM_infer",
             r.Port(runtimeNode, "ssh_port", "runtime.") ?? 36005,
             r.Bool(runtimeNode, "privileged", "runtime.") ?? false,
-            r.String(runtimeNode, "shm_size", "runtime.") ?? "64g");
+            r.String(runtimeNode, "shm_size", "runtime.") ?? "64g")
+        {
+            Volumes = Volumes(r, runtimeNode, source),
+        };
 
         if (!root.Children.TryGetValue(new YamlScalarNode("hosts"), out var hostsNode) || hostsNode is not YamlSequenceNode hostList || hostList.Children.Count == 0)
         {
@@ -141,6 +144,36 @@ public static class InventoryParser
     }
 
     private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    private static List<string> Volumes(Reader r, YamlMappingNode? runtime, string source)
+    {
+        if (runtime is null || !runtime.Children.TryGetValue(new YamlScalarNode("volumes"), out var node))
+        {
+            return [];
+        }
+
+        if (node is not YamlSequenceNode list)
+        {
+            throw r.Error(runtime, "volumes", "must be a list such as [\"/data/models:/data/models:ro\"]", "runtime.");
+        }
+
+        var volumes = new List<string>();
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"runtime.volumes[{i}]");
+            var text = (list.Children[i] as YamlScalarNode)?.Value ?? "";
+            var parts = text.Split(':');
+            if (parts.Length is < 2 or > 3 || !parts[0].StartsWith('/') || !parts[1].StartsWith('/') || (parts.Length == 3 && parts[2] is not ("ro" or "rw"))
+                || text.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '`' or '\\'))
+            {
+                throw new InventoryException(source, Line(list.Children[i]), key, $"'{text}' is not /host/path:/container/path[:ro|rw] (absolute paths, no spaces or quotes)");
+            }
+
+            volumes.Add(text);
+        }
+
+        return volumes;
+    }
 
     private sealed class Reader(string source)
     {

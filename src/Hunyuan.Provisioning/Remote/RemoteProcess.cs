@@ -64,9 +64,10 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
         }
 
         var tries = Math.Max(1, (int)(grace.TotalMilliseconds / 200));
+        // setsid made the process a group leader: the group is signalled, so whatever it started goes with it.
         var r = await shell.RunAsync(
-            $"kill -TERM {state.Pid} 2>/dev/null; i=0; while kill -0 {state.Pid} 2>/dev/null && [ $i -lt {tries} ]; do sleep 0.2; i=$((i+1)); done; " +
-            $"if kill -0 {state.Pid} 2>/dev/null; then kill -KILL {state.Pid}; echo killed; else echo stopped; fi; rm -f {PidFile} \"{Dir}/{name}.spec\"",
+            $"kill -TERM -{state.Pid} 2>/dev/null || kill -TERM {state.Pid} 2>/dev/null; i=0; while kill -0 {state.Pid} 2>/dev/null && [ $i -lt {tries} ]; do sleep 0.2; i=$((i+1)); done; " +
+            $"if kill -0 {state.Pid} 2>/dev/null; then kill -KILL -{state.Pid} 2>/dev/null || kill -KILL {state.Pid}; echo killed; else kill -KILL -{state.Pid} 2>/dev/null; echo stopped; fi; rm -f {PidFile} \"{Dir}/{name}.spec\"",
             cancellationToken);
         return r.Ok ? true : throw new InvalidOperationException($"{shell.Host}: stopping {name} failed: {r.Stderr.Trim()}");
     }

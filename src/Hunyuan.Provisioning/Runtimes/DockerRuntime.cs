@@ -30,6 +30,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
         "--net=host", "--ipc=host", .. withGpus ? new[] { "--gpus", "all" } : [], "--shm-size", settings.ShmSize,
         .. settings.Privileged ? new[] { "--privileged" } : [],
         "-v", HycHomeMount, "-e", $"HYC_HOME={ContainerShell.MountedHycHome}",
+        .. settings.Volumes.SelectMany(v => new[] { "-v", v }),
         settings.Image, "bash", "-c", $"mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p {settings.SshPort} && exec sleep infinity",
     ];
 
@@ -82,7 +83,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
 
     private string FlagsHash()
     {
-        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}|{withGpus}|{HycHomeMount}";
+        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}|{withGpus}|{HycHomeMount}|{string.Join(',', settings.Volumes)}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(flags)))[..16].ToLowerInvariant();
     }
 }

@@ -39,6 +39,7 @@ public sealed class InventoryParserTests
         Assert.Equal(8, inv.Hosts[1].Gpus);
         Assert.Equal("hunyuan", inv.Cluster);
         Assert.Equal(36005, inv.Runtime.SshPort);
+        Assert.Equal(["/data/models:/data/models:ro"], inv.Runtime.Volumes);
     }
 
     [Fact]
@@ -67,6 +68,8 @@ public sealed class InventoryParserTests
     [InlineData("hosts:\n  - address: 10.0.0.1\n", 1, "ssh")]
     [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n  - address: 10.0.0.1\n", 5, "hosts")]
     [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    gpus: 8\n    virtual_gpus: {count: 1, memory: 1GiB}\n", 6, "hosts[0].virtual_gpus")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  volumes:\n    - /data:/data:ro\n    - models:/models\nhosts:\n  - address: 10.0.0.1\n", 6, "runtime.volumes[1]")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  volumes: /data:/data\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.volumes")]
     public void ErrorsNameTheLineAndKey(string yaml, int line, string key)
     {
         var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse(yaml, "hosts.yaml"));

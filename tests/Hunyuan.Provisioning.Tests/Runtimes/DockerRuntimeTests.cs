@@ -71,6 +71,15 @@ public sealed class DockerRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task VolumesAreMountedAndPartOfTheFlags()
+    {
+        var withModels = Settings with { Volumes = ["/data/models:/data/models:ro"] };
+        await new DockerRuntime(Shell, withModels).EnsureAsync();
+        Assert.Contains("-e HYC_HOME=/hyc-home -v /data/models:/data/models:ro hunyuaninfer/", Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.NotEqual(new DockerRuntime(Shell, Settings).RunArguments()[6], new DockerRuntime(Shell, withModels).RunArguments()[6]);
+    }
+
+    [Fact]
     public async Task CpuHostsGetNoGpuFlag()
     {
         await new DockerRuntime(Shell, Settings, withGpus: false).EnsureAsync();

@@ -96,7 +96,7 @@ internal sealed class PreflightCommand : Command
             return _console.Fail(ExitCodes.PreflightFailed, $"{bad} of {hosts.Length} host(s) not ready; fix what is named above and run again");
         }
 
-        _console.Human($"all {hosts.Length} host(s) ready (`hyc up {path}` over SSH is not built yet; `hyc up --local` runs a cluster on this machine)");
+        _console.Human($"all {hosts.Length} host(s) ready; next: hyc up {path}");
         return ExitCodes.Success;
     }
 

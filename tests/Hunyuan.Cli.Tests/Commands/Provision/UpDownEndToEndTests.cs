@@ -17,7 +17,7 @@ public sealed class UpDownEndToEndTests : IDisposable
     private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path };
 
     [SkippableFact]
-    public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyAndDownLeavesNothing()
+    public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyRepairsAndDownLeavesNothing()
     {
         var why = NetnsLab.WhyNot();
         Skip.If(why is not null, why);
@@ -106,6 +106,13 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.Equal(third.Address, Assert.Single(hosts, h => h.GetProperty("state").GetString() == "failed").GetProperty("address").GetString());
             Assert.Equal(2, hosts.Count(h => h.GetProperty("state").GetString() == "alive"));
             lab.RestartSshd(third, third.HostKey);
+
+            // A host whose agent died is converged by the next `up`, which touches nothing else.
+            NetnsLab.Run("pkill", ["-KILL", "-u", third.User, "-f", "hyc.dll agent"]);
+            var repaired = await Hyc(outputs, ["up", hostsYaml, .. common]);
+            Assert.True(repaired.ExitCode == 0, repaired.ToString());
+            Assert.Equal(["running", "running", "started"], repaired.Json().GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("agent").GetString()));
+            Assert.All(repaired.Json().GetProperty("hosts").EnumerateArray(), h => Assert.Equal("alive", h.GetProperty("state").GetString()));
         }
         finally
         {
