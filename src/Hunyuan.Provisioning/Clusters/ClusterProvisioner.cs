@@ -26,6 +26,8 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
 {
     public const string AgentCmdlineMarker = "hyc.dll agent";
 
+    public const string ServeCmdlineMarker = "hyc.dll serve";
+
     private string Cluster => inventory.Cluster;
 
     private bool Docker => inventory.Runtime.Kind == "docker";
@@ -93,6 +95,16 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
                 w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
                 w.Reachable = true;
                 w.AgentShell = Docker ? new ContainerShell(w.Connection.Shell, inventory.Runtime.ContainerName) : w.Connection.Shell;
+
+                // Endpoints (`deploy` starts them on the head) go first: they are clients of the agents.
+                foreach (var endpoint in (await RemoteProcess.ListAsync(w.AgentShell, Cluster, cancellationToken)).Where(n => n.StartsWith("serve-", StringComparison.Ordinal)))
+                {
+                    if (await new RemoteProcess(w.AgentShell, Cluster, endpoint, ServeCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
+                    {
+                        w.Change($"stopped the endpoint {endpoint["serve-".Length..]}");
+                    }
+                }
+
                 if (await new RemoteProcess(w.AgentShell, Cluster, "agent", AgentCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
                 {
                     w.Change("stopped the agent");
@@ -380,10 +392,13 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         {
             await step();
         }
-        catch (Exception e) when (e is ProvisionException or InvalidOperationException || SshHostConnector.IsConnectFailure(e))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            w.Error ??= e.Message;
-            progress(w.Entry.Address, "FAILED: " + e.Message);
+            // Whatever went wrong on one host is that host's outcome: the others carry on, and the run reports it.
+            var expected = e is ProvisionException or InvalidOperationException || SshHostConnector.IsConnectFailure(e);
+            var message = expected ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            w.Error ??= message;
+            progress(w.Entry.Address, "FAILED: " + message);
         }
     }
 

@@ -20,6 +20,13 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
 
     public string LogFile => $"{Dir}/logs/{name}.log";
 
+    /// <summary>The names of the processes with pid files in a cluster's directory on this host.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(IHostShell shell, string cluster, CancellationToken cancellationToken = default)
+    {
+        var r = await shell.RunAsync($"for f in \"{RemotePaths.Cluster(cluster)}\"/*.pid; do [ -e \"$f\" ] && basename \"$f\" .pid; done; true", cancellationToken);
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     public async Task<RemoteProcessState> StatusAsync(CancellationToken cancellationToken = default)
     {
         var r = await shell.RunAsync(

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Hunyuan.Provisioning.Keys;
 
 namespace Hunyuan.Cli.Tests.TestSupport;
@@ -79,6 +81,58 @@ public sealed class NetnsLab : IDisposable
     /// <summary>Runs a command as the host's user inside its namespace (the user's own view of the host).</summary>
     public static (int Exit, string Output) AsUser(LabHost host, string command) =>
         Run("ip", ["netns", "exec", host.Namespace, "runuser", "-u", host.User, "--", "sh", "-c", command]);
+
+    /// <summary>
+    /// An HttpClient whose connections start in the control namespace, so this test process reaches the hosts as the
+    /// operator's machine does: each socket is created on a short-lived thread that joined that namespace (a socket
+    /// belongs to the namespace it was created in), and is used from any thread afterwards.
+    /// </summary>
+    public HttpClient ControlHttpClient()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = SocketIn(Control);
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    private static Socket SocketIn(string netns)
+    {
+        Socket? socket = null;
+        var error = 0;
+        var thread = new Thread(() =>
+        {
+            using var handle = File.OpenHandle($"/var/run/netns/{netns}");
+            if (SetNs(handle.DangerousGetHandle().ToInt32(), CloneNewNet) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                return;
+            }
+
+            socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        });
+        thread.Start();
+        thread.Join();
+        return socket ?? throw new InvalidOperationException($"setns({netns}) failed: errno {error}");
+    }
+
+    private const int CloneNewNet = 0x40000000;
+
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNs(int fd, int nstype);
 
     /// <summary>Processes the lab's users still run.</summary>
     public string[] UserProcesses() => Hosts.SelectMany(h =>

@@ -26,7 +26,7 @@ internal sealed class DeployCommand : ClusterCommandBase
     private static readonly Option<bool> NoWaitOption = new("--no-wait") { Description = "Return after placing; do not wait for ready" };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for ready", DefaultValueFactory = _ => 1800 };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print the final deployment status as JSON to stdout" };
-    private static readonly Option<int> ServePortOption = new("--serve-port") { Description = "Start the OpenAI endpoint for it on this machine, on 127.0.0.1:PORT, once ready", DefaultValueFactory = _ => 8000 };
+    private static readonly Option<int> ServePortOption = new("--serve-port") { Description = "Start the OpenAI endpoint for it once ready: on the head node for a cluster made by `up HOSTS.yaml`, else on this machine's 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<bool> NoServeOption = new("--no-serve") { Description = "Do not start the endpoint" };
 
     public DeployCommand(CliConsole console)
@@ -91,13 +91,24 @@ internal sealed class DeployCommand : ClusterCommandBase
             if (status.State == DeploymentState.Ready)
             {
                 Console.Human($"deployment {name} ready in {sw.Elapsed.TotalSeconds:F1} s: {status.Reason}");
+                var code = ExitCodes.Success;
                 if (!r.GetValue(NoServeOption))
                 {
-                    await Hunyuan.Cli.Commands.Local.EndpointLauncher.EnsureAsync(Console, r, name, r.GetValue(ServePortOption), cancellationToken);
+                    var provisioned = r.GetValue(ClusterLocator.GatewayOption) is not { Length: > 0 } && r.GetValue(ClusterLocator.ClusterOption) is { } cluster
+                        ? Provision.RemoteEndpoint.ProvisionedState(cluster)
+                        : null;
+                    if (provisioned is not null)
+                    {
+                        code = await Provision.RemoteEndpoint.EnsureAsync(Console, provisioned, name, r.GetValue(ServePortOption), cancellationToken);
+                    }
+                    else
+                    {
+                        await Hunyuan.Cli.Commands.Local.EndpointLauncher.EnsureAsync(Console, r, name, r.GetValue(ServePortOption), cancellationToken);
+                    }
                 }
 
                 Emit(r, status);
-                return ExitCodes.Success;
+                return code;
             }
 
             if (status.State == DeploymentState.Failed)

@@ -1,7 +1,10 @@
-using System.Text.Json;
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using Hunyuan.Cli.Tests.TestSupport;
 using Hunyuan.Model.Tests.TestSupport;
 using Hunyuan.Provisioning.Keys;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace Hunyuan.Cli.Tests.Commands.Provision;
 
@@ -57,6 +60,25 @@ public sealed class UpDownEndToEndTests : IDisposable
             var nodes = status.Json().GetProperty("nodes").EnumerateArray().ToList();
             Assert.Equal(lab.Hosts.Select(h => h.Address).Order(), nodes.Where(n => n.GetProperty("state").GetString() == "alive").Select(n => n.GetProperty("name").GetString()).Order());
             Assert.All(nodes, n => Assert.Equal(2, n.GetProperty("gpus").GetArrayLength()));
+
+            // A deployment across the provisioned nodes, its endpoint started on the head by `deploy`, answering the
+            // official OpenAI SDK from the operator's side of the network.
+            var model = Path.Combine(lab.Directory, "tiny");
+            var init = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "model", "init-tiny", model);
+            Assert.True(init.ExitCode == 0, init.ToString());
+            var deploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180"]);
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            Assert.Contains($"OpenAI endpoint ready: http://{lab.Hosts[0].Address}:8000/v1", deploy.Stderr, StringComparison.Ordinal);
+            using (var http = lab.ControlHttpClient())
+            {
+                var chat = new ChatClient("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions
+                {
+                    Endpoint = new Uri($"http://{lab.Hosts[0].Address}:8000/v1"),
+                    Transport = new HttpClientPipelineTransport(http),
+                });
+                var completion = (await chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
+                Assert.InRange(completion.Usage.OutputTokenCount, 1, 8);
+            }
 
             // The mesh: every host reaches every other with the cluster key, no password, no prompt (BatchMode fails
             // instead of asking), the host key checked against the known_hosts `up` wrote.
@@ -118,6 +140,7 @@ public sealed class UpDownEndToEndTests : IDisposable
         {
             var down = await Hyc(outputs, ["down", hostsYaml, "--json"]);
             Assert.True(down.ExitCode == 0, down.ToString());
+            Assert.Contains("stopped the endpoint tiny", down.Stderr, StringComparison.Ordinal);
         }
 
         // Nothing of the cluster runs any more (sshd's session processes for hyc's own connections end with them).
