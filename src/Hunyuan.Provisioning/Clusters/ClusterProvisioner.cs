@@ -230,14 +230,22 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         progress(w.Entry.Address, $"container {inventory.Runtime.ContainerName}: {action.ToString().ToLowerInvariant()}");
 
         // The container's sshd key, read over the verified connection to its host: as trustworthy as that host's key.
-        var pub = await w.AgentShell!.RunAsync("cat /etc/ssh/ssh_host_ed25519_key.pub", cancellationToken);
-        var parts = pub.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (!pub.Ok || parts.Length < 2)
+        // A container started just now may still be running ssh-keygen -A, so the read is retried for a while.
+        ShellResult pub = new(1, "", "");
+        for (var attempt = 0; attempt < 40; attempt++)
         {
-            throw new ProvisionException($"cannot read the container's sshd host key: {pub.Stderr.Trim()}");
+            pub = await w.AgentShell!.RunAsync("cat /etc/ssh/ssh_host_ed25519_key.pub", cancellationToken);
+            var parts = pub.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (pub.Ok && parts.Length >= 2)
+            {
+                w.ContainerKeyBlob = Convert.FromBase64String(parts[1]);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
 
-        w.ContainerKeyBlob = Convert.FromBase64String(parts[1]);
+        throw new ProvisionException($"cannot read the container's sshd host key (/etc/ssh/ssh_host_ed25519_key.pub; is openssh-server in the image?): {pub.Stderr.Trim()}");
     }
 
     private async Task ConvergeAsync(HostWork w, AgentBundle bundle, ClusterKey key, IReadOnlyList<string> knownHostsLines, string? password, HostWork head, TaskCompletionSource<string?> redisReady, CancellationToken cancellationToken)

@@ -14,13 +14,16 @@ namespace Hunyuan.Cli.Tests.TestSupport;
 public sealed class NetnsLab : IDisposable
 {
     public const string Subnet = "10.213.7";
-    private static readonly string[] Tools = ["/usr/sbin/sshd", "/usr/sbin/ip", "/usr/sbin/useradd", "/usr/sbin/runuser", "/usr/bin/ssh", "/usr/bin/redis-server"];
+    private static readonly string[] Tools = ["/usr/sbin/sshd", "/usr/sbin/ip", "/usr/sbin/useradd", "/usr/sbin/chpasswd", "/usr/sbin/runuser", "/usr/bin/ssh", "/usr/bin/redis-server"];
     private readonly string _id = Guid.NewGuid().ToString("N")[..6];
     private readonly List<Process> _sshds = [];
     private readonly List<string> _namespaces = [];
 
-    public NetnsLab(int hosts)
+    /// <param name="hosts">How many hosts.</param>
+    /// <param name="passwordHost">A host (1-based) that takes only a password, as the seed's hosts do; 0 for none.</param>
+    public NetnsLab(int hosts, int passwordHost = 0)
     {
+        Password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         Directory = Path.Combine(Path.GetTempPath(), "hyc-lab-" + _id);
         System.IO.Directory.CreateDirectory(Directory);
         File.SetUnixFileMode(Directory, (UnixFileMode)0b111_101_101);
@@ -41,7 +44,18 @@ public sealed class NetnsLab : IDisposable
             Sh($"useradd --home-dir {host.Home} --create-home --shell /bin/sh --password '*' {host.User}");
             var ssh = Path.Combine(host.Home, ".ssh");
             System.IO.Directory.CreateDirectory(ssh);
-            File.WriteAllText(Path.Combine(ssh, "authorized_keys"), OperatorKey.AuthorizedKeysLine + "\n");
+            File.WriteAllText(Path.Combine(ssh, "authorized_keys"), i == passwordHost ? "" : OperatorKey.AuthorizedKeysLine + "\n");
+            if (i == passwordHost)
+            {
+                // chpasswd reads "user:password" on stdin, so the password is in no process's arguments.
+                var psi = new ProcessStartInfo("chpasswd") { RedirectStandardInput = true, UseShellExecute = false };
+                using var chpasswd = Process.Start(psi)!;
+                chpasswd.StandardInput.Write($"{host.User}:{Password}\n");
+                chpasswd.StandardInput.Close();
+                chpasswd.WaitForExit(10_000);
+                PasswordHosts.Add(host.Index);
+            }
+
             Sh($"chown -R {host.User}: {ssh} && chmod 700 {ssh} && chmod 600 {ssh}/authorized_keys");
             Hosts.Add(host);
             StartSshd(host, host.HostKey);
@@ -50,7 +64,12 @@ public sealed class NetnsLab : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>The login password of the password-only host (random per lab).</summary>
+    public string Password { get; }
+
     public string Control { get; }
+
+    private HashSet<int> PasswordHosts { get; } = [];
 
     public ClusterKey OperatorKey { get; }
 
@@ -182,7 +201,7 @@ public sealed class NetnsLab : IDisposable
             HostKey {keyPath}
             PidFile {Path.Combine(dir, "sshd.pid")}
             Subsystem sftp internal-sftp
-            PasswordAuthentication no
+            PasswordAuthentication {(PasswordHosts.Contains(host.Index) ? "yes" : "no")}
             KbdInteractiveAuthentication no
             PubkeyAuthentication yes
             UsePAM no

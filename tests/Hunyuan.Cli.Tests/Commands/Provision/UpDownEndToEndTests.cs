@@ -17,23 +17,27 @@ public sealed class UpDownEndToEndTests : IDisposable
 {
     private readonly TempDirectory _home = new();
 
-    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path };
+    private string _password = "";
+
+    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path, ["HYC_LAB_PASSWORD"] = _password };
 
     [SkippableFact]
     public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyRepairsAndDownLeavesNothing()
     {
         var why = NetnsLab.WhyNot();
         Skip.If(why is not null, why);
-        using var lab = new NetnsLab(hosts: 3);
+        // Host 2 takes only a password (from an environment variable, as the list says); the others the operator's key.
+        using var lab = new NetnsLab(hosts: 3, passwordHost: 2);
+        _password = lab.Password;
         var hostsYaml = Path.Combine(lab.Directory, "hosts.yaml");
         File.WriteAllText(hostsYaml, $"""
             cluster: lab
             ssh:
-              identity_file: {lab.OperatorKeyFile}
+              password_env: HYC_LAB_PASSWORD
             runtime:
               kind: process
             hosts:
-            {string.Join("\n", lab.Hosts.Select(h => $"  - address: {h.Address}\n    user: {h.User}\n    virtual_gpus: {{count: 2, memory: 2GiB}}"))}
+            {string.Join("\n", lab.Hosts.Select(h => $"  - address: {h.Address}\n    user: {h.User}\n    virtual_gpus: {{count: 2, memory: 2GiB}}" + (h.Index == 2 ? "" : $"\n    identity_file: {lab.OperatorKeyFile}")))}
             """);
         string[] common = ["--min-free-disk", "1GiB", "--timeout", "180", "--json"];
         var outputs = new List<HycResult>();
@@ -109,6 +113,7 @@ public sealed class UpDownEndToEndTests : IDisposable
             {
                 Assert.False(text.Contains(password, StringComparison.Ordinal), $"the Redis password is in the {where}");
                 Assert.False(text.Contains(keyBody, StringComparison.Ordinal), $"the cluster's private key is in the {where}");
+                Assert.False(text.Contains(lab.Password, StringComparison.Ordinal), $"the SSH password is in the {where}");
             }
 
             // Again, with nothing to do: no flag needed for the host keys, nothing changes, and it says so.
@@ -153,7 +158,7 @@ public sealed class UpDownEndToEndTests : IDisposable
         {
             Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
-            Assert.Equal([lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
+            Assert.Equal(h.Index == 2 ? [] : [lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
         });
         Assert.False(File.Exists(Path.Combine(_home.Path, "clusters", "lab", "cluster_ed25519")));
 
