@@ -21,14 +21,14 @@ internal sealed class UpCommand : Command
 {
     private static readonly Argument<string?> HostsArgument = new("HOSTS_YAML") { Description = "Host list to provision over SSH (see hosts.example.yaml)", Arity = ArgumentArity.ZeroOrOne };
     private static readonly Option<bool> LocalOption = new("--local") { Description = "Agents on this machine: no SSH, no Redis, virtual GPUs" };
-    private static readonly Option<int> NodesOption = new("--nodes") { Description = "Local agents (nodes)", DefaultValueFactory = _ => 2 };
-    private static readonly Option<int> GpusOption = new("--gpus-per-node") { Description = "Virtual GPUs per node", DefaultValueFactory = _ => 4 };
-    private static readonly Option<string> GpuMemoryOption = new("--gpu-memory") { Description = "Memory budget per virtual GPU", DefaultValueFactory = _ => "4GiB" };
-    private static readonly Option<string?> DeployOption = new("--deploy") { Description = "Deploy this model once up: tiny, mini or a directory" };
-    private static readonly Option<string> VariantOption = new("--variant") { Description = "bf16, fp8 or int8", DefaultValueFactory = _ => "bf16" };
-    private static readonly Option<int> PortOption = new("--port") { Description = "OpenAI endpoint port on 127.0.0.1", DefaultValueFactory = _ => 8000 };
-    private static readonly Option<int> BasePortOption = new("--base-port") { Description = "First silo port; gateways use base + 20000", DefaultValueFactory = _ => 11111 };
-    private static readonly Option<bool> DetachOption = new("--detach") { Description = "Return once up; stop with `hyc down --local`" };
+    private static readonly Option<int> NodesOption = new("--nodes") { Description = "With --local: local agents (nodes)", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> GpusOption = new("--gpus-per-node") { Description = "With --local: virtual GPUs per node", DefaultValueFactory = _ => 4 };
+    private static readonly Option<string> GpuMemoryOption = new("--gpu-memory") { Description = "With --local: memory budget per virtual GPU", DefaultValueFactory = _ => "4GiB" };
+    private static readonly Option<string?> DeployOption = new("--deploy") { Description = "With --local: deploy this model once up: tiny, mini or a directory" };
+    private static readonly Option<string> VariantOption = new("--variant") { Description = "With --deploy: bf16, fp8 or int8", DefaultValueFactory = _ => "bf16" };
+    private static readonly Option<int> PortOption = new("--port") { Description = "With --local: OpenAI endpoint port on 127.0.0.1", DefaultValueFactory = _ => 8000 };
+    private static readonly Option<int> BasePortOption = new("--base-port") { Description = "With --local: first silo port; gateways use base + 20000", DefaultValueFactory = _ => 11111 };
+    private static readonly Option<bool> DetachOption = new("--detach") { Description = "With --local: return once up; stop with `hyc down --local`" };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for each stage (agents joining, a deployment)", DefaultValueFactory = _ => 300 };
 
     private readonly CliConsole _console;
@@ -55,6 +55,11 @@ internal sealed class UpCommand : Command
             if (r.GetValue(HostsArgument) is not { } hosts)
             {
                 return _console.Fail(ExitCodes.InvalidArguments, "give a host list (hyc up hosts.yaml) or --local (this machine)");
+            }
+
+            if (r.GetValue(DeployOption) is { } model)
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, $"--deploy goes with --local; for a host list, run `hyc deploy {model} --cluster NAME` once `hyc up {hosts}` is done");
             }
 
             return RemoteCommandOptions.Read(r, TimeSpan.FromSeconds(r.GetValue(TimeoutOption)), out var remote) is { } problem

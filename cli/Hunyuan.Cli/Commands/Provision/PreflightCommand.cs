@@ -16,14 +16,14 @@ namespace Hunyuan.Cli.Commands.Provision;
 internal sealed class PreflightCommand : Command
 {
     private static readonly Argument<string> HostsArgument = new("HOSTS_YAML") { Description = "Host list (see examples/hosts/)" };
-    private static readonly Option<bool> AcceptNewOption = new("--accept-new-host-keys") { Description = "Trust and record host keys never seen before (a changed key is always refused)" };
-    private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port that must be free on every host", DefaultValueFactory = _ => 11111 };
-    private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port that must be free on every host", DefaultValueFactory = _ => 30000 };
-    private static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port that must be free on the head", DefaultValueFactory = _ => 6379 };
     private static readonly Option<int> EndpointPortOption = new("--endpoint-port") { Description = "OpenAI endpoint port that must be free on the head", DefaultValueFactory = _ => 8000 };
-    private static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
-    private static readonly Option<int> ConnectTimeoutOption = new("--connect-timeout") { Description = "Seconds to wait for each SSH connection", DefaultValueFactory = _ => 15 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Write the report as JSON to stdout" };
+    private static readonly Option<bool> AcceptNewOption = RemoteCommandOptions.AcceptNewOption;
+    private static readonly Option<int> SiloPortOption = RemoteCommandOptions.SiloPortOption;
+    private static readonly Option<int> GatewayPortOption = RemoteCommandOptions.GatewayPortOption;
+    private static readonly Option<int> RedisPortOption = RemoteCommandOptions.RedisPortOption;
+    private static readonly Option<string> MinDiskOption = RemoteCommandOptions.MinDiskOption;
+    private static readonly Option<int> ConnectTimeoutOption = RemoteCommandOptions.ConnectTimeoutOption;
+    private static readonly Option<bool> JsonOption = RemoteCommandOptions.JsonOption;
 
     private readonly CliConsole _console;
     private readonly Lock _print = new();

@@ -3,17 +3,17 @@ using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cli.Commands.Provision;
 
-/// <summary>The options `up HOSTS.yaml` and `down HOSTS.yaml` share, with the defaults `preflight` checks against.</summary>
+/// <summary>The options `up HOSTS.yaml`, `down HOSTS.yaml` and `preflight` share (the same instances, so the same names and defaults).</summary>
 internal static class RemoteCommandOptions
 {
-    private static readonly Option<bool> AcceptNewOption = new("--accept-new-host-keys") { Description = "Trust and record host keys never seen before (a changed key is always refused)" };
-    private static readonly Option<int> ConnectTimeoutOption = new("--connect-timeout") { Description = "Seconds to wait for each SSH connection", DefaultValueFactory = _ => 15 };
-    private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port on every host", DefaultValueFactory = _ => 11111 };
-    private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port on every host", DefaultValueFactory = _ => 30000 };
-    private static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port on the head", DefaultValueFactory = _ => 6379 };
-    private static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
+    public static readonly Option<bool> AcceptNewOption = new("--accept-new-host-keys") { Description = "Trust and record host keys never seen before (a changed key is always refused)" };
+    public static readonly Option<int> ConnectTimeoutOption = new("--connect-timeout") { Description = "Seconds to wait for each SSH connection", DefaultValueFactory = _ => 15 };
+    public static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port on every host", DefaultValueFactory = _ => 11111 };
+    public static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port on every host", DefaultValueFactory = _ => 30000 };
+    public static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port on the head", DefaultValueFactory = _ => 6379 };
+    public static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
     private static readonly Option<string> RedisImageOption = new("--redis-image") { Description = "Redis image for the docker runtime", DefaultValueFactory = _ => "redis:7.2" };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Write the outcome per host as JSON to stdout" };
+    public static readonly Option<bool> JsonOption = new("--json") { Description = "Write the outcome per host as JSON to stdout" };
 
     public static void AddTo(Command command)
     {
