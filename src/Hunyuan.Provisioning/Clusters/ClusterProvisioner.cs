@@ -221,7 +221,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
     private async Task ContainerAsync(HostWork w, CancellationToken cancellationToken)
     {
         var shell = w.Connection!.Shell;
-        var action = await new DockerRuntime(shell, inventory.Runtime, withGpus: w.Entry.VirtualGpus is null).EnsureAsync(cancellationToken);
+        var action = await new DockerRuntime(shell, inventory.Runtime, withGpus: w.Entry.VirtualGpus is null).EnsureAsync(m => progress(w.Entry.Address, m), cancellationToken);
         if (action != ContainerAction.Reused)
         {
             w.Change($"container {inventory.Runtime.ContainerName} {action.ToString().ToLowerInvariant()}");

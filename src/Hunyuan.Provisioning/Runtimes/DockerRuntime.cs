@@ -42,13 +42,28 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
 
     public string RunCommand() => string.Join(' ', RunArguments().Select(a => a == HycHomeMount ? $"\"{a}\"" : ShellQuote.Word(a)));
 
-    public async Task<ContainerAction> EnsureAsync(CancellationToken cancellationToken = default)
+    /// <param name="progress">Hears about long steps (an image pull can take many minutes).</param>
+    public async Task<ContainerAction> EnsureAsync(Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var inspect = await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", $"{{{{.State.Running}}}} {{{{.Config.Image}}}} {{{{index .Config.Labels \"{FlagsLabel}\"}}}}", settings.ContainerName]), cancellationToken);
         var existed = inspect.Ok;
         if (existed && inspect.Stdout.Trim() == $"true {settings.Image} {FlagsHash()}")
         {
             return ContainerAction.Reused;
+        }
+
+        // Pulled before anything is removed: a failed pull leaves the host as it was.
+        if (!(await shell.RunAsync(ShellQuote.Join(["docker", "image", "inspect", "--format", "{{.Id}}", settings.Image]), cancellationToken)).Ok)
+        {
+            progress?.Invoke($"pulling {settings.Image} (a first pull of a large image takes minutes)");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var pull = await shell.RunAsync(ShellQuote.Join(["docker", "pull", "-q", settings.Image]), cancellationToken);
+            if (!pull.Ok)
+            {
+                throw new InvalidOperationException($"{shell.Host}: docker pull {settings.Image} failed: {pull.Stderr.Trim()}");
+            }
+
+            progress?.Invoke($"pulled {settings.Image} in {sw.Elapsed.TotalSeconds:F0} s");
         }
 
         if (existed)

@@ -57,6 +57,8 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
 
         var (headDocker, headHome) = _hosts["127.0.0.1"];
         var calls = headDocker.Calls();
+        Assert.Contains("pull -q hunyuaninfer/hunyuan-large:infer-open-source", calls);
+        Assert.True(Array.IndexOf(calls, "pull -q hunyuaninfer/hunyuan-large:infer-open-source") < Array.FindIndex(calls, c => c.StartsWith("run ", StringComparison.Ordinal)), "pulled before the run");
         var run = Assert.Single(calls, c => c.StartsWith($"run -d --name {Container} ", StringComparison.Ordinal));
         Assert.Matches($"^run -d --name {Container} --label hyc.flags=[0-9a-f]{{16}} --net=host --ipc=host --shm-size 64g -v {headHome}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p 26814 && exec sleep infinity$", run);
         var redis = Assert.Single(calls, c => c.StartsWith("run -d --name hyc-redis-dock ", StringComparison.Ordinal));
@@ -100,7 +102,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         Assert.True(second.AllOk, string.Join("; ", second.Hosts.Select(h => h.Error)));
         Assert.False(second.AnyChange, string.Join("; ", second.Hosts.SelectMany(h => h.Changes)));
         Assert.All(second.Hosts, h => Assert.Equal("running", h.Agent));
-        Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.StartsWith("run ", StringComparison.Ordinal) || c.StartsWith("rm ", StringComparison.Ordinal)));
+        Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.StartsWith("run ", StringComparison.Ordinal) || c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("pull ", StringComparison.Ordinal)));
 
         var down = await provisioner.DownAsync(key, purge: false);
         Assert.All(down, h => Assert.True(h.Ok, h.Error));

@@ -13,6 +13,8 @@ internal sealed class FakeDocker
         printf '%s\n' "$*" >> "$d/calls.log"
         case "$1" in
           version) echo 27.3.1 ;;
+          image) [ -f "$d/pulled" ] && echo sha256:0123 || { echo "Error: No such image: $4" >&2; exit 1; } ;;
+          pull) touch "$d/pulled"; echo "docker.io/$3" ;;
           inspect)
             if [ "$2" = --format ]; then fmt="$3"; name="$4"; else fmt=""; name="$2"; fi
             [ -f "$d/c-$name" ] || { echo "Error: No such object: $name" >&2; exit 1; }

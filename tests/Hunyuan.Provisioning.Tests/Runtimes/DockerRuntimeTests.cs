@@ -71,6 +71,27 @@ public sealed class DockerRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task AMissingImageIsPulledFirstAndAFailedPullLeavesTheOldContainer()
+    {
+        // This fake says every image is missing (`image inspect` fails) and every pull fails.
+        File.WriteAllText(Path.Combine(_dir, "docker"), """
+            #!/bin/sh
+            printf '%s\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"
+            case "$1" in
+              inspect) echo "true old-image 0000000000000000" ;;
+              image) exit 1 ;;
+              pull) echo "pull access denied for $3" >&2; exit 1 ;;
+            esac
+            exit 0
+            """.Replace("\r", "", StringComparison.Ordinal));
+        var lines = new List<string>();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new DockerRuntime(Shell, Settings).EnsureAsync(lines.Add));
+        Assert.Contains("docker pull hunyuaninfer/hunyuan-large:infer-open-source failed: pull access denied", e.Message, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("pulling hunyuaninfer/hunyuan-large:infer-open-source", StringComparison.Ordinal));
+        Assert.DoesNotContain(Calls(), c => c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("run ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task VolumesAreMountedAndPartOfTheFlags()
     {
         var withModels = Settings with { Volumes = ["/data/models:/data/models:ro"] };
