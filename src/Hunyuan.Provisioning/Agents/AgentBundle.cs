@@ -4,8 +4,12 @@ using System.Text;
 
 namespace Hunyuan.Provisioning.Agents;
 
-/// <summary>One file of an agent bundle: where it is here, where it goes under the bundle's directory there, its mode.</summary>
-public sealed record BundleFile(string LocalPath, string RelativePath, long Length, UnixFileMode Mode);
+/// <summary>One file of an agent bundle: where it is here, where it goes under the bundle's directory there, its mode and content hash.</summary>
+public sealed record BundleFile(string LocalPath, string RelativePath, long Length, UnixFileMode Mode, string Sha256 = "")
+{
+    /// <summary>A manifest line: what a later install compares to reuse this file instead of sending it again.</summary>
+    public string ManifestLine => $"{Sha256} {Length} {Convert.ToString((int)Mode, 8)} {RelativePath}";
+}
 
 /// <summary>
 /// What `up` installs on every host: hyc itself (app/, the directory hyc runs from, libtorch included) and the .NET
@@ -23,10 +27,13 @@ public sealed class AgentBundle
 
     public IReadOnlyList<BundleFile> Files { get; }
 
-    /// <summary>16 hex digits of a SHA-256 over every file's path, mode and content.</summary>
+    /// <summary>16 hex digits of a SHA-256 over every file's path, length, mode and content hash.</summary>
     public string Id { get; }
 
     public long TotalBytes => Files.Sum(f => f.Length);
+
+    /// <summary>The manifest installed with the bundle (.manifest), one <see cref="BundleFile.ManifestLine"/> per file.</summary>
+    public string Manifest => string.Join('\n', Files.Select(f => f.ManifestLine)) + "\n";
 
     /// <summary>The bundle of the running hyc: its own directory and the runtime it runs on.</summary>
     public static AgentBundle ForThisProcess() =>
@@ -80,7 +87,12 @@ public sealed class AgentBundle
 
         AddTree(files, aspnet, $"dotnet/shared/Microsoft.AspNetCore.App/{Path.GetFileName(aspnet)}");
         files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
-        return new AgentBundle(files, HashOf(files));
+        var hashed = files.Select(f =>
+        {
+            using var stream = File.OpenRead(f.LocalPath);
+            return f with { Sha256 = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant() };
+        }).ToList();
+        return new AgentBundle(hashed, HashOf(hashed));
     }
 
     private static string DotnetRootOfThisProcess()
@@ -113,16 +125,6 @@ public sealed class AgentBundle
         return new BundleFile(path, relative, info.Length, mode);
     }
 
-    private static string HashOf(List<BundleFile> files)
-    {
-        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var f in files)
-        {
-            all.AppendData(Encoding.UTF8.GetBytes($"{f.RelativePath}\0{f.Length}\0{(int)f.Mode}\0"));
-            using var stream = File.OpenRead(f.LocalPath);
-            all.AppendData(SHA256.HashData(stream));
-        }
-
-        return Convert.ToHexString(all.GetHashAndReset())[..16].ToLowerInvariant();
-    }
+    private static string HashOf(List<BundleFile> files) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', files.Select(f => f.ManifestLine)))))[..16].ToLowerInvariant();
 }

@@ -11,6 +11,7 @@ namespace Hunyuan.Provisioning.Agents;
 public static class AgentInstaller
 {
     private const string CompleteMarker = ".complete";
+    private const string ManifestName = ".manifest";
 
     public static async Task<bool> IsInstalledAsync(IHostShell shell, AgentBundle bundle, CancellationToken cancellationToken = default)
     {
@@ -31,12 +32,19 @@ public static class AgentInstaller
             .Select(d => $"\"$HOME/{partial}/{d}\"");
         await MustAsync(shell, $"umask 022 && mkdir -p \"$HOME/.hyc\" && chmod 700 \"$HOME/.hyc\" && rm -rf \"$HOME/{partial}\" && mkdir -p {string.Join(' ', directories)}", cancellationToken);
 
-        var total = bundle.TotalBytes;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var reused = await ReuseEarlierFilesAsync(shell, bundle, partial, cancellationToken);
+        var toSend = bundle.Files.Where(f => !reused.Contains(f.RelativePath)).ToList();
+        if (reused.Count > 0)
+        {
+            progress($"reused {reused.Count} unchanged file(s), {bundle.Files.Where(f => reused.Contains(f.RelativePath)).Sum(f => f.Length) >> 20} MiB, from an earlier agent on this host; {toSend.Count} to send");
+        }
+
+        var total = toSend.Sum(f => f.Length);
         long sent = 0;
         var nextReport = total / 10;
-        var started = System.Diagnostics.Stopwatch.StartNew();
         var gate = new Lock();
-        foreach (var file in bundle.Files)
+        foreach (var file in toSend)
         {
             var before = sent;
             await shell.UploadFileAsync(file.LocalPath, $"{partial}/{file.RelativePath}", file.Mode, written =>
@@ -58,10 +66,54 @@ public static class AgentInstaller
             sent += file.Length;
         }
 
+        await shell.WriteFileAsync($"{partial}/{ManifestName}", System.Text.Encoding.UTF8.GetBytes(bundle.Manifest), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, cancellationToken);
         var final = $"\"$HOME/{RemotePaths.RelativeBundle(bundle.Id)}\"";
         await MustAsync(shell, $"printf '%s\\n' {bundle.Id} > \"$HOME/{partial}/{CompleteMarker}\" && rm -rf {final} && mv \"$HOME/{partial}\" {final}", cancellationToken);
-        progress($"agent {bundle.Id} installed: {bundle.Files.Count} files, {total >> 20} MiB in {started.Elapsed.TotalSeconds:F1} s");
+        progress($"agent {bundle.Id} installed: {bundle.Files.Count} files, {total >> 20} MiB sent in {started.Elapsed.TotalSeconds:F1} s");
         return true;
+    }
+
+    /// <summary>
+    /// Hard-links (or copies) into the new bundle every file an earlier complete bundle on the host has with the same
+    /// content, length and mode, so an upgrade sends what changed (hyc's assemblies) and not libtorch again.
+    /// </summary>
+    private static async Task<HashSet<string>> ReuseEarlierFilesAsync(IHostShell shell, AgentBundle bundle, string partial, CancellationToken cancellationToken)
+    {
+        var listing = await shell.RunAsync(
+            $"for m in \"$HOME/.hyc/agents\"/*/{ManifestName}; do [ -f \"$m\" ] || continue; d=${{m%/{ManifestName}}}; [ -f \"$d/{CompleteMarker}\" ] || continue; awk -v d=\"$d\" '{{print d, $0}}' \"$m\"; done",
+            cancellationToken);
+        var earlier = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in listing.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "<dir> <sha256> <length> <mode> <relative path>"; directories and paths hold no spaces (ids, file names of a build).
+            var parts = line.Split(' ', 5);
+            if (parts.Length == 5)
+            {
+                earlier.TryAdd($"{parts[1]} {parts[2]} {parts[3]}", $"{parts[0]}/{parts[4]}");
+            }
+        }
+
+        var links = bundle.Files
+            .Select(f => (File: f, Source: earlier.GetValueOrDefault($"{f.Sha256} {f.Length} {Convert.ToString((int)f.Mode, 8)}")))
+            .Where(x => x.Source is not null)
+            .ToList();
+        var reused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in links.Chunk(100))
+        {
+            var script = string.Join("\n", chunk.Select(x =>
+            {
+                var target = "\"$HOME\"/" + ShellQuote.Word($"{partial}/{x.File.RelativePath}");
+                var source = ShellQuote.Word(x.Source!);
+                return $"{{ ln -f {source} {target} 2>/dev/null || cp -p {source} {target}; }} && echo {ShellQuote.Word(x.File.RelativePath)}";
+            }));
+            var r = await shell.RunAsync(script, cancellationToken);
+            foreach (var done in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                reused.Add(done);
+            }
+        }
+
+        return reused;
     }
 
     /// <summary>Removes every other bundle (old versions, interrupted uploads); run once the agent runs on this one.</summary>

@@ -51,7 +51,50 @@ public sealed class AgentInstallerTests : IDisposable
         Assert.Equal([bundle.Id], Directory.GetDirectories(Path.Combine(Home, ".hyc", "agents")).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task AnUpgradeSendsOnlyWhatChangedAndLinksTheRestFromTheEarlierBundle()
+    {
+        var local = new LocalShell(new Dictionary<string, string> { ["HOME"] = Home });
+        var counting = new CountingShell(local);
+        var v1 = Bundle("v1");
+        await AgentInstaller.EnsureAsync(counting, v1, _ => { });
+        Assert.Equal(v1.Files.Count, counting.Uploads.Count);
+
+        counting.Uploads.Clear();
+        var v2 = Bundle("v2");
+        var lines = new List<string>();
+        Assert.True(await AgentInstaller.EnsureAsync(counting, v2, lines.Add));
+        Assert.Equal(["app/hyc.dll"], counting.Uploads);
+        Assert.Contains(lines, l => l.StartsWith($"reused {v2.Files.Count - 1} unchanged file(s)", StringComparison.Ordinal));
+
+        // The same inode: linked, not copied; and still there once the earlier bundle is pruned.
+        var (old, now) = (Path.Combine(Home, ".hyc/agents", v1.Id, "dotnet/dotnet"), Path.Combine(Home, ".hyc/agents", v2.Id, "dotnet/dotnet"));
+        var inodes = await local.RunAsync($"stat -c %i '{old}' '{now}'");
+        Assert.Single(inodes.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct());
+        Assert.True((File.GetUnixFileMode(now) & UnixFileMode.UserExecute) != 0);
+        await AgentInstaller.PruneAsync(local, v2.Id);
+        Assert.Equal("#!/bin/sh\n", File.ReadAllText(now));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class CountingShell(IHostShell inner) : IHostShell
+    {
+        public List<string> Uploads { get; } = [];
+
+        public string Host => inner.Host;
+
+        public Task<ShellResult> RunAsync(string command, CancellationToken cancellationToken = default) => inner.RunAsync(command, cancellationToken);
+
+        public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) =>
+            inner.WriteFileAsync(relativePath, content, mode, cancellationToken);
+
+        public Task UploadFileAsync(string localPath, string relativePath, UnixFileMode mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
+        {
+            Uploads.Add(relativePath[(relativePath.IndexOf(".partial/", StringComparison.Ordinal) + ".partial/".Length)..]);
+            return inner.UploadFileAsync(localPath, relativePath, mode, bytesWritten, cancellationToken);
+        }
+    }
 
     private AgentBundle Bundle(string content)
     {
