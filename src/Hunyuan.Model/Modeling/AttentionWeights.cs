@@ -76,6 +76,19 @@ public sealed class AttentionWeights : IDisposable
         }
 
         using var _q = q;
+        using var batch = PagedDecodeBatch.TryCreate(segments);
+        if (batch is not null)
+        {
+            if (IsSelf)
+            {
+                using var rows = NewKeysAndValues(qkv, cos, sin, config);
+                batch.Write(segments[0].Cache.EntryOf(Layer), rows.U, rows.V);
+            }
+
+            using var attended = AttendDecodeBatch(q, batch, segments, config);
+            return O.Forward(attended);
+        }
+
         if (IsSelf)
         {
             WriteNewKeysAndValues(qkv, cos, sin, segments, config);
@@ -104,18 +117,24 @@ public sealed class AttentionWeights : IDisposable
         }
     }
 
-    private void WriteNewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    /// <summary>U (RoPE'd keys, normalised when the layer has QK-norm) and V of the step's rows, [N, kv_heads, D].</summary>
+    private KeysAndValues NewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, HunyuanConfig config)
     {
         var n = qkv.shape[0];
         var d = config.HeadDim;
         using var kRaw = qkv.narrow(1, _qWidth, _kvWidth);
         using var vRaw = qkv.narrow(1, _qWidth + _kvWidth, _kvWidth);
         using var kHeads = kRaw.reshape(n, KvHeads, d);
-        using var vHeads = vRaw.reshape(n, KvHeads, d);
         using var kRot = RotaryEmbedding.Apply(kHeads, cos, sin);
 
         // rms(RoPE(k)) == rms(k): the pair shares U = RoPE(k)/rms and each layer applies its own weight through q.
-        using var u = QueryNorm is not null ? RmsNorm.Normalize(kRot, config.RmsNormEps) : kRot.alias();
+        return new KeysAndValues(QueryNorm is not null ? RmsNorm.Normalize(kRot, config.RmsNormEps) : kRot.alias(), vRaw.reshape(n, KvHeads, d));
+    }
+
+    private void WriteNewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    {
+        using var rows = NewKeysAndValues(qkv, cos, sin, config);
+        var (u, vHeads) = (rows.U, rows.V);
         long row = 0;
         foreach (var seg in segments)
         {
@@ -124,6 +143,25 @@ public sealed class AttentionWeights : IDisposable
             seg.Cache.Write(seg.Cache.EntryOf(Layer), us, vs);
             row += seg.TokenCount;
         }
+    }
+
+    // Every row is one sequence's decode token: q [B, heads, D] against [B, kv_heads, S_max, D], padding masked.
+    private torch.Tensor AttendDecodeBatch(torch.Tensor q, PagedDecodeBatch batch, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    {
+        var d = config.HeadDim;
+        var groups = Heads / KvHeads;
+        var (keys, values) = batch.Read(segments[0].Cache.EntryOf(Layer));
+        using var _k = keys;
+        using var _v = values;
+        using var qg = q.reshape(batch.Count, KvHeads, groups, d);
+        using var kt = keys.transpose(2, 3);
+        using var raw = qg.matmul(kt);
+        using var scores = raw / Math.Sqrt(d);
+        scores.masked_fill_(batch.Padding, float.NegativeInfinity);
+        using var probs32 = torch.nn.functional.softmax(scores, -1, torch.ScalarType.Float32);
+        using var probs = probs32.to(q.dtype);
+        using var o = probs.matmul(values);
+        return o.reshape(batch.Count, Heads * d);
     }
 
     private torch.Tensor AttendOneSequence(torch.Tensor q, SequenceSegment seg, HunyuanConfig config)
@@ -154,6 +192,15 @@ public sealed class AttentionWeights : IDisposable
         using var o = probs.matmul(values);
         using var heads = o.view(Heads, t, d);
         return heads.permute(1, 0, 2).reshape(t, Heads * d);
+    }
+
+    private sealed record KeysAndValues(torch.Tensor U, torch.Tensor V) : IDisposable
+    {
+        public void Dispose()
+        {
+            U.Dispose();
+            V.Dispose();
+        }
     }
 
     public void Dispose()

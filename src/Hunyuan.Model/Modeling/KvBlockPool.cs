@@ -54,6 +54,42 @@ public sealed class KvBlockPool : IDisposable
     /// <summary>Keys and values of an entry, as [slots, kv_heads, head_dim].</summary>
     internal (torch.Tensor Keys, torch.Tensor Values) Entry(int entry) => (_keys[entry], _values[entry]);
 
+    /// <summary>Rows in the compute dtype to the pool's storage (e4m3 bytes with the entry's scale, when quantized).</summary>
+    internal torch.Tensor Store(torch.Tensor rows, double? scale)
+    {
+        if (!Storage.IsQuantized)
+        {
+            return rows.to(Storage.StorageDType);
+        }
+
+        using var scaled = rows / scale!.Value;
+        using var clamped = scaled.clamp(-448, 448);
+        using var fp8 = clamped.to(Storage.StorageDType).contiguous();
+        return Reinterpret(fp8, torch.ScalarType.Byte);
+    }
+
+    /// <summary>Stored values (any layout) back in the compute dtype, contiguous.</summary>
+    internal torch.Tensor Load(torch.Tensor stored, double? scale)
+    {
+        if (!Storage.IsQuantized)
+        {
+            return stored.contiguous();
+        }
+
+        using var raw = stored.contiguous();
+        using var fp8 = Reinterpret(raw, Storage.StorageDType);
+        using var up = fp8.to(Storage.ComputeDType);
+        return up * scale!.Value;
+    }
+
+    // Same bytes, another one-byte dtype (TorchSharp has no dtype view).
+    private static torch.Tensor Reinterpret(torch.Tensor source, torch.ScalarType dtype)
+    {
+        var target = torch.empty(source.shape, dtype: dtype);
+        source.bytes.CopyTo(target.bytes);
+        return target;
+    }
+
     public void Dispose()
     {
         foreach (var t in _keys.Concat(_values))

@@ -12,6 +12,8 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
 
     public int Length { get; private set; }
 
+    internal KvBlockPool Pool => pool;
+
     public IReadOnlyList<int> BlockTable => _table;
 
     /// <summary>Bytes of the blocks this sequence holds in the pool.</summary>
@@ -46,8 +48,8 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
         var t = (int)u.shape[1];
         using var slots = Slots(Length, t);
         var (keys, values) = pool.Entry(entry);
-        using var uRows = Store(u.permute(1, 0, 2), pool.Storage.KeyScales?[entry]);
-        using var vRows = Store(v.permute(1, 0, 2), pool.Storage.ValueScales?[entry]);
+        using var uRows = pool.Store(u.permute(1, 0, 2), pool.Storage.KeyScales?[entry]);
+        using var vRows = pool.Store(v.permute(1, 0, 2), pool.Storage.ValueScales?[entry]);
         keys.index_copy_(0, slots, uRows);
         values.index_copy_(0, slots, vRows);
     }
@@ -59,7 +61,9 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
         var (keys, values) = pool.Entry(entry);
         using var k = keys.index_select(0, slots);
         using var v = values.index_select(0, slots);
-        return (Load(k, pool.Storage.KeyScales?[entry]), Load(v, pool.Storage.ValueScales?[entry]));
+        using var kHeads = k.permute(1, 0, 2);
+        using var vHeads = v.permute(1, 0, 2);
+        return (pool.Load(kHeads, pool.Storage.KeyScales?[entry]), pool.Load(vHeads, pool.Storage.ValueScales?[entry]));
     }
 
     public void Commit(int tokens) => Length += tokens;
@@ -78,45 +82,12 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
         var slots = new long[count];
         for (var i = 0; i < count; i++)
         {
-            var p = start + i;
-            slots[i] = ((long)_table[p / pool.BlockSize] * pool.BlockSize) + (p % pool.BlockSize);
+            slots[i] = SlotOf(start + i);
         }
 
         return torch.tensor(slots, dtype: torch.ScalarType.Int64);
     }
 
-    private torch.Tensor Store(torch.Tensor rows, double? scale)
-    {
-        if (!pool.Storage.IsQuantized)
-        {
-            return rows.to(pool.Storage.StorageDType);
-        }
-
-        using var scaled = rows / scale!.Value;
-        using var clamped = scaled.clamp(-448, 448);
-        using var fp8 = clamped.to(pool.Storage.StorageDType).contiguous();
-        return Reinterpret(fp8, torch.ScalarType.Byte);
-    }
-
-    // Same bytes, another one-byte dtype (TorchSharp has no dtype view).
-    private static torch.Tensor Reinterpret(torch.Tensor source, torch.ScalarType dtype)
-    {
-        var target = torch.empty(source.shape, dtype: dtype);
-        source.bytes.CopyTo(target.bytes);
-        return target;
-    }
-
-    private torch.Tensor Load(torch.Tensor rows, double? scale)
-    {
-        using var heads = rows.permute(1, 0, 2);
-        if (!pool.Storage.IsQuantized)
-        {
-            return heads.contiguous();
-        }
-
-        using var raw = heads.contiguous();
-        using var fp8 = Reinterpret(raw, pool.Storage.StorageDType);
-        using var up = fp8.to(pool.Storage.ComputeDType);
-        return up * scale!.Value;
-    }
+    /// <summary>The pool slot of position <paramref name="position"/> of this sequence.</summary>
+    internal long SlotOf(int position) => ((long)_table[position / pool.BlockSize] * pool.BlockSize) + (position % pool.BlockSize);
 }

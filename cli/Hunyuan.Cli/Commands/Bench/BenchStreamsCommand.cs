@@ -20,6 +20,7 @@ internal sealed class BenchStreamsCommand : Command
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Tokens each stream generates", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 32 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds over all levels, interleaved; the medians are reported (shared machines are noisy)", DefaultValueFactory = _ => 3 };
 
     private readonly CliConsole _console;
 
@@ -27,7 +28,7 @@ internal sealed class BenchStreamsCommand : Command
         : base("streams", "Aggregate generation tokens/s at several concurrent streams (continuous batching)")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, StreamsOption, TokensOption, PromptOption, DTypeOption })
+        foreach (var o in new Option[] { ModelOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption })
         {
             Options.Add(o);
         }
@@ -49,19 +50,44 @@ internal sealed class BenchStreamsCommand : Command
         var engine = new EngineOptions { MaxNumSeqs = levels.Max(), MaxBatchedTokens = Math.Max(256, levels.Max() * promptLength), MaxModelLen = promptLength + tokens + 1 };
         await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine);
         var vocab = backend.Tokenizer.VocabularySize;
-        double? baseline = null;
-        foreach (var n in levels.Prepend(1).Distinct().OrderBy(x => x))
+        var rounds = r.GetValue(RoundsOption);
+        if (rounds < 1 || levels.Any(n => n < 1))
         {
-            await Run(backend, 1, 8, promptLength, vocab);    // warm-up
-            var sw = Stopwatch.StartNew();
-            var generated = await Run(backend, n, tokens, promptLength, vocab);
-            var rate = generated / sw.Elapsed.TotalSeconds;
-            baseline ??= rate;
+            return _console.Fail(ExitCodes.InvalidArguments, "--rounds and every --streams level must be at least 1");
+        }
+
+        // Levels interleaved round by round, so a slow spell of a shared machine hits all of them alike.
+        var ordered = levels.Prepend(1).Distinct().OrderBy(x => x).ToArray();
+        var rates = ordered.ToDictionary(n => n, _ => new List<double>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var n in ordered)
+            {
+                await Run(backend, 1, 8, promptLength, vocab);    // warm-up
+                var sw = Stopwatch.StartNew();
+                var generated = await Run(backend, n, tokens, promptLength, vocab);
+                var rate = generated / sw.Elapsed.TotalSeconds;
+                rates[n].Add(rate);
+                _console.Human(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}: {n,3} stream(s): {generated} tokens in {sw.Elapsed.TotalSeconds:F2} s = {rate:F1} tokens/s aggregate; preemptions so far {backend.Scheduler.Metrics.Preemptions}"));
+            }
+        }
+
+        var baseline = Median(rates[1]);
+        foreach (var n in ordered)
+        {
+            var median = Median(rates[n]);
             _console.Human(string.Create(CultureInfo.InvariantCulture,
-                $"{n,3} stream(s): {generated} tokens in {sw.Elapsed.TotalSeconds:F2} s = {rate:F1} tokens/s aggregate ({rate / baseline.Value:F2}x one stream); preemptions so far {backend.Scheduler.Metrics.Preemptions}"));
+                $"median of {rounds}: {n,3} stream(s): {median:F1} tokens/s aggregate ({median / baseline:F2}x one stream; rounds {string.Join(", ", rates[n].Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))})"));
         }
 
         return ExitCodes.Success;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static async Task<int> Run(LocalServingBackend backend, int streams, int tokens, int promptLength, int vocab)
