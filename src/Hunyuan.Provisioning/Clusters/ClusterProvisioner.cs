@@ -40,7 +40,11 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         {
             await Task.WhenAll(work.Select(w => Step(w, () => ConnectAndCheckAsync(w, cancellationToken))));
             var head = work.Single(w => w.IsHead);
-            var password = head.Ok ? await RedisPasswordAsync(head, cancellationToken) : null;
+            string? password = null;
+            if (head.Ok)
+            {
+                await Step(head, async () => password = await RedisPasswordAsync(head, cancellationToken));
+            }
 
             if (Docker)
             {

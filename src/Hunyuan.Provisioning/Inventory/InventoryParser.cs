@@ -123,10 +123,11 @@ public static class InventoryParser
                 r.String(h, "identity_file", prefix) ?? ssh.IdentityFile, gpus, virtualGpus, r.String(h, "interface", prefix), Line(h)));
         }
 
-        var duplicate = hosts.GroupBy(h => (h.Address, h.Port)).FirstOrDefault(g => g.Count() > 1);
+        // One agent per address: two entries for one address would start two agents on the same ports under one name.
+        var duplicate = hosts.GroupBy(h => h.Address).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new InventoryException(source, duplicate.Last().Line, "hosts", $"{duplicate.Key.Address}:{duplicate.Key.Port} is listed twice");
+            throw new InventoryException(source, duplicate.Last().Line, "hosts", $"{duplicate.Key} is listed twice (a host runs one agent)");
         }
 
         var head = r.String(root, "head", "") ?? hosts[0].Address;
