@@ -18,6 +18,23 @@ internal sealed class RemoteClusterFiles(string cluster)
 
     public KnownHosts KnownHosts => new(Path.Combine(Directory, "known_hosts"));
 
+    /// <summary>
+    /// Holds ~/.hyc/clusters/NAME/.lock for one `up` or `down` at a time (the OS releases it if hyc dies); null when
+    /// another run holds it.
+    /// </summary>
+    public FileStream? TryLock()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            return new FileStream(Path.Combine(Directory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public ClusterKey? ReadKey() => File.Exists(KeyFile) ? ClusterKey.FromOpenSsh(File.ReadAllText(KeyFile)) : null;
 
     public (ClusterKey Key, bool Created) LoadOrCreateKey()

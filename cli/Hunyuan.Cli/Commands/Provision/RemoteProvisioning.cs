@@ -29,6 +29,12 @@ internal sealed class RemoteProvisioning(CliConsole console)
         }
 
         var files = new RemoteClusterFiles(inventory.Cluster);
+        using var runLock = files.TryLock();
+        if (runLock is null)
+        {
+            return console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{inventory.Cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish");
+        }
+
         var (key, created) = files.LoadOrCreateKey();
         console.Human($"cluster '{inventory.Cluster}' from {path}: {inventory.Hosts.Count} host(s), head {inventory.Head}, runtime {inventory.Runtime.Kind}; cluster key {key.Fingerprint}{(created ? " (new)" : "")}");
         AgentBundle bundle;
@@ -89,6 +95,12 @@ internal sealed class RemoteProvisioning(CliConsole console)
         }
 
         var files = new RemoteClusterFiles(inventory.Cluster);
+        using var runLock = files.TryLock();
+        if (runLock is null)
+        {
+            return console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{inventory.Cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish");
+        }
+
         var key = files.ReadKey();
         if (purge && key is null)
         {

@@ -45,5 +45,26 @@ public sealed class UpDownArgumentsTests : IDisposable
         Assert.Contains("hyc down hosts.yaml", r.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OneUpOrDownOfAClusterAtATime()
+    {
+        var hosts = _dir.File("hosts.yaml");
+        File.WriteAllText(hosts, "cluster: busy\nssh:\n  identity_file: k\nruntime:\n  kind: process\nhosts:\n  - address: 10.0.0.1\n");
+        var home = _dir.File("home");
+        var lockFile = Path.Combine(home, "clusters", "busy", ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockFile)!);
+
+        // What a running `up` holds; the OS lock (flock) is seen by the other process.
+        using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            foreach (var command in new[] { "up", "down" })
+            {
+                var r = await HycRunner.AsProcess(new Dictionary<string, string> { ["HYC_HOME"] = home }, TimeSpan.FromMinutes(1), command, hosts);
+                Assert.True(r.ExitCode == 2, r.ToString());
+                Assert.Contains("another `hyc up` or `hyc down` of cluster 'busy' is running", r.Stderr, StringComparison.Ordinal);
+            }
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }
