@@ -165,6 +165,11 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             throw new InvalidOperationException($"purge failed: {r.Stderr.Trim()}");
         }
 
+        if (await SshClientConfig.RemoveAsync(shell, Cluster, cancellationToken))
+        {
+            w.Change("removed the cluster's block from ~/.ssh/config");
+        }
+
         foreach (var done in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             w.Change(done);
@@ -257,9 +262,20 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         var shell = w.Connection!.Shell;
         var mesh = await ClusterMesh.InstallAsync(shell, Cluster, key, knownHostsLines, cancellationToken);
         ReportMesh(w, mesh, "");
+        if (await SshClientConfig.EnsureAsync(shell, Cluster, inventory.Hosts.Select(h => new MeshPeer(h.Address, h.Port, h.User)).ToList(), cancellationToken))
+        {
+            w.Change("wrote the cluster's block in ~/.ssh/config");
+        }
+
         if (Docker)
         {
             ReportMesh(w, await ClusterMesh.InstallAsync(w.AgentShell!, Cluster, key, knownHostsLines, cancellationToken), " in the container");
+
+            // Containers reach each other's sshd on the mesh port, as whoever the image runs as.
+            if (await SshClientConfig.EnsureAsync(w.AgentShell!, Cluster, inventory.Hosts.Select(h => new MeshPeer(h.Address, inventory.Runtime.SshPort, null)).ToList(), cancellationToken))
+            {
+                w.Change("wrote the cluster's block in ~/.ssh/config in the container");
+            }
         }
 
         if (await AgentInstaller.EnsureAsync(shell, bundle, m => progress(w.Entry.Address, m), cancellationToken))

@@ -84,13 +84,14 @@ public sealed class UpDownEndToEndTests : IDisposable
                 Assert.InRange(completion.Usage.OutputTokenCount, 1, 8);
             }
 
-            // The mesh: every host reaches every other with the cluster key, no password, no prompt (BatchMode fails
-            // instead of asking), the host key checked against the known_hosts `up` wrote.
+            // The mesh: a plain `ssh ADDRESS` from every host reaches every other (user, port and the cluster key from
+            // the block `up` wrote in ~/.ssh/config), no password, no prompt (BatchMode fails instead of asking), the
+            // host key checked against the known_hosts `up` wrote.
             foreach (var from in lab.Hosts)
             {
                 foreach (var to in lab.Hosts.Where(t => t != from))
                 {
-                    var (exit, output) = NetnsLab.AsUser(from, $"ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -i ~/.ssh/hyc_lab_ed25519 {to.User}@{to.Address} echo mesh-{from.Index}-{to.Index}");
+                    var (exit, output) = NetnsLab.AsUser(from, $"ssh -o BatchMode=yes -o StrictHostKeyChecking=yes {to.Address} echo mesh-{from.Index}-{to.Index}");
                     Assert.True(exit == 0, $"{from.Address} -> {to.Address}: {output}");
                     Assert.Equal($"mesh-{from.Index}-{to.Index}", output.Trim());
                 }
@@ -158,6 +159,7 @@ public sealed class UpDownEndToEndTests : IDisposable
         {
             Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
+            Assert.DoesNotContain("hyc cluster lab", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal);
             Assert.Equal(h.Index == 2 ? [] : [lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
         });
         Assert.False(File.Exists(Path.Combine(_home.Path, "clusters", "lab", "cluster_ed25519")));
