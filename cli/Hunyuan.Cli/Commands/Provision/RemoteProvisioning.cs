@@ -29,10 +29,10 @@ internal sealed class RemoteProvisioning(CliConsole console)
         }
 
         var files = new RemoteClusterFiles(inventory.Cluster);
-        using var runLock = files.TryLock();
+        using var runLock = Lock(files, inventory.Cluster, out failure);
         if (runLock is null)
         {
-            return console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{inventory.Cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish");
+            return failure;
         }
 
         var (key, created) = files.LoadOrCreateKey();
@@ -95,10 +95,10 @@ internal sealed class RemoteProvisioning(CliConsole console)
         }
 
         var files = new RemoteClusterFiles(inventory.Cluster);
-        using var runLock = files.TryLock();
+        using var runLock = Lock(files, inventory.Cluster, out failure);
         if (runLock is null)
         {
-            return console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{inventory.Cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish");
+            return failure;
         }
 
         var key = files.ReadKey();
@@ -131,6 +131,15 @@ internal sealed class RemoteProvisioning(CliConsole console)
         return ok
             ? ExitCodes.Success
             : console.Fail(ExitCodes.ProvisionFailed, $"{hosts.Count(h => !h.Ok)} host(s) not stopped (named above); the local state is kept so `hyc down {path}` can be run again");
+    }
+
+    private FileStream? Lock(RemoteClusterFiles files, string cluster, out int failure)
+    {
+        var held = files.TryLock();
+        failure = held is null
+            ? console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish")
+            : ExitCodes.Success;
+        return held;
     }
 
     private HostInventory? Load(string path, out int failure)
