@@ -29,7 +29,7 @@ public static class AgentInstaller
 
         var partial = RemotePaths.RelativeBundle(bundle.Id) + ".partial";
         var directories = bundle.Files.Select(f => Path.GetDirectoryName(f.RelativePath)!).Where(d => d.Length > 0).Distinct()
-            .Select(d => $"\"$HOME/{partial}/{d}\"");
+            .Select(d => "\"$HOME\"/" + ShellQuote.Word($"{partial}/{d}"));
         await MustAsync(shell, $"umask 022 && mkdir -p \"$HOME/.hyc\" && chmod 700 \"$HOME/.hyc\" && rm -rf \"$HOME/{partial}\" && mkdir -p {string.Join(' ', directories)}", cancellationToken);
 
         var started = System.Diagnostics.Stopwatch.StartNew();

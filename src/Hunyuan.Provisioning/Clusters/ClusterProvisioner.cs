@@ -364,7 +364,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
 
         var pid = await agent.StartAsync(commandLine, spec, cancellationToken);
         w.Agent = state.Running ? "restarted" : "started";
-        w.Change($"agent {w.Agent} (pid {pid}; log {agent.LogFile.Replace(RemotePaths.Root, "~/.hyc", StringComparison.Ordinal)})");
+        w.Change($"agent {w.Agent} (pid {pid}; log {agent.DisplayLogFile})");
         progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
     }
 

@@ -20,6 +20,9 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
 
     public string LogFile => $"{Dir}/logs/{name}.log";
 
+    /// <summary>The log's path as a person reads it (~/.hyc/... on the host, $HYC_HOME in a container).</summary>
+    public string DisplayLogFile => LogFile.Replace(RemotePaths.Root, "~/.hyc", StringComparison.Ordinal);
+
     /// <summary>The names of the processes with pid files in a cluster's directory on this host.</summary>
     public static async Task<IReadOnlyList<string>> ListAsync(IHostShell shell, string cluster, CancellationToken cancellationToken = default)
     {
@@ -54,7 +57,7 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
         if (!(await StatusAsync(cancellationToken)).Running)
         {
             var log = await shell.RunAsync($"tail -n 20 \"{LogFile}\" 2>/dev/null", cancellationToken);
-            throw new InvalidOperationException($"{shell.Host}: {name} exited right after starting; the end of {LogFile}:\n{log.Stdout.TrimEnd()}");
+            throw new InvalidOperationException($"{shell.Host}: {name} exited right after starting; the end of {DisplayLogFile}:\n{log.Stdout.TrimEnd()}");
         }
 
         return started;
