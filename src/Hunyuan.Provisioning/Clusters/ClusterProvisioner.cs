@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -16,7 +15,7 @@ using Hunyuan.Provisioning.Ssh;
 namespace Hunyuan.Provisioning.Clusters;
 
 /// <summary>
-/// `up` and `down` for a host list, every step check-then-converge and every host in parallel: connect (host keys
+/// `up` for a host list, every step check-then-converge and every host in parallel (`down` is <see cref="ClusterTeardown"/>): connect (host keys
 /// verified), preflight, container (docker runtime), the passwordless mesh, the agent bundle, Redis on the head with a
 /// generated password, the agents. A host that fails is reported with its cause and the others go on; the next run
 /// picks up where this one stopped, and a run on a healthy cluster changes nothing. Progress goes to the callback as
@@ -38,17 +37,17 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         var work = inventory.Hosts.Select(h => new HostWork(h, h.Address == inventory.Head)).ToList();
         try
         {
-            await Task.WhenAll(work.Select(w => Step(w, () => ConnectAndCheckAsync(w, cancellationToken))));
+            await Task.WhenAll(work.Select(w => w.StepAsync(() => ConnectAndCheckAsync(w, cancellationToken), progress)));
             var head = work.Single(w => w.IsHead);
             string? password = null;
             if (head.Ok)
             {
-                await Step(head, async () => password = await RedisPasswordAsync(head, cancellationToken));
+                await head.StepAsync(async () => password = await RedisPasswordAsync(head, cancellationToken), progress);
             }
 
             if (Docker)
             {
-                await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, () => ContainerAsync(w, cancellationToken))));
+                await Task.WhenAll(work.Where(w => w.Ok).Select(w => w.StepAsync(() => ContainerAsync(w, cancellationToken), progress)));
             }
 
             var knownHostsLines = work.Where(w => w.Connection?.HostKeyBlob is not null)
@@ -62,7 +61,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
                 redisReady.SetResult(null);
             }
 
-            await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, async () =>
+            await Task.WhenAll(work.Where(w => w.Ok).Select(w => w.StepAsync(async () =>
             {
                 try
                 {
@@ -75,7 +74,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
                         redisReady.TrySetResult(null);
                     }
                 }
-            })));
+            }, progress)));
             return new ProvisionResult(bundle.Id, work.Select(w => w.Outcome()).ToList());
         }
         finally
@@ -84,95 +83,6 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             {
                 w.Connection?.Dispose();
             }
-        }
-    }
-
-    /// <summary>Stops the agents, then Redis, then removes the containers hyc started; with purge also the agent bundles, the cluster's files and the cluster key.</summary>
-    public async Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterKey? key, bool purge, CancellationToken cancellationToken = default)
-    {
-        options.Validate();
-        var work = inventory.Hosts.Select(h => new HostWork(h, h.Address == inventory.Head)).ToList();
-        try
-        {
-            await Task.WhenAll(work.Select(w => Step(w, async () =>
-            {
-                w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
-                w.Reachable = true;
-                w.AgentShell = Docker ? new ContainerShell(w.Connection.Shell, inventory.Runtime.ContainerName) : w.Connection.Shell;
-
-                // Endpoints (`deploy` starts them on the head) go first: they are clients of the agents.
-                foreach (var endpoint in (await RemoteProcess.ListAsync(w.AgentShell, Cluster, cancellationToken)).Where(n => n.StartsWith("serve-", StringComparison.Ordinal)))
-                {
-                    if (await new RemoteProcess(w.AgentShell, Cluster, endpoint, ServeCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
-                    {
-                        w.Change($"stopped the endpoint {endpoint["serve-".Length..]}");
-                    }
-                }
-
-                if (await new RemoteProcess(w.AgentShell, Cluster, "agent", AgentCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
-                {
-                    w.Change("stopped the agent");
-                }
-
-                w.Agent = "stopped";
-            })));
-
-            await Task.WhenAll(work.Where(w => w.Ok).Select(w => Step(w, async () =>
-            {
-                var shell = w.Connection!.Shell;
-                if (w.IsHead && await new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage).StopAsync(options.StopGrace, cancellationToken))
-                {
-                    w.Change("stopped Redis");
-                }
-
-                if (Docker && await new DockerRuntime(shell, inventory.Runtime).RemoveAsync(cancellationToken))
-                {
-                    w.Change($"removed container {inventory.Runtime.ContainerName}");
-                }
-
-                if (purge)
-                {
-                    await PurgeAsync(w, key, cancellationToken);
-                }
-            })));
-            return work.Select(w => w.Outcome()).ToList();
-        }
-        finally
-        {
-            foreach (var w in work)
-            {
-                w.Connection?.Dispose();
-            }
-        }
-    }
-
-    private async Task PurgeAsync(HostWork w, ClusterKey? key, CancellationToken cancellationToken)
-    {
-        var shell = w.Connection!.Shell;
-        var keyPath = ClusterMesh.KeyPath(Cluster);
-        var script = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/.hyc/agents\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}\" \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\"; do [ -e \"$p\" ] && rm -rf \"$p\" && echo \"removed $p\"; done; ");
-        if (key is not null)
-        {
-            // Public material: safe on a command line. The file keeps its mode (written through a temp file, then cat >).
-            var line = ShellQuote.Word(key.AuthorizedKeysLine);
-            script.Append(CultureInfo.InvariantCulture, $"f=\"$HOME/.ssh/authorized_keys\"; if [ -f \"$f\" ] && grep -qxF {line} \"$f\"; then grep -vxF {line} \"$f\" > \"$f.hyc-tmp\"; cat \"$f.hyc-tmp\" > \"$f\"; rm -f \"$f.hyc-tmp\"; echo 'removed the cluster key from authorized_keys'; fi");
-        }
-
-        var r = await shell.RunAsync(script.ToString(), cancellationToken);
-        if (!r.Ok)
-        {
-            throw new InvalidOperationException($"purge failed: {r.Stderr.Trim()}");
-        }
-
-        if (await SshClientConfig.RemoveAsync(shell, Cluster, cancellationToken))
-        {
-            w.Change("removed the cluster's block from ~/.ssh/config");
-        }
-
-        foreach (var done in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            w.Change(done);
         }
     }
 
@@ -412,59 +322,5 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         {
             throw new ProvisionException($"cannot resolve {address}: {e.Message}");
         }
-    }
-
-    private async Task Step(HostWork w, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Whatever went wrong on one host is that host's outcome: the others carry on, and the run reports it.
-            var expected = e is ProvisionException or InvalidOperationException || SshHostConnector.IsConnectFailure(e);
-            var message = expected ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            w.Error ??= message;
-            progress(w.Entry.Address, "FAILED: " + message);
-        }
-    }
-
-    private sealed class HostWork(HostEntry entry, bool isHead)
-    {
-        private readonly List<string> _changes = [];
-
-        public HostEntry Entry { get; } = entry;
-
-        public bool IsHead { get; } = isHead;
-
-        public HostConnection? Connection { get; set; }
-
-        public IHostShell? AgentShell { get; set; }
-
-        public bool Reachable { get; set; }
-
-        public string AdvertisedAddress { get; set; } = entry.Address;
-
-        public string Gpus { get; set; } = "";
-
-        public string Agent { get; set; } = "not started";
-
-        public byte[]? ContainerKeyBlob { get; set; }
-
-        public string? Error { get; set; }
-
-        public bool Ok => Error is null;
-
-        public void Change(string what)
-        {
-            lock (_changes)
-            {
-                _changes.Add(what);
-            }
-        }
-
-        public HostOutcome Outcome() => new(Entry.Address, Entry.Line, IsHead ? "head" : "worker", Entry.Address, AdvertisedAddress, Reachable,
-            Connection?.HostKeyFingerprint, Gpus, Agent, [.. _changes], Error);
     }
 }

@@ -104,7 +104,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         Assert.All(second.Hosts, h => Assert.Equal("running", h.Agent));
         Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.StartsWith("run ", StringComparison.Ordinal) || c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("pull ", StringComparison.Ordinal)));
 
-        var down = await provisioner.DownAsync(key, purge: false);
+        var down = await new ClusterTeardown(inventory, options, new Connector(_hosts), (_, _) => { }).DownAsync(key, purge: false);
         Assert.All(down, h => Assert.True(h.Ok, h.Error));
         Assert.Contains("stopped the agent", down[0].Changes);
         Assert.Contains("stopped Redis", down[0].Changes);

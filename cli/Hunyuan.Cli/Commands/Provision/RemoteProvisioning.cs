@@ -108,7 +108,7 @@ internal sealed class RemoteProvisioning(CliConsole console)
         }
 
         var connector = new SshHostConnector(inventory, files.KnownHosts, o.AcceptNewHostKeys || inventory.Ssh.AcceptNewHostKeys, o.ConnectTimeout);
-        var hosts = await new ClusterProvisioner(inventory, o.Provision, connector, Progress).DownAsync(key, purge, cancellationToken);
+        var hosts = await new ClusterTeardown(inventory, o.Provision, connector, Progress).DownAsync(key, purge, cancellationToken);
         var ok = hosts.All(h => h.Ok);
         foreach (var h in hosts)
         {
