@@ -16,7 +16,7 @@ public static class OpenAiEndpoints
 {
     public static void Map(WebApplication app, IServingBackend backend, ServingOptions options)
     {
-        var apiKey = options.ApiKeyEnv is { Length: > 0 } env ? Environment.GetEnvironmentVariable(env) : null;
+        var apiKey = options.ResolveApiKey();
         app.Use(async (ctx, next) =>
         {
             if (apiKey is not null && ctx.Request.Path != "/health" && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))

@@ -16,8 +16,11 @@ public sealed class ServingOptions
     /// <summary>Other names accepted for the model, such as its path (the seed's openapi.sh sends the path).</summary>
     public IReadOnlyList<string> ModelAliases { get; set; } = [];
 
-    /// <summary>Name of an environment variable holding the API key; unset means no key is required.</summary>
+    /// <summary>Name of an environment variable holding the API key; unset (and no file) means no key is required.</summary>
     public string? ApiKeyEnv { get; set; }
+
+    /// <summary>A file holding the API key (0600; how `hyc deploy` hands a key to an endpoint it starts on the head).</summary>
+    public string? ApiKeyFile { get; set; }
 
     /// <summary>Seconds a client should wait before retrying when the queue is full.</summary>
     /// <value>1.</value>
@@ -39,5 +42,21 @@ public sealed class ServingOptions
         {
             throw new ArgumentException($"--api-key-env {env}: that environment variable is not set");
         }
+
+        if (ApiKeyEnv is { Length: > 0 } && ApiKeyFile is { Length: > 0 })
+        {
+            throw new ArgumentException("give --api-key-env or --api-key-file, not both");
+        }
+
+        if (ApiKeyFile is { Length: > 0 } file && (!File.Exists(file) || string.IsNullOrWhiteSpace(File.ReadAllText(file))))
+        {
+            throw new ArgumentException($"--api-key-file {file}: no such file, or it is empty");
+        }
     }
+
+    /// <summary>The key clients must send, or null when none is required.</summary>
+    public string? ResolveApiKey() =>
+        ApiKeyEnv is { Length: > 0 } env ? Environment.GetEnvironmentVariable(env)
+        : ApiKeyFile is { Length: > 0 } file ? File.ReadAllText(file).Trim()
+        : null;
 }

@@ -28,6 +28,30 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
     }
 
     [Fact]
+    public async Task AnApiKeyFromAFileIsRequiredToo()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "hyc-api-key-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, "sk-from-file\n");
+        try
+        {
+            var (app, address) = await ServedTinyModel.Start(served.Backend, new ServingOptions { Port = 0, ModelName = "tiny", ApiKeyFile = file });
+            await using var _ = app;
+            using var http = new HttpClient { BaseAddress = address };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/health/ready")).StatusCode);
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-from-file");
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/v1/models")).StatusCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.Throws<ArgumentException>(() => new ServingOptions { ApiKeyFile = file }.Validate());
+        Environment.SetEnvironmentVariable("HYC_TEST_API_KEY_BOTH", "x");
+        Assert.Throws<ArgumentException>(() => new ServingOptions { ApiKeyFile = "/etc/hostname", ApiKeyEnv = "HYC_TEST_API_KEY_BOTH" }.Validate());
+    }
+
+    [Fact]
     public async Task NotReadyIsA503()
     {
         var (app, address) = await ServedTinyModel.Start(new Gate(served.Backend, ready: false, served.Backend.Scheduler), new ServingOptions { Port = 0, ModelName = "tiny" });

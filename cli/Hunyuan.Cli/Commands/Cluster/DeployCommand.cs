@@ -28,12 +28,13 @@ internal sealed class DeployCommand : ClusterCommandBase
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print the final deployment status as JSON to stdout" };
     private static readonly Option<int> ServePortOption = new("--serve-port") { Description = "Start the OpenAI endpoint for it once ready: on the head node for a cluster made by `up HOSTS.yaml`, else on this machine's 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<bool> NoServeOption = new("--no-serve") { Description = "Do not start the endpoint" };
+    private static readonly Option<string?> ApiKeyEnvOption = new("--api-key-env") { Description = "Environment variable holding the API key the endpoint will require (handed to the head in a 0600 file, never on a command line)" };
 
     public DeployCommand(CliConsole console)
         : base("deploy", "Deploy a model on the cluster and wait until it is ready", console)
     {
         Arguments.Add(ModelArgument);
-        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption, ServePortOption, NoServeOption })
+        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption, ServePortOption, NoServeOption, ApiKeyEnvOption })
         {
             Options.Add(o);
         }
@@ -54,6 +55,11 @@ internal sealed class DeployCommand : ClusterCommandBase
         if (!PlanCommand.TryParseExperts(r.GetValue(ExpertsOption), out var experts))
         {
             return Console.Fail(ExitCodes.InvalidArguments, $"--experts: '{r.GetValue(ExpertsOption)}' is not ep or tp");
+        }
+
+        if (r.GetValue(ApiKeyEnvOption) is { } keyEnv && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(keyEnv)))
+        {
+            return Console.Fail(ExitCodes.InvalidArguments, $"--api-key-env {keyEnv}: that environment variable is not set");
         }
 
         var modelDir = Path.GetFullPath(ModelDirectory.Resolve(r.GetRequiredValue(ModelArgument), Console));
@@ -99,11 +105,11 @@ internal sealed class DeployCommand : ClusterCommandBase
                         : null;
                     if (provisioned is not null)
                     {
-                        code = await Provision.RemoteEndpoint.EnsureAsync(Console, provisioned, name, r.GetValue(ServePortOption), cancellationToken);
+                        code = await Provision.RemoteEndpoint.EnsureAsync(Console, provisioned, name, r.GetValue(ServePortOption), r.GetValue(ApiKeyEnvOption), cancellationToken);
                     }
                     else
                     {
-                        await Hunyuan.Cli.Commands.Local.EndpointLauncher.EnsureAsync(Console, r, name, r.GetValue(ServePortOption), cancellationToken);
+                        await Hunyuan.Cli.Commands.Local.EndpointLauncher.EnsureAsync(Console, r, name, r.GetValue(ServePortOption), r.GetValue(ApiKeyEnvOption), cancellationToken);
                     }
                 }
 

@@ -10,7 +10,8 @@ namespace Hunyuan.Cli.Commands.Local;
 /// </summary>
 internal static class EndpointLauncher
 {
-    public static async Task EnsureAsync(CliConsole console, ParseResult r, string deployment, int port, CancellationToken cancellationToken)
+    /// <param name="apiKeyEnv">An environment variable holding the key the endpoint requires; the started process inherits it.</param>
+    public static async Task EnsureAsync(CliConsole console, ParseResult r, string deployment, int port, string? apiKeyEnv, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/v1/models"));
@@ -34,6 +35,11 @@ internal static class EndpointLauncher
         Directory.CreateDirectory(dir);
         var log = Path.Combine(dir, $"serve-{deployment}.log");
         List<string> args = ["serve", "--deployment", deployment, "--port", port.ToString(CultureInfo.InvariantCulture)];
+        if (apiKeyEnv is not null)
+        {
+            args.AddRange(["--api-key-env", apiKeyEnv]);
+        }
+
         var gateways = r.GetValue(ClusterLocator.GatewayOption) ?? [];
         if (gateways.Length > 0)
         {

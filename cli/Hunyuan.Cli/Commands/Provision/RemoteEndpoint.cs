@@ -42,8 +42,15 @@ internal static class RemoteEndpoint
     public static string ProcessName(string deployment) =>
         "serve-" + new string(deployment.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').ToArray());
 
-    public static async Task<int> EnsureAsync(CliConsole console, RemoteClusterState state, string deployment, int port, CancellationToken cancellationToken)
+    /// <param name="apiKeyEnv">An environment variable here holding the key the endpoint must require: written to the head as a 0600 file.</param>
+    public static async Task<int> EnsureAsync(CliConsole console, RemoteClusterState state, string deployment, int port, string? apiKeyEnv, CancellationToken cancellationToken)
     {
+        var apiKey = apiKeyEnv is null ? null : Environment.GetEnvironmentVariable(apiKeyEnv);
+        if (apiKeyEnv is not null && string.IsNullOrEmpty(apiKey))
+        {
+            return console.Fail(ExitCodes.InvalidArguments, $"--api-key-env {apiKeyEnv}: that environment variable is not set");
+        }
+
         HostInventory inventory;
         try
         {
@@ -77,7 +84,17 @@ internal static class RemoteEndpoint
             var root = RemotePaths.Bundle(state.AgentBundle);
             List<string> args = ["serve", "--deployment", deployment, "--gateway", gateway, "--cluster-id", state.ClusterId, "--host", address, "--port", port.ToString(CultureInfo.InvariantCulture)];
             var commandLine = $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(args)}";
-            var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(commandLine)))[..16].ToLowerInvariant();
+            if (apiKey is not null)
+            {
+                // The key travels as a file (SFTP, created 0600) and the endpoint reads it; the file is under ~/.hyc,
+                // which the container sees as its HYC_HOME.
+                var keyFile = $"api-key-{ProcessName(deployment)}";
+                await connection.Shell.WriteFileAsync($"{RemotePaths.RelativeCluster(inventory.Cluster)}/{keyFile}", Encoding.UTF8.GetBytes(apiKey + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+                commandLine += $" --api-key-file \"{RemotePaths.Cluster(inventory.Cluster)}/{keyFile}\"";
+            }
+
+            // The key's hash is part of the spec, so a new key restarts the endpoint.
+            var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(commandLine + "\n" + (apiKey ?? ""))))[..16].ToLowerInvariant();
             var process = new RemoteProcess(shell, inventory.Cluster, ProcessName(deployment), ClusterProvisioner.ServeCmdlineMarker);
             try
             {
@@ -102,12 +119,18 @@ internal static class RemoteEndpoint
             }
         }
 
-        return await WaitReadyAsync(console, url, cancellationToken);
+        return await WaitReadyAsync(console, url, apiKey, cancellationToken);
     }
 
-    private static async Task<int> WaitReadyAsync(CliConsole console, string url, CancellationToken cancellationToken)
+    private static async Task<int> WaitReadyAsync(CliConsole console, string url, string? apiKey, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        if (apiKey is not null)
+        {
+            // Only /health is open; readiness wants the key like every other route.
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(120))
         {

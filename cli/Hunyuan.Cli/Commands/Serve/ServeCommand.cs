@@ -26,6 +26,7 @@ internal sealed class ServeCommand : Command
     private static readonly Option<int> TpOption = new("--tp") { Description = "Tensor-parallel ranks", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> PpOption = new("--pp") { Description = "Pipeline stages", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> ApiKeyEnvOption = new("--api-key-env") { Description = "Environment variable holding the API key clients must send" };
+    private static readonly Option<string?> ApiKeyFileOption = new("--api-key-file") { Description = "File (0600) holding the API key clients must send" };
     private static readonly Option<int> MaxModelLenOption = new("--max-model-len") { Description = "Longest sequence", DefaultValueFactory = _ => 4096 };
     private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences batched together", DefaultValueFactory = _ => 16 };
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
@@ -38,7 +39,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterLocator.AddTo(this);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
         {
             Options.Add(o);
         }
@@ -99,6 +100,7 @@ internal sealed class ServeCommand : Command
         ModelName = r.GetValue(NameOption) ?? name,
         ModelAliases = aliases,
         ApiKeyEnv = r.GetValue(ApiKeyEnvOption),
+        ApiKeyFile = r.GetValue(ApiKeyFileOption),
     };
 
     private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken)

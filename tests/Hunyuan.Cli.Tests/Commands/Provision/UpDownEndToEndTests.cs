@@ -19,7 +19,9 @@ public sealed class UpDownEndToEndTests : IDisposable
 
     private string _password = "";
 
-    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path, ["HYC_LAB_PASSWORD"] = _password };
+    private readonly string _apiKey = "sk-" + Guid.NewGuid().ToString("N");
+
+    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path, ["HYC_LAB_PASSWORD"] = _password, ["HYC_LAB_API_KEY"] = _apiKey };
 
     [SkippableFact]
     public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyRepairsAndDownLeavesNothing()
@@ -70,19 +72,23 @@ public sealed class UpDownEndToEndTests : IDisposable
             var model = Path.Combine(lab.Directory, "tiny");
             var init = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "model", "init-tiny", model);
             Assert.True(init.ExitCode == 0, init.ToString());
-            var deploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180"]);
+            var deploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180", "--api-key-env", "HYC_LAB_API_KEY"]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
             Assert.Contains($"OpenAI endpoint ready: http://{lab.Hosts[0].Address}:8000/v1", deploy.Stderr, StringComparison.Ordinal);
             using (var http = lab.ControlHttpClient())
             {
-                var chat = new ChatClient("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions
+                ChatClient Chat(string key) => new("tiny", new ApiKeyCredential(key), new OpenAIClientOptions
                 {
                     Endpoint = new Uri($"http://{lab.Hosts[0].Address}:8000/v1"),
                     Transport = new HttpClientPipelineTransport(http),
                 });
-                var completion = (await chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
+                var refused = await Assert.ThrowsAsync<ClientResultException>(() => Chat("wrong").CompleteChatAsync([new UserChatMessage("Hello")]));
+                Assert.Equal(401, refused.Status);
+                var completion = (await Chat(_apiKey).CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
                 Assert.InRange(completion.Usage.OutputTokenCount, 1, 8);
             }
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(lab.Hosts[0].Home, ".hyc", "clusters", "lab", "api-key-serve-tiny")));
 
             // The mesh: a plain `ssh ADDRESS` from every host reaches every other (user, port and the cluster key from
             // the block `up` wrote in ~/.ssh/config), no password, no prompt (BatchMode fails instead of asking), the
@@ -115,6 +121,7 @@ public sealed class UpDownEndToEndTests : IDisposable
                 Assert.False(text.Contains(password, StringComparison.Ordinal), $"the Redis password is in the {where}");
                 Assert.False(text.Contains(keyBody, StringComparison.Ordinal), $"the cluster's private key is in the {where}");
                 Assert.False(text.Contains(lab.Password, StringComparison.Ordinal), $"the SSH password is in the {where}");
+                Assert.False(text.Contains(_apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
             }
 
             // Again, with nothing to do: no flag needed for the host keys, nothing changes, and it says so.
