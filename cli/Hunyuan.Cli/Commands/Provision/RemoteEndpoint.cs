@@ -84,20 +84,20 @@ internal static class RemoteEndpoint
             var root = RemotePaths.Bundle(state.AgentBundle);
             List<string> args = ["serve", "--deployment", deployment, "--gateway", gateway, "--cluster-id", state.ClusterId, "--host", address, "--port", port.ToString(CultureInfo.InvariantCulture)];
             var commandLine = $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(args)}";
-            if (apiKey is not null)
-            {
-                // The key travels as a file (SFTP, created 0600) and the endpoint reads it; the file is under ~/.hyc,
-                // which the container sees as its HYC_HOME.
-                var keyFile = $"api-key-{ProcessName(deployment)}";
-                await connection.Shell.WriteFileAsync($"{RemotePaths.RelativeCluster(inventory.Cluster)}/{keyFile}", Encoding.UTF8.GetBytes(apiKey + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-                commandLine += $" --api-key-file \"{RemotePaths.Cluster(inventory.Cluster)}/{keyFile}\"";
-            }
-
-            // The key's hash is part of the spec, so a new key restarts the endpoint.
-            var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(commandLine + "\n" + (apiKey ?? ""))))[..16].ToLowerInvariant();
             var process = new RemoteProcess(shell, inventory.Cluster, ProcessName(deployment), ClusterProvisioner.ServeCmdlineMarker);
             try
             {
+                if (apiKey is not null)
+                {
+                    // The key travels as a file (SFTP, created 0600) and the endpoint reads it; the file is under
+                    // ~/.hyc, which the container sees as its HYC_HOME.
+                    var keyFile = $"api-key-{ProcessName(deployment)}";
+                    await connection.Shell.WriteFileAsync($"{RemotePaths.RelativeCluster(inventory.Cluster)}/{keyFile}", Encoding.UTF8.GetBytes(apiKey + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+                    commandLine += $" --api-key-file \"{RemotePaths.Cluster(inventory.Cluster)}/{keyFile}\"";
+                }
+
+                // The key's hash is part of the spec, so a new key restarts the endpoint.
+                var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(commandLine + "\n" + (apiKey ?? ""))))[..16].ToLowerInvariant();
                 var current = await process.StatusAsync(cancellationToken);
                 if (current.Running && current.Spec == spec)
                 {
@@ -113,7 +113,7 @@ internal static class RemoteEndpoint
                 var pid = await process.StartAsync(commandLine, spec, cancellationToken);
                 console.Human($"starting the OpenAI endpoint for {deployment} on the head {head.Address} (pid {pid}, log ~/.hyc/clusters/{inventory.Cluster}/logs/{ProcessName(deployment)}.log there)");
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException || SshHostConnector.IsConnectFailure(e))
             {
                 return console.Fail(ExitCodes.DeployFailed, $"the endpoint did not start on the head: {e.Message}");
             }
