@@ -153,11 +153,14 @@ public sealed class NetnsLab : IDisposable
     [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static extern int SetNs(int fd, int nstype);
 
-    /// <summary>Processes the lab's users still run.</summary>
+    /// <summary>
+    /// Processes the lab's users still run, as "state pid command". Zombies are left out: they have exited and wait
+    /// for init to reap them, which is not this test's to control.
+    /// </summary>
     public string[] UserProcesses() => Hosts.SelectMany(h =>
     {
-        var (_, output) = Run("pgrep", ["-a", "-u", h.User]);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (_, output) = Run("ps", ["-u", h.User, "-o", "stat=,pid=,args="]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('Z'));
     }).ToArray();
 
     public void Dispose()
