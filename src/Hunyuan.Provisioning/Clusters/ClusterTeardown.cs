@@ -85,7 +85,7 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
         var shell = w.Connection!.Shell;
         var keyPath = ClusterMesh.KeyPath(Cluster);
         var script = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/.hyc/agents\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}\" \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\"; do [ -e \"$p\" ] && rm -rf \"$p\" && echo \"removed $p\"; done; ");
+            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/.hyc/agents\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}\" \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\"; do if [ -e \"$p\" ]; then rm -rf \"$p\" && echo \"removed $p\"; fi; done; ");
         if (key is not null)
         {
             // Public material: safe on a command line. The file keeps its mode (written through a temp file, then cat >).
