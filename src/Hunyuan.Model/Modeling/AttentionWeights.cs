@@ -56,8 +56,9 @@ public sealed class AttentionWeights : IDisposable
     /// <param name="cos">RoPE cos [N, 1, D] for the rows' positions.</param>
     /// <param name="sin">RoPE sin [N, 1, D].</param>
     /// <param name="segments">The sequences the rows belong to, in row order.</param>
+    /// <param name="decodeBatch">Set when every segment is one decode token on a shared pool: all sequences attend in one batch.</param>
     /// <param name="config">Model config (head_dim, eps, CLA factor).</param>
-    public torch.Tensor Forward(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    internal torch.Tensor Forward(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, PagedDecodeBatch? decodeBatch, HunyuanConfig config)
     {
         var n = h.shape[0];
         var d = config.HeadDim;
@@ -76,8 +77,7 @@ public sealed class AttentionWeights : IDisposable
         }
 
         using var _q = q;
-        using var batch = PagedDecodeBatch.TryCreate(segments);
-        if (batch is not null)
+        if (decodeBatch is { } batch)
         {
             if (IsSelf)
             {

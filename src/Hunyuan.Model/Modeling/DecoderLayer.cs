@@ -26,11 +26,12 @@ public sealed class DecoderLayer(int index, torch.Tensor inputNorm, AttentionWei
     public long ResidentBytes => (InputNorm.NumberOfElements * InputNorm.ElementSize) + Attention.ResidentBytes
         + (PostAttentionNorm.NumberOfElements * PostAttentionNorm.ElementSize) + (Moe?.ResidentBytes ?? 0) + (Dense?.ResidentBytes ?? 0);
 
-    public torch.Tensor Forward(torch.Tensor x, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config, ITensorParallelGroup group)
+    /// <param name="decodeBatch">The step's batched-decode indices when every segment is one decode token on a shared pool, else null.</param>
+    internal torch.Tensor Forward(torch.Tensor x, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, PagedDecodeBatch? decodeBatch, HunyuanConfig config, ITensorParallelGroup group)
     {
         torch.Tensor afterAttention;
         using (var h = RmsNorm.Apply(x, InputNorm, config.RmsNormEps))
-        using (var partial = Attention.Forward(h, cos, sin, segments, config))
+        using (var partial = Attention.Forward(h, cos, sin, segments, decodeBatch, config))
         using (var a = group.Size > 1 ? group.AllReduceSum(partial) : partial.alias())
         {
             afterAttention = x + a;

@@ -92,9 +92,12 @@ public sealed class HunyuanModel : IDisposable
         var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64)).ToList(), 0);
         var (cos, sin) = _rope.Angles(positions, DType);
         var x = Slice.HasEmbedding ? Embed(input) : input.to(DType);
+
+        // Sequence lengths do not change until the commit below: the batched decode's indices serve every layer.
+        using var decodeBatch = PagedDecodeBatch.TryCreate(segments);
         foreach (var layer in Layers)
         {
-            var next = layer.Forward(x, cos, sin, segments, Config, Group);
+            var next = layer.Forward(x, cos, sin, segments, decodeBatch, Config, Group);
             x.Dispose();
             x = next;
         }

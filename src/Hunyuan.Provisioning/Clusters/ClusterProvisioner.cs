@@ -103,12 +103,12 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             ports.AddRange([options.SiloPort, options.GatewayPort]);
         }
 
-        if (w.IsHead && !await RedisRunningAsync(shell, cancellationToken))
+        if (w.IsHead && !await new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage).IsRunningAsync(cancellationToken))
         {
             ports.Add(options.RedisPort);
         }
 
-        if (Docker && !await ContainerRunningAsync(shell, cancellationToken))
+        if (Docker && !await DockerContainers.IsRunningAsync(shell, inventory.Runtime.ContainerName, cancellationToken))
         {
             ports.Add(inventory.Runtime.SshPort);
         }
@@ -297,13 +297,6 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
 
         progress(w.Entry.Address, mesh.Any ? $"mesh{where} updated" : $"mesh{where} unchanged");
     }
-
-    private async Task<bool> RedisRunningAsync(IHostShell shell, CancellationToken cancellationToken) => Docker
-        ? (await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", "{{.State.Running}}", $"hyc-redis-{Cluster}"]), cancellationToken)).Stdout.Trim() == "true"
-        : (await new RemoteProcess(shell, Cluster, "redis", "redis-server").StatusAsync(cancellationToken)).Running;
-
-    private async Task<bool> ContainerRunningAsync(IHostShell shell, CancellationToken cancellationToken) =>
-        (await shell.RunAsync(ShellQuote.Join(["docker", "inspect", "--format", "{{.State.Running}}", inventory.Runtime.ContainerName]), cancellationToken)).Stdout.Trim() == "true";
 
     private static async Task<string> AdvertisedAddressAsync(string address, CancellationToken cancellationToken)
     {

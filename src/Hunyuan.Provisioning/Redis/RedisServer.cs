@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Runtimes;
 using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Provisioning.Redis;
@@ -46,22 +47,13 @@ public sealed class RedisServer(IHostShell hostShell, string cluster, string run
         return runtimeKind == "docker" ? await EnsureContainerAsync(spec, cancellationToken) : await EnsureProcessAsync(spec, cancellationToken);
     }
 
-    public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
-    {
-        if (runtimeKind != "docker")
-        {
-            return await Process.StopAsync(grace, cancellationToken);
-        }
+    public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default) => runtimeKind == "docker"
+        ? await DockerContainers.RemoveAsync(hostShell, ContainerName, cancellationToken)
+        : await Process.StopAsync(grace, cancellationToken);
 
-        var inspect = await hostShell.RunAsync(ShellQuote.Join(["docker", "inspect", ContainerName]), cancellationToken);
-        if (!inspect.Ok)
-        {
-            return false;
-        }
-
-        var rm = await hostShell.RunAsync(ShellQuote.Join(["docker", "rm", "-f", ContainerName]), cancellationToken);
-        return rm.Ok ? true : throw new InvalidOperationException($"{hostShell.Host}: docker rm -f {ContainerName} failed: {rm.Stderr.Trim()}");
-    }
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default) => runtimeKind == "docker"
+        ? await DockerContainers.IsRunningAsync(hostShell, ContainerName, cancellationToken)
+        : (await Process.StatusAsync(cancellationToken)).Running;
 
     private RemoteProcess Process => new(hostShell, cluster, "redis", "redis-server");
 

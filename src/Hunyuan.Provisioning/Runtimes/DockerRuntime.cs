@@ -84,17 +84,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
         return existed ? ContainerAction.Replaced : ContainerAction.Started;
     }
 
-    public async Task<bool> RemoveAsync(CancellationToken cancellationToken = default)
-    {
-        var inspect = await shell.RunAsync(ShellQuote.Join(["docker", "inspect", settings.ContainerName]), cancellationToken);
-        if (!inspect.Ok)
-        {
-            return false;
-        }
-
-        var rm = await shell.RunAsync(ShellQuote.Join(["docker", "rm", "-f", settings.ContainerName]), cancellationToken);
-        return rm.Ok ? true : throw new InvalidOperationException($"{shell.Host}: docker rm -f failed: {rm.Stderr.Trim()}");
-    }
+    public Task<bool> RemoveAsync(CancellationToken cancellationToken = default) => DockerContainers.RemoveAsync(shell, settings.ContainerName, cancellationToken);
 
     private string FlagsHash()
     {

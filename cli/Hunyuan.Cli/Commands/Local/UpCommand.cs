@@ -235,26 +235,10 @@ internal sealed class UpCommand : Command
 
     private static async Task WaitReadyAsync(int port, TimeSpan timeout, string log, CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
+        if (!await EndpointReadiness.WaitAsync(new Uri($"http://127.0.0.1:{port}"), null, timeout, ct))
         {
-            try
-            {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"), ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(500, ct);
+            throw new TimeoutException($"the endpoint on port {port} was not ready within {timeout.TotalSeconds:F0} s; see {log}");
         }
-
-        throw new TimeoutException($"the endpoint on port {port} was not ready within {timeout.TotalSeconds:F0} s; see {log}");
     }
 
     private static bool PortIsFree(int port)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hunyuan.Provisioning.Clusters;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Preflight;
 using Hunyuan.Provisioning.Ssh;
@@ -72,6 +73,7 @@ internal sealed class PreflightCommand : Command
             everyHost = [.. everyHost, inventory.Runtime.SshPort];
         }
 
+        var connector = new SshHostConnector(inventory, knownHosts, acceptNew, timeout);
         _console.Human($"preflight of {inventory.Hosts.Count} host(s) of cluster '{inventory.Cluster}' ({path}); known hosts: {knownHosts.Path}");
         var hosts = await Task.WhenAll(inventory.Hosts.Select(host =>
         {
@@ -81,7 +83,7 @@ internal sealed class PreflightCommand : Command
                 MinFreeDiskBytes = minDisk,
                 PortsThatMustBeFree = head ? [.. everyHost, r.GetValue(RedisPortOption), r.GetValue(EndpointPortOption)] : everyHost,
             };
-            return CheckHostAsync(inventory, host, head ? "head" : "worker", knownHosts, acceptNew, timeout, options, cancellationToken);
+            return CheckHostAsync(connector, inventory, host, head ? "head" : "worker", options, cancellationToken);
         }));
 
         var ok = hosts.All(h => h.Reachable && h.Checks.All(c => c.Ok));
@@ -100,15 +102,15 @@ internal sealed class PreflightCommand : Command
         return ExitCodes.Success;
     }
 
-    private async Task<PreflightHostOutput> CheckHostAsync(HostInventory inventory, HostEntry host, string role, KnownHosts knownHosts, bool acceptNew, TimeSpan timeout, PreflightOptions options, CancellationToken cancellationToken)
+    private async Task<PreflightHostOutput> CheckHostAsync(SshHostConnector connector, HostInventory inventory, HostEntry host, string role, PreflightOptions options, CancellationToken cancellationToken)
     {
-        var target = new SshTarget(host.Address, host.Port, host.User, host.IdentityFile, inventory.Ssh.PasswordEnv, acceptNew);
-        SshHostShell shell;
+        var target = $"{host.User}@{host.Address}:{host.Port}";
+        HostConnection connection;
         try
         {
-            shell = await Task.Run(() => SshHostShell.Connect(target, knownHosts, timeout), cancellationToken);
+            connection = await connector.ConnectAsync(host, cancellationToken);
         }
-        catch (Exception e) when (e is HostKeyException or ArgumentException or IOException or System.Net.Sockets.SocketException or Renci.SshNet.Common.SshException or TimeoutException)
+        catch (Exception e) when (SshHostConnector.IsConnectFailure(e))
         {
             // HostKeyException's message is the loud one (fingerprints, what to do); the others name the cause.
             var cause = e is HostKeyException ? e.Message : $"cannot connect as {target}: {e.Message}";
@@ -116,14 +118,15 @@ internal sealed class PreflightCommand : Command
             return new PreflightHostOutput(host.Address, host.Line, role, false, null, cause, []);
         }
 
-        using (shell)
+        var shell = connection.Shell;
+        using (connection)
         {
             try
             {
                 var report = await HostPreflight.RunAsync(shell, host, inventory.Runtime, options, cancellationToken);
                 var lines = report.Checks.Select(c => $"  {(c.Ok ? "ok  " : "FAIL")} {c.Name,-7} {c.Detail}");
-                Print($"{host.Address} ({role}, {target}, host key {shell.HostKeyFingerprint}):\n{string.Join('\n', lines)}");
-                return new PreflightHostOutput(host.Address, host.Line, role, true, shell.HostKeyFingerprint, null,
+                Print($"{host.Address} ({role}, {target}, host key {connection.HostKeyFingerprint}):\n{string.Join('\n', lines)}");
+                return new PreflightHostOutput(host.Address, host.Line, role, true, connection.HostKeyFingerprint, null,
                     report.Checks.Select(c => new PreflightCheckOutput(c.Name, c.Ok, c.Detail)).ToList());
             }
             catch (Exception e) when (e is Renci.SshNet.Common.SshException or IOException or System.Net.Sockets.SocketException)
@@ -131,7 +134,7 @@ internal sealed class PreflightCommand : Command
                 // The connection dropped mid-probe: this host is reported, the others still finish.
                 var cause = $"lost the connection as {target} during the checks: {e.Message}";
                 Print($"{host.Address} ({inventory.Source} line {host.Line}): {cause}");
-                return new PreflightHostOutput(host.Address, host.Line, role, false, shell.HostKeyFingerprint, cause, []);
+                return new PreflightHostOutput(host.Address, host.Line, role, false, connection.HostKeyFingerprint, cause, []);
             }
         }
     }

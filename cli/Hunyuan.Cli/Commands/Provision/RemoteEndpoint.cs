@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -124,36 +123,9 @@ internal static class RemoteEndpoint
 
     private static async Task<int> WaitReadyAsync(CliConsole console, string url, string? apiKey, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        if (apiKey is not null)
-        {
-            // Only /health is open; readiness wants the key like every other route.
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
-        }
-
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(url[..^3] + "/health/ready"), cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    console.Human($"OpenAI endpoint ready: {url}");
-                    return ExitCodes.Success;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            await Task.Delay(500, cancellationToken);
-        }
-
-        console.Human($"warning: {url} did not answer /health/ready from here within 120 s (it may still be loading, or a firewall is between this machine and the head)");
+        console.Human(await EndpointReadiness.WaitAsync(new Uri(url), apiKey, TimeSpan.FromSeconds(120), cancellationToken)
+            ? $"OpenAI endpoint ready: {url}"
+            : $"warning: {url} did not answer /health/ready from here within 120 s (it may still be loading, or a firewall is between this machine and the head)");
         return ExitCodes.Success;
     }
 }

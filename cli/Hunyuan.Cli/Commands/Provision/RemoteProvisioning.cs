@@ -23,17 +23,13 @@ internal sealed class RemoteProvisioning(CliConsole console)
 
     public async Task<int> UpAsync(string path, RemoteOptions o, CancellationToken cancellationToken)
     {
-        if (Load(path, out var failure) is not { } inventory)
+        if (Open(path, out var failure) is not { } opened)
         {
             return failure;
         }
 
-        var files = new RemoteClusterFiles(inventory.Cluster);
-        using var runLock = Lock(files, inventory.Cluster, out failure);
-        if (runLock is null)
-        {
-            return failure;
-        }
+        var (inventory, files, runLock) = opened;
+        using var _ = runLock;
 
         var (key, created) = files.LoadOrCreateKey();
         console.Human($"cluster '{inventory.Cluster}' from {path}: {inventory.Hosts.Count} host(s), head {inventory.Head}, runtime {inventory.Runtime.Kind}; cluster key {key.Fingerprint}{(created ? " (new)" : "")}");
@@ -89,17 +85,13 @@ internal sealed class RemoteProvisioning(CliConsole console)
 
     public async Task<int> DownAsync(string path, bool purge, RemoteOptions o, CancellationToken cancellationToken)
     {
-        if (Load(path, out var failure) is not { } inventory)
+        if (Open(path, out var failure) is not { } opened)
         {
             return failure;
         }
 
-        var files = new RemoteClusterFiles(inventory.Cluster);
-        using var runLock = Lock(files, inventory.Cluster, out failure);
-        if (runLock is null)
-        {
-            return failure;
-        }
+        var (inventory, files, runLock) = opened;
+        using var _ = runLock;
 
         var key = files.ReadKey();
         if (purge && key is null)
@@ -133,32 +125,34 @@ internal sealed class RemoteProvisioning(CliConsole console)
             : console.Fail(ExitCodes.ProvisionFailed, $"{hosts.Count(h => !h.Ok)} host(s) not stopped (named above); the local state is kept so `hyc down {path}` can be run again");
     }
 
-    private FileStream? Lock(RemoteClusterFiles files, string cluster, out int failure)
-    {
-        var held = files.TryLock();
-        failure = held is null
-            ? console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish")
-            : ExitCodes.Success;
-        return held;
-    }
-
-    private HostInventory? Load(string path, out int failure)
+    /// <summary>The host list, its cluster's local files, and the lock that makes this the only `up`/`down` of it; null with the exit code when not.</summary>
+    private (HostInventory Inventory, RemoteClusterFiles Files, FileStream Lock)? Open(string path, out int failure)
     {
         failure = ExitCodes.Success;
+        HostInventory inventory;
         try
         {
-            return InventoryParser.Load(path);
+            inventory = InventoryParser.Load(path);
         }
         catch (InventoryException e)
         {
             failure = console.Fail(ExitCodes.InvalidArguments, e.Message);
+            return null;
         }
         catch (IOException e)
         {
             failure = console.Fail(ExitCodes.FileError, $"{path}: {e.Message}");
+            return null;
         }
 
-        return null;
+        var files = new RemoteClusterFiles(inventory.Cluster);
+        if (files.TryLock() is not { } held)
+        {
+            failure = console.Fail(ExitCodes.InvalidArguments, $"another `hyc up` or `hyc down` of cluster '{inventory.Cluster}' is running (it holds {Path.Combine(files.Directory, ".lock")}); wait for it to finish");
+            return null;
+        }
+
+        return (inventory, files, held);
     }
 
     private async Task<HashSet<string>> WaitForJoinAsync(HostInventory inventory, IReadOnlyList<HostOutcome> expected, RemoteOptions o, CancellationToken cancellationToken)
