@@ -11,9 +11,9 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
-[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.StatusOutput))]
-[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.HealthOutput))]
-[JsonSerializable(typeof(Hunyuan.Cli.Commands.Cluster.DeploymentView))]
-[JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.PreflightOutput))]
+[JsonSerializable(typeof(Hunyuan.Cluster.Status.ClusterStatus))]
+[JsonSerializable(typeof(Hunyuan.Cluster.Status.HealthOutput))]
+[JsonSerializable(typeof(Hunyuan.Cluster.Status.DeploymentView))]
+[JsonSerializable(typeof(Hunyuan.Cluster.Preflight.PreflightOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.ProvisionOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.SafeTensors;
@@ -34,6 +35,7 @@ internal static class CommandErrors
     /// <summary>The exit code of an expected failure; null for a bug, which should surface with its stack.</summary>
     public static int? ExitCodeFor(Exception ex) => ex switch
     {
+        ClusterException c => ExitCodes.For(c.Failure),
         LayoutException => ExitCodes.InvalidLayout,
         ConfigException => ExitCodes.BadConfig,
         CheckpointException => ExitCodes.BadCheckpoint,

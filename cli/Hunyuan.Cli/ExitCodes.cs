@@ -1,14 +1,13 @@
+using Hunyuan.Cluster.Services;
+
 namespace Hunyuan.Cli;
 
-/// <summary>Process exit codes; each command documents which it uses.</summary>
+/// <summary>Process exit codes, one table for every command (the README lists it); each command documents which it uses. No code means two things.</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>System.CommandLine's own code for a command line it cannot parse.</summary>
-    public const int InvalidCommandLine = 1;
-
-    /// <summary>Arguments parsed but make no sense together (a bad id list, an unknown dtype).</summary>
+    /// <summary>A command line that does not parse, or arguments that make no sense together (a bad id list, an unknown dtype), or a cluster busy with another `up`/`down`.</summary>
     public const int InvalidArguments = 2;
 
     /// <summary>config.json cannot describe a model we run (the message names the key).</summary>
@@ -42,11 +41,23 @@ internal static class ExitCodes
     public const int ProvisionFailed = 12;
 
     /// <summary>`hyc health`: some checks fail but something still serves.</summary>
-    public const int HealthDegraded = 1;
+    public const int HealthDegraded = 20;
 
     /// <summary>`hyc health`: nothing serves (unreachable, no alive node, no ready deployment).</summary>
-    public const int HealthDown = 2;
+    public const int HealthDown = 21;
 
     /// <summary>Interrupted (Ctrl-C).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>The exit code of an application-layer failure.</summary>
+    public static int For(ClusterFailure failure) => failure switch
+    {
+        ClusterFailure.InvalidArguments or ClusterFailure.Busy => InvalidArguments,
+        ClusterFailure.FileError => FileError,
+        ClusterFailure.Unreachable => ClusterUnreachable,
+        ClusterFailure.DeployFailed => DeployFailed,
+        ClusterFailure.Timeout => Timeout,
+        ClusterFailure.ProvisionFailed => ProvisionFailed,
+        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
+    };
 }

@@ -26,4 +26,12 @@ internal static class HycRootCommand
         new ModelCommand(console),
         new BenchCommand(console),
     };
+
+    /// <summary>Parses and runs; a command line that does not parse exits with InvalidArguments, like arguments that do not make sense.</summary>
+    public static async Task<int> InvokeAsync(CliConsole console, string[] args)
+    {
+        var parse = Create(console).Parse(args);
+        var code = await parse.InvokeAsync();
+        return parse.Errors.Count > 0 && code != ExitCodes.Success ? ExitCodes.InvalidArguments : code;
+    }
 }

@@ -1,3 +1,3 @@
 using Hunyuan.Cli;
 
-return await HycRootCommand.Create(CliConsole.System).Parse(args).InvokeAsync();
+return await HycRootCommand.InvokeAsync(CliConsole.System, args);

@@ -1,6 +1,10 @@
 namespace Hunyuan.Grains.Deployments;
 
-/// <summary>The desired state `hyc deploy` asks for. Tp/Pp null: the planner chooses against the live inventory.</summary>
+/// <summary>
+/// The desired state `hyc deploy` asks for. Tp/Pp null: the planner chooses against the live inventory. BuiltInModel
+/// names a built-in ("tiny", "mini") that every node makes under its own HYC_HOME; ModelPath is then only the
+/// operator's copy, shown in status.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DeploymentSpec(
     [property: Id(0)] string Name,
@@ -15,4 +19,5 @@ public sealed record DeploymentSpec(
     [property: Id(9)] bool Fp8ExactDequantize = false,
     [property: Id(10)] long? KvCacheBytesPerRank = null,
     [property: Id(11)] int KvBlockSize = 16,
-    [property: Id(12)] int MaxNumSeqs = 16);
+    [property: Id(12)] int MaxNumSeqs = 16,
+    [property: Id(13)] string? BuiltInModel = null);

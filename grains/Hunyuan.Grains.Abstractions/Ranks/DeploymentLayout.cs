@@ -4,6 +4,8 @@ namespace Hunyuan.Grains.Ranks;
 /// Everything a rank needs to build its partition: the model, variant and layout, and which node and GPU each rank
 /// runs on. Every rank derives the same partition plan from it, so slices never travel over the network. KvBlocks
 /// is the size of every rank's paged KV pool (0: none), which the serving engine's scheduler allocates from.
+/// BuiltInModel, when set, overrides ModelPath on every process: each resolves the built-in under its own HYC_HOME
+/// (ModelSource.Resolve), since the operator's path exists only on the operator's machine.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DeploymentLayout(
@@ -20,7 +22,8 @@ public sealed record DeploymentLayout(
     [property: Id(10)] bool Fp8ExactDequantize = false,
     [property: Id(11)] int KvBlocks = 0,
     [property: Id(12)] int KvBlockSize = 16,
-    [property: Id(13)] int MaxModelLen = 4096)
+    [property: Id(13)] int MaxModelLen = 4096,
+    [property: Id(14)] string? BuiltInModel = null)
 {
     public int WorldSize => Tp * Pp;
 

@@ -4,6 +4,7 @@ using Hunyuan.Engine.Planning;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Ranks;
+using Hunyuan.Model.Checkpoints;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -65,7 +66,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             await PlanAndLoadAsync(spec);
             await registry.AddAsync(spec.Name);
         }
-        catch (Exception ex) when (ex is LayoutException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
+        catch (Exception ex) when (ex is LayoutException or ModelUnavailableException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
         {
             // Nothing was placed: the caller gets the reason now, and status does not list a deployment that never was.
             Fail(ex.Message);
@@ -86,7 +87,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} is {_state.ToString().ToLowerInvariant()}: {_reason}");
         }
 
-        var vocab = HunyuanConfig.Load(driver.Layout.ModelPath).VocabSize;
+        var vocab = HunyuanConfig.Load(LocalModelPath(driver.Layout)).VocabSize;
         var bad = Array.FindIndex(prompt, t => t < 0 || t >= vocab);
         if (bad >= 0)
         {
@@ -145,7 +146,6 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             throw new ArgumentException($"dtype '{spec.DType}' is not bfloat16 or float32");
         }
 
-        var config = HunyuanConfig.Load(spec.ModelPath);
         var nodes = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").ToArray();
         var inventory = new List<NodeInventory>();
         foreach (var n in nodes)
@@ -161,6 +161,17 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         {
             throw new LayoutException("no alive node reports any GPU (or declared virtual GPU)");
         }
+
+        // Every node that may host a rank, and the head (this grain plans from config.json; the endpoint reads the
+        // tokenizer there), before anything is placed.
+        var needed = nodes.Where(n => n.IsHead || inventory.Any(i => i.Name == n.Name)).ToArray();
+        var checks = await ModelAvailability.CheckAsync(grains, needed, spec.ModelPath, spec.BuiltInModel);
+        if (ModelAvailability.Failure(checks) is { } failure)
+        {
+            throw new ModelUnavailableException(failure);
+        }
+
+        var config = HunyuanConfig.Load(ModelSource.Resolve(spec.ModelPath, spec.BuiltInModel));
 
         var experts = spec.ExpertPlacement == "tp" ? ExpertPlacement.TensorParallel : ExpertPlacement.ExpertParallel;
         var plan = PartitionPlanner.Create(config, variant, new GpuInventory(inventory), new LayoutRequest(spec.Tp, spec.Pp, experts));
@@ -179,9 +190,9 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         var budgetBlocks = verdict.Ranks.Min(r => (spec.KvCacheBytesPerRank ?? r.KvBudgetBytes) / Math.Max(1, r.KvBytesPerToken * spec.KvBlockSize));
         var cap = 2L * spec.MaxNumSeqs * ((maxLen + spec.KvBlockSize - 1) / spec.KvBlockSize);
         var blocks = (int)Math.Clamp(budgetBlocks, 1, cap);
-        var layout = new DeploymentLayout(spec.Name, _generation, Path.GetFullPath(spec.ModelPath), variant.Name(), spec.DType, plan.Tp, plan.Pp,
+        var layout = new DeploymentLayout(spec.Name, _generation, spec.BuiltInModel is null ? Path.GetFullPath(spec.ModelPath) : spec.ModelPath, variant.Name(), spec.DType, plan.Tp, plan.Pp,
             experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize,
-            blocks, spec.KvBlockSize, maxLen);
+            blocks, spec.KvBlockSize, maxLen, spec.BuiltInModel);
         _layout = layout;
         _driver?.Dispose();
         _driver = new RankSetDriver(grains, layout);
@@ -315,7 +326,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
     private async Task RunCanaryAsync(DeploymentLayout layout, RankSetDriver driver)
     {
-        var vocab = HunyuanConfig.Load(layout.ModelPath).VocabSize;
+        var vocab = HunyuanConfig.Load(LocalModelPath(layout)).VocabSize;
         long[] prompt = [1 % vocab, 2 % vocab, 3 % vocab];
         var sw = Stopwatch.StartNew();
         try
@@ -341,6 +352,8 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             _reason = $"canary failed: {_canaryError}";
         }
     }
+
+    private static string LocalModelPath(DeploymentLayout layout) => ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel);
 
     private void Fail(string reason)
     {

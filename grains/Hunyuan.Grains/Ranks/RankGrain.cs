@@ -2,6 +2,7 @@ using Hunyuan.Engine.Collectives;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Grains.Placement;
+using Hunyuan.Model.Checkpoints;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
@@ -51,7 +52,9 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         _error = null;
         try
         {
-            var config = HunyuanConfig.Load(layout.ModelPath);
+            // A built-in resolves under this agent's HYC_HOME; the deploy-time model check already made it here.
+            var modelPath = ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel);
+            var config = HunyuanConfig.Load(modelPath);
             var plan = PlanOf(config, layout);
             var me = plan.Ranks[rank];
             var group = GroupFor(plan, me, layout);
@@ -69,7 +72,7 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             LogLoading(logger, layout.Deployment, rank, node, me.LayersText);
             var progress = new Progress<double>(p => _percent = p * 100);
             var paged = layout.KvBlocks > 0 ? new PagedKvOptions(layout.KvBlocks, layout.KvBlockSize) : null;
-            _ = _worker.LoadAsync(layout.ModelPath, options, progress, paged).ContinueWith(t =>
+            _ = _worker.LoadAsync(modelPath, options, progress, paged).ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {

@@ -23,13 +23,9 @@ namespace Hunyuan.Provisioning.Clusters;
 /// </summary>
 public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions options, IHostConnector connector, Action<string, string> progress)
 {
-    public const string AgentCmdlineMarker = "hyc.dll agent";
-
-    public const string ServeCmdlineMarker = "hyc.dll serve";
-
     private string Cluster => inventory.Cluster;
 
-    private bool Docker => inventory.Runtime.Kind == "docker";
+    private bool Docker => inventory.Runtime.Kind.UsesContainers;
 
     public async Task<ProvisionResult> UpAsync(AgentBundle bundle, ClusterKey key, CancellationToken cancellationToken = default)
     {
@@ -93,10 +89,10 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         w.Reachable = true;
         progress(w.Entry.Address, $"connected as {w.Entry.User}@{w.Entry.Address}:{w.Entry.Port}" + (w.Connection.HostKeyFingerprint is { } fp ? $", host key {fp}" : ""));
         var shell = w.Connection.Shell;
-        w.AgentShell = Docker ? new ContainerShell(shell, inventory.Runtime.ContainerName) : shell;
+        w.AgentShell = inventory.Runtime.Kind.AgentShell(shell, inventory.Runtime);
 
         // Ports this cluster already holds are not "in use by something else": a second `up` must pass its own preflight.
-        var agentRunning = (await new RemoteProcess(w.AgentShell, Cluster, "agent", AgentCmdlineMarker).StatusAsync(cancellationToken)).Running;
+        var agentRunning = (await new RemoteProcess(w.AgentShell, Cluster, "agent", BundleCommand.AgentCmdlineMarker).StatusAsync(cancellationToken)).Running;
         var ports = new List<int>();
         if (!agentRunning)
         {
@@ -253,27 +249,19 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
         }
 
-        var root = RemotePaths.Bundle(bundle.Id);
-        var commandLine = $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(args)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+        var commandLine = $"{BundleCommand.Line(bundle.Id, args)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
 
         // The spec changes with the bundle, the arguments and Redis (whose spec follows its password): any of them restarts the agent.
-        var spec = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{bundle.Id}\n{commandLine}\n{redisSpec}")))[..16].ToLowerInvariant();
-        var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", AgentCmdlineMarker);
-        var state = await agent.StatusAsync(cancellationToken);
-        if (state.Running && state.Spec == spec)
+        var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker);
+        var (action, pid) = await agent.EnsureAsync(commandLine, BundleCommand.Spec(bundle.Id, commandLine, redisSpec), options.StopGrace, cancellationToken);
+        if (action == ProcessAction.Unchanged)
         {
             w.Agent = "running";
-            progress(w.Entry.Address, $"agent running (pid {state.Pid}), unchanged");
+            progress(w.Entry.Address, $"agent running (pid {pid}), unchanged");
             return;
         }
 
-        if (state.Running)
-        {
-            await agent.StopAsync(options.StopGrace, cancellationToken);
-        }
-
-        var pid = await agent.StartAsync(commandLine, spec, cancellationToken);
-        w.Agent = state.Running ? "restarted" : "started";
+        w.Agent = action == ProcessAction.Restarted ? "restarted" : "started";
         w.Change($"agent {w.Agent} (pid {pid}; log {agent.DisplayLogFile})");
         progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
     }

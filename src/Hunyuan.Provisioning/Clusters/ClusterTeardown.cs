@@ -19,7 +19,7 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
 {
     private string Cluster => inventory.Cluster;
 
-    private bool Docker => inventory.Runtime.Kind == "docker";
+    private bool Docker => inventory.Runtime.Kind.UsesContainers;
 
     /// <summary>Stops the agents, then Redis, then removes the containers hyc started; with purge also the agent bundles, the cluster's files and the cluster key.</summary>
     public async Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterKey? key, bool purge, CancellationToken cancellationToken = default)
@@ -32,18 +32,18 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
             {
                 w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
                 w.Reachable = true;
-                w.AgentShell = Docker ? new ContainerShell(w.Connection.Shell, inventory.Runtime.ContainerName) : w.Connection.Shell;
+                w.AgentShell = inventory.Runtime.Kind.AgentShell(w.Connection.Shell, inventory.Runtime);
 
                 // Endpoints (`deploy` starts them on the head) go first: they are clients of the agents.
                 foreach (var endpoint in (await RemoteProcess.ListAsync(w.AgentShell, Cluster, cancellationToken)).Where(n => n.StartsWith("serve-", StringComparison.Ordinal)))
                 {
-                    if (await new RemoteProcess(w.AgentShell, Cluster, endpoint, ClusterProvisioner.ServeCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
+                    if (await new RemoteProcess(w.AgentShell, Cluster, endpoint, BundleCommand.ServeCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
                     {
                         w.Change($"stopped the endpoint {endpoint["serve-".Length..]}");
                     }
                 }
 
-                if (await new RemoteProcess(w.AgentShell, Cluster, "agent", ClusterProvisioner.AgentCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
+                if (await new RemoteProcess(w.AgentShell, Cluster, "agent", BundleCommand.AgentCmdlineMarker).StopAsync(options.StopGrace, cancellationToken))
                 {
                     w.Change("stopped the agent");
                 }

@@ -1,10 +1,12 @@
+using Hunyuan.Provisioning.Runtimes;
+
 namespace Hunyuan.Provisioning.Inventory;
 
 /// <summary>SSH settings for first contact; per-host entries override user, port and identity.</summary>
 public sealed record SshSettings(string User, int Port, string? IdentityFile, string? PasswordEnv, bool AcceptNewHostKeys);
 
 /// <summary>How the agent runs on a host: in a docker container, or as a plain process.</summary>
-public sealed record RuntimeSettings(string Kind, string Image, string ContainerName, int SshPort, bool Privileged, string ShmSize)
+public sealed record RuntimeSettings(HostRuntimeKind Kind, string Image, string ContainerName, int SshPort, bool Privileged, string ShmSize)
 {
     /// <summary>Bind mounts of the container, "/host/path:/container/path[:ro]" (model weights, most of all).</summary>
     public IReadOnlyList<string> Volumes { get; init; } = [];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Hunyuan.Provisioning.Runtimes;
 using Hunyuan.Shared;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -67,10 +68,9 @@ public static class InventoryParser
             r.OnlyKeys(runtimeNode, RuntimeKeys, "runtime.");
         }
 
-        var kind = r.String(runtimeNode, "kind", "runtime.") ?? "docker";
-        if (kind is not ("docker" or "process"))
+        if (!HostRuntimeKind.TryParse(r.String(runtimeNode, "kind", "runtime.") ?? HostRuntimeKind.Docker.Name, out var kind))
         {
-            throw r.Error(runtimeNode!, "kind", "must be docker or process", "runtime.");
+            throw r.Error(runtimeNode!, "kind", $"must be {string.Join(" or ", HostRuntimeKind.All.Select(k => k.Name))}", "runtime.");
         }
 
         var runtime = new RuntimeSettings(kind,

@@ -56,7 +56,7 @@ public static class HostPreflight
             Disk(Fact("disk_kib"), options.MinFreeDiskBytes),
             Gpus(host, Fact("gpus")),
         };
-        if (runtime.Kind == "docker")
+        if (runtime.Kind.UsesContainers)
         {
             checks.Add(Docker(Fact("docker")));
         }

@@ -20,7 +20,7 @@ public enum RedisAction
 /// runtime runs the head's redis-server; the docker runtime runs it in its own container (hyc-redis-CLUSTER, host
 /// networking) with the config mounted read-only. Check-then-converge on a spec hash of the config.
 /// </summary>
-public sealed class RedisServer(IHostShell hostShell, string cluster, string runtimeKind, string redisImage)
+public sealed class RedisServer(IHostShell hostShell, string cluster, HostRuntimeKind runtimeKind, string redisImage)
 {
     public const string SpecLabel = "hyc.spec";
 
@@ -44,14 +44,14 @@ public sealed class RedisServer(IHostShell hostShell, string cluster, string run
             await hostShell.WriteFileAsync(ConfigRelative, config, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
         }
 
-        return runtimeKind == "docker" ? await EnsureContainerAsync(spec, cancellationToken) : await EnsureProcessAsync(spec, cancellationToken);
+        return runtimeKind.UsesContainers ? await EnsureContainerAsync(spec, cancellationToken) : await EnsureProcessAsync(spec, cancellationToken);
     }
 
-    public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default) => runtimeKind == "docker"
+    public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default) => runtimeKind.UsesContainers
         ? await DockerContainers.RemoveAsync(hostShell, ContainerName, cancellationToken)
         : await Process.StopAsync(grace, cancellationToken);
 
-    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default) => runtimeKind == "docker"
+    public async Task<bool> IsRunningAsync(CancellationToken cancellationToken = default) => runtimeKind.UsesContainers
         ? await DockerContainers.IsRunningAsync(hostShell, ContainerName, cancellationToken)
         : (await Process.StatusAsync(cancellationToken)).Running;
 

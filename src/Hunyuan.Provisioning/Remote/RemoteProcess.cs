@@ -1,24 +1,20 @@
-using System.Globalization;
 using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Provisioning.Remote;
 
-/// <summary>What a managed process on a host is doing: stopped, or running with the spec it was started with.</summary>
-public sealed record RemoteProcessState(bool Running, int Pid, string Spec);
-
 /// <summary>
-/// A long-running process hyc starts on a host (the agent, Redis): detached with setsid and nohup so it outlives the SSH
-/// session, its pid and a spec (a hash of what it was started with) in files beside its log under
-/// ~/.hyc/clusters/NAME. A running process is trusted only when its /proc cmdline still shows what was started, so a
-/// recycled pid is not mistaken for it. Commands carry no secrets: those are in files the process reads.
+/// A long-running process hyc starts on a host (the agent, Redis, an endpoint), supervised so that a crash heals
+/// without an operator: by systemd where the host has it, else by a restart loop of hyc's own (see
+/// <see cref="ProcessSupervision"/>). Its pid and a spec (a hash of what it was started with) are in files beside its
+/// log under ~/.hyc/clusters/NAME. A running process is trusted only when its /proc cmdline still shows what was
+/// started, so a recycled pid is not mistaken for it. Commands carry no secrets: those are in files the process reads.
 /// </summary>
-public sealed class RemoteProcess(IHostShell shell, string cluster, string name, string cmdlineMarker)
+/// <param name="supervision">How the host supervises it; by default probed once per <paramref name="shell"/>.</param>
+public sealed class RemoteProcess(IHostShell shell, string cluster, string name, string cmdlineMarker, IProcessSupervision? supervision = null)
 {
-    private string Dir => RemotePaths.Cluster(cluster);
+    private readonly SupervisedProcess _process = new(cluster, name, cmdlineMarker);
 
-    private string PidFile => $"\"{Dir}/{name}.pid\"";
-
-    public string LogFile => $"{Dir}/logs/{name}.log";
+    public string LogFile => _process.LogFile;
 
     /// <summary>The log's path as a person reads it (~/.hyc/... on the host, $HYC_HOME in a container).</summary>
     public string DisplayLogFile => LogFile.Replace(RemotePaths.Root, "~/.hyc", StringComparison.Ordinal);
@@ -30,32 +26,27 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
         return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public async Task<RemoteProcessState> StatusAsync(CancellationToken cancellationToken = default)
-    {
-        var r = await shell.RunAsync(
-            $"pid=$(cat {PidFile} 2>/dev/null) && [ -n \"$pid\" ] && kill -0 \"$pid\" 2>/dev/null && tr '\\0' ' ' < /proc/$pid/cmdline | grep -qF {ShellQuote.Word(cmdlineMarker)} && echo \"running $pid $(cat \"{Dir}/{name}.spec\" 2>/dev/null)\" || echo stopped",
-            cancellationToken);
-        var words = r.Stdout.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return words.Length >= 2 && words[0] == "running" && int.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            ? new RemoteProcessState(true, pid, words.Length > 2 ? words[2] : "")
-            : new RemoteProcessState(false, 0, "");
-    }
+    public async Task<RemoteProcessState> StatusAsync(CancellationToken cancellationToken = default) =>
+        await (await SupervisionAsync(cancellationToken)).StatusAsync(_process, cancellationToken);
 
-    /// <summary>Starts <paramref name="commandLine"/> (a shell command line; paths may use <see cref="RemotePaths.Root"/>) in the background.</summary>
+    /// <summary>
+    /// Starts <paramref name="commandLine"/> supervised, in the background; the supervisor's pid. The command line is
+    /// one simple command (words; paths may use <see cref="RemotePaths.Root"/>), which the host's shell expands.
+    /// </summary>
     public async Task<int> StartAsync(string commandLine, string spec, CancellationToken cancellationToken = default)
     {
-        var r = await shell.RunAsync(
-            $"umask 077 && mkdir -p \"{Dir}/logs\" && cd \"{Dir}\" && {{ setsid nohup {commandLine} >> \"{LogFile}\" 2>&1 < /dev/null & pid=$!; }} && echo $pid > {PidFile} && printf '%s\\n' {ShellQuote.Word(spec)} > \"{Dir}/{name}.spec\" && echo $pid",
-            cancellationToken);
-        if (!r.Ok || !int.TryParse(r.Stdout.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var started))
-        {
-            throw new InvalidOperationException($"{shell.Host}: starting {name} failed: {r.Stderr.Trim()}");
-        }
+        var supervisor = await SupervisionAsync(cancellationToken);
+        var started = await supervisor.StartAsync(_process, commandLine, spec, cancellationToken);
 
-        // A process that dies at once (a bad flag, a missing library) is reported now, with its log's tail.
+        // A process that dies at once (a bad flag, a missing library) is reported now, with its log's tail, and not
+        // left to be restarted forever. Under supervision the first restart is a second away, so half a second in
+        // a dead command shows as no child.
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-        if (!(await StatusAsync(cancellationToken)).Running)
+        var state = await supervisor.StatusAsync(_process, cancellationToken);
+        if (!state.Running || state.ChildPid == 0)
         {
+            await supervisor.StopAsync(_process, started, TimeSpan.FromSeconds(2), cancellationToken);
+            await shell.RunAsync(_process.Forget, cancellationToken);
             var log = await shell.RunAsync($"tail -n 20 \"{LogFile}\" 2>/dev/null", cancellationToken);
             throw new InvalidOperationException($"{shell.Host}: {name} exited right after starting; the end of {DisplayLogFile}:\n{log.Stdout.TrimEnd()}");
         }
@@ -63,22 +54,20 @@ public sealed class RemoteProcess(IHostShell shell, string cluster, string name,
         return started;
     }
 
-    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; true when something was running.</summary>
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>, with no restart; true when something was running.</summary>
     public async Task<bool> StopAsync(TimeSpan grace, CancellationToken cancellationToken = default)
     {
-        var state = await StatusAsync(cancellationToken);
-        if (!state.Running)
+        var supervisor = await SupervisionAsync(cancellationToken);
+        var state = await supervisor.StatusAsync(_process, cancellationToken);
+        if (state.Running)
         {
-            await shell.RunAsync($"rm -f {PidFile} \"{Dir}/{name}.spec\"", cancellationToken);
-            return false;
+            await supervisor.StopAsync(_process, state.Pid, grace, cancellationToken);
         }
 
-        var tries = Math.Max(1, (int)(grace.TotalMilliseconds / 200));
-        // setsid made the process a group leader: the group is signalled, so whatever it started goes with it.
-        var r = await shell.RunAsync(
-            $"kill -TERM -{state.Pid} 2>/dev/null || kill -TERM {state.Pid} 2>/dev/null; i=0; while kill -0 {state.Pid} 2>/dev/null && [ $i -lt {tries} ]; do sleep 0.2; i=$((i+1)); done; " +
-            $"if kill -0 {state.Pid} 2>/dev/null; then kill -KILL -{state.Pid} 2>/dev/null || kill -KILL {state.Pid}; echo killed; else kill -KILL -{state.Pid} 2>/dev/null; echo stopped; fi; rm -f {PidFile} \"{Dir}/{name}.spec\"",
-            cancellationToken);
-        return r.Ok ? true : throw new InvalidOperationException($"{shell.Host}: stopping {name} failed: {r.Stderr.Trim()}");
+        await shell.RunAsync(_process.Forget, cancellationToken);
+        return state.Running;
     }
+
+    private async Task<IProcessSupervision> SupervisionAsync(CancellationToken cancellationToken) =>
+        supervision ?? await ProcessSupervision.ForAsync(shell, cancellationToken);
 }

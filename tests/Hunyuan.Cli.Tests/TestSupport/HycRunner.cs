@@ -10,7 +10,7 @@ public static class HycRunner
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await HycRootCommand.Create(new CliConsole(stdout, stderr)).Parse(args).InvokeAsync();
+        var code = await HycRootCommand.InvokeAsync(new CliConsole(stdout, stderr), args);
         return new HycResult(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -24,7 +24,7 @@ public sealed class InventoryParserTests
     {
         var inv = InventoryParser.Load(RepoFile(file));
         Assert.Equal("10.0.0.1", inv.Head);
-        Assert.Equal("docker", inv.Runtime.Kind);
+        Assert.Same(Hunyuan.Provisioning.Runtimes.HostRuntimeKind.Docker, inv.Runtime.Kind);
         Assert.False(inv.Runtime.Privileged);
         Assert.False(inv.Ssh.AcceptNewHostKeys);
     }

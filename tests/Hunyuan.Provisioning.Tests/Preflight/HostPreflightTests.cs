@@ -2,14 +2,15 @@ using System.Net;
 using System.Net.Sockets;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Preflight;
+using Hunyuan.Provisioning.Runtimes;
 using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Provisioning.Tests.Preflight;
 
 public sealed class HostPreflightTests : IDisposable
 {
-    private static readonly RuntimeSettings Docker = new("docker", "img", "c", 36005, false, "64g");
-    private static readonly RuntimeSettings Process = new("process", "img", "c", 36005, false, "64g");
+    private static readonly RuntimeSettings Docker = new(HostRuntimeKind.Docker, "img", "c", 36005, false, "64g");
+    private static readonly RuntimeSettings Process = new(HostRuntimeKind.Process, "img", "c", 36005, false, "64g");
     private static readonly HostEntry EightGpus = new("10.0.0.2", "root", 22, null, 8, null, null, 14);
     private readonly string _bin = Path.Combine(Path.GetTempPath(), "hyc-preflight-" + Guid.NewGuid().ToString("N"));
 

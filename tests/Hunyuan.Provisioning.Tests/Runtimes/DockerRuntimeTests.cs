@@ -10,7 +10,7 @@ namespace Hunyuan.Provisioning.Tests.Runtimes;
 /// </summary>
 public sealed class DockerRuntimeTests : IDisposable
 {
-    private static readonly RuntimeSettings Settings = new("docker", "hunyuaninfer/hunyuan-large:infer-open-source", "hunyuanLLM_infer", 36005, false, "64g");
+    private static readonly RuntimeSettings Settings = new(HostRuntimeKind.Docker, "hunyuaninfer/hunyuan-large:infer-open-source", "hunyuanLLM_infer", 36005, false, "64g");
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hyc-fake-docker-" + Guid.NewGuid().ToString("N"));
 
     public DockerRuntimeTests()

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Hunyuan.Cli.Commands.Cluster;
+using Hunyuan.Cluster.Services;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
@@ -13,31 +13,38 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// `hyc bench cluster --deployment NAME`: decode step latency through a running deployment's rank grains against the
 /// same model in this process. Per step = (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out.
 /// </summary>
-internal sealed class BenchClusterCommand : ClusterCommandBase
+internal sealed class BenchClusterCommand : Command
 {
     private static readonly Option<string> DeploymentOption = new("--deployment") { Description = "Deployment name", Required = true };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "The deployment's compute dtype, for the one-process run", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
 
+    private readonly CliConsole _console;
+
     public BenchClusterCommand(CliConsole console)
-        : base("cluster", "Decode step latency through a deployment's rank grains against one process", console)
+        : base("cluster", "Decode step latency through a deployment's rank grains against one process")
     {
+        _console = console;
+        ClusterTargetOptions.AddTo(this);
         Options.Add(DeploymentOption);
         Options.Add(TokensOption);
         Options.Add(RepeatOption);
         Options.Add(DTypeOption);
+        SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r, ct)));
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult r, IClusterClient client, CancellationToken cancellationToken)
+    private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
     {
+        await using var control = await ClusterService.CreateDefault().ConnectAsync(ClusterTargetOptions.Read(r), ClusterTargetOptions.ConnectTimeout(r), cancellationToken);
+        var client = control.Grains;
         var name = r.GetRequiredValue(DeploymentOption);
         var n = r.GetValue(TokensOption);
         var grain = client.GetGrain<IDeploymentGrain>(name);
         var status = await grain.GetStatusAsync();
         if (status is null || status.State != DeploymentState.Ready)
         {
-            return Console.Fail(ExitCodes.DeployFailed, $"deployment {name} is not ready ({status?.State.ToString() ?? "absent"})");
+            return _console.Fail(ExitCodes.DeployFailed, $"deployment {name} is not ready ({status?.State.ToString() ?? "absent"})");
         }
 
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -66,7 +73,7 @@ internal sealed class BenchClusterCommand : ClusterCommandBase
         };
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
         var single = await Best(async t => await GreedyDecoder.RunAsync(local, prompt, t));
-        Console.Human(string.Create(CultureInfo.InvariantCulture,
+        _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {status.Ranks.Select(k => k.Node).Distinct().Count()} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x)"));
         return ExitCodes.Success;
     }

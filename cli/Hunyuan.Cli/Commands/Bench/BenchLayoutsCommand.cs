@@ -84,9 +84,9 @@ internal sealed class BenchLayoutsCommand : Command
                 return _console.Fail(ExitCodes.InvalidLayout, $"{tp}x{pp}: {ex.Message}");
             }
 
-            var rssBefore = Process.GetCurrentProcess().WorkingSet64;
+            var rssBefore = Environment.WorkingSet;
             using var ranks = await LocalRankSet.LoadAsync(plan, dir, LoadOptions.Of(dtype));
-            var rssDelta = Process.GetCurrentProcess().WorkingSet64 - rssBefore;
+            var rssDelta = Environment.WorkingSet - rssBefore;
             var t = await StepTimer.MeasureAsync(ranks, r.GetValue(PromptOption), 8, r.GetValue(StepsOption));
             baseline ??= t.MeanDecodeStepMs;
             baselinePrefill ??= t.PrefillMs;

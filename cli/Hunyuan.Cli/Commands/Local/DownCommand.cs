@@ -1,14 +1,15 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Hunyuan.Cli.Commands.Provision;
+using Hunyuan.Cluster.Runtimes;
+using Hunyuan.Cluster.Services;
 
 namespace Hunyuan.Cli.Commands.Local;
 
 /// <summary>
-/// `hyc down --local`: stops what `hyc up --local` started (the endpoint first, then the agents, the head last):
+/// `hyc down --local`: stops what `hyc up --local` started (the endpoints first, then the agents, the head last):
 /// SIGTERM, then SIGKILL after a grace period. `hyc down HOSTS.yaml [--purge]` stops the agents, Redis and containers
-/// `up` started on the hosts (<see cref="RemoteProvisioning"/>); --purge also removes the agent bundles, the cluster's
-/// files and the cluster key. Idempotent; prints what it did. Exit codes: Success, InvalidArguments, ProvisionFailed.
+/// `up` started on the hosts; --purge also removes the agent bundles, the cluster's files and the cluster key.
+/// Idempotent; prints what it did. Exit codes: Success, InvalidArguments, FileError, ProvisionFailed.
 /// </summary>
 internal sealed class DownCommand : Command
 {
@@ -19,14 +20,14 @@ internal sealed class DownCommand : Command
     private readonly CliConsole _console;
 
     public DownCommand(CliConsole console)
-        : base("down", "Stop a cluster: --local for the one `hyc up --local` started")
+        : base("down", "Stop a cluster: --local for the one `hyc up --local` started, or a host list")
     {
         _console = console;
         Arguments.Add(HostsArgument);
         Options.Add(LocalOption);
         Options.Add(PurgeOption);
         RemoteCommandOptions.AddTo(this);
-        SetAction((r, ct) => ExecuteAsync(r, ct));
+        SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r, ct)));
     }
 
     private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
@@ -37,57 +38,22 @@ internal sealed class DownCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, "give either a host list (hyc down hosts.yaml) or --local");
         }
 
+        IClusterRuntime runtime;
         if (hosts is null)
         {
-            return Stop(_console);
+            runtime = ClusterRuntimes.Local(new LocalClusterOptions());
         }
-
-        return RemoteCommandOptions.Read(r, TimeSpan.FromMinutes(2), out var remote) is { } problem
-            ? _console.Fail(ExitCodes.InvalidArguments, problem)
-            : await new RemoteProvisioning(_console).DownAsync(hosts, r.GetValue(PurgeOption), remote, cancellationToken);
-    }
-
-    public static int Stop(CliConsole console)
-    {
-        var state = LocalClusterState.Read();
-        if (state is null || state.Processes.Count == 0)
+        else if (RemoteCommandOptions.Read(r, out var ssh) is { } problem)
         {
-            console.Human("no local cluster: nothing to stop");
-            return ExitCodes.Success;
+            return _console.Fail(ExitCodes.InvalidArguments, problem);
         }
-
-        var order = state.Processes.Where(p => p.Role == "serve")
-            .Concat(state.Processes.Where(p => p.Role != "serve").Reverse()).ToArray();
-        foreach (var p in order)
+        else
         {
-            if (!LocalClusterState.IsAlive(p.Pid))
-            {
-                console.Human($"{p.Role} (pid {p.Pid}) already stopped");
-                continue;
-            }
-
-            using var process = Process.GetProcessById(p.Pid);
-            Signal(p.Pid, "TERM");
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(TimeSpan.FromSeconds(5));
-                console.Human($"{p.Role} (pid {p.Pid}) did not stop in 10 s: killed");
-            }
-            else
-            {
-                console.Human($"stopped {p.Role} (pid {p.Pid})");
-            }
+            runtime = ClusterRuntimes.FromHostList(hosts, ssh);
         }
 
-        File.Delete(LocalClusterState.ProcessesFile);
-        File.Delete(Path.Combine(LocalClusterState.Directory, "cluster.json"));
-        return ExitCodes.Success;
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
-        kill?.WaitForExit(5000);
+        var purge = r.GetValue(PurgeOption);
+        var report = await ClusterService.CreateDefault().DownAsync(runtime, purge, new ConsoleProgress(_console), cancellationToken);
+        return ProvisionRendering.Down(_console, r.GetValue(RemoteCommandOptions.JsonOption), hosts, report, purge);
     }
 }

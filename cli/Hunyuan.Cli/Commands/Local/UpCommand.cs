@@ -1,21 +1,19 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Globalization;
+using Hunyuan.Cli.Commands.Cluster;
 using Hunyuan.Cli.Commands.Provision;
+using Hunyuan.Cluster.Runtimes;
+using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.Planning;
-using Hunyuan.Grains.Deployments;
-using Hunyuan.Grains.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Hunyuan.Cli.Commands.Local;
 
 /// <summary>
-/// `hyc up --local`: the embedded default. Starts the agents as local processes (localhost clustering, no SSH, no
-/// Redis, virtual GPUs computed on the CPU), optionally deploys a model across them, and starts the OpenAI endpoint on
-/// 127.0.0.1. In the foreground Ctrl-C stops everything; with --detach it returns and `hyc down --local` stops it.
-/// `hyc up HOSTS.yaml` provisions the hosts of a list over SSH (<see cref="RemoteProvisioning"/>). Exit codes: Success,
-/// InvalidArguments, FileError, DeployFailed, Timeout, ProvisionFailed.
+/// `hyc up --local`: the embedded default, agents as supervised local processes (localhost clustering, no SSH, no
+/// Redis, virtual GPUs computed on the CPU), optionally a deployment and the OpenAI endpoint on 127.0.0.1; in the
+/// foreground Ctrl-C stops everything, with --detach `hyc down --local` does. `hyc up HOSTS.yaml` provisions the hosts
+/// of a list over SSH. Either way `up` converges: what is missing or dead is started again, the rest left alone.
+/// Exit codes: Success, InvalidArguments, FileError, DeployFailed, Timeout, ProvisionFailed.
 /// </summary>
 internal sealed class UpCommand : Command
 {
@@ -34,7 +32,7 @@ internal sealed class UpCommand : Command
     private readonly CliConsole _console;
 
     public UpCommand(CliConsole console)
-        : base("up", "Bring a cluster up: --local for this machine (the embedded default)")
+        : base("up", "Bring a cluster up: --local for this machine (the embedded default), or a host list over SSH")
     {
         _console = console;
         Arguments.Add(HostsArgument);
@@ -44,149 +42,83 @@ internal sealed class UpCommand : Command
         }
 
         RemoteCommandOptions.AddTo(this);
-
-        SetAction((r, ct) => ExecuteAsync(r, ct));
+        SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r, ct)));
     }
 
     private async Task<int> ExecuteAsync(ParseResult r, CancellationToken cancellationToken)
     {
-        if (!r.GetValue(LocalOption))
+        var hosts = r.GetValue(HostsArgument);
+        if (r.GetValue(LocalOption) && hosts is not null)
         {
-            if (r.GetValue(HostsArgument) is not { } hosts)
-            {
-                return _console.Fail(ExitCodes.InvalidArguments, "give a host list (hyc up hosts.yaml) or --local (this machine)");
-            }
+            return _console.Fail(ExitCodes.InvalidArguments, $"give either --local or a host list ({hosts}), not both");
+        }
 
+        if (!r.GetValue(LocalOption) && hosts is null)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "give a host list (hyc up hosts.yaml) or --local (this machine)");
+        }
+
+        var service = ClusterService.CreateDefault();
+        var progress = new ConsoleProgress(_console);
+        var timeout = TimeSpan.FromSeconds(r.GetValue(TimeoutOption));
+        if (hosts is not null)
+        {
             if (r.GetValue(DeployOption) is { } model)
             {
                 return _console.Fail(ExitCodes.InvalidArguments, $"--deploy goes with --local; for a host list, run `hyc deploy {model} --cluster NAME` once `hyc up {hosts}` is done");
             }
 
-            return RemoteCommandOptions.Read(r, TimeSpan.FromSeconds(r.GetValue(TimeoutOption)), out var remote) is { } problem
-                ? _console.Fail(ExitCodes.InvalidArguments, problem)
-                : await new RemoteProvisioning(_console).UpAsync(hosts, remote, cancellationToken);
-        }
-
-        if (r.GetValue(HostsArgument) is { } both)
-        {
-            return _console.Fail(ExitCodes.InvalidArguments, $"give either --local or a host list ({both}), not both");
-        }
-
-        var nodes = r.GetValue(NodesOption);
-        var gpus = r.GetValue(GpusOption);
-        if (nodes < 1 || gpus < 1 || !MemoryPlanner.TryParseSize(r.GetValue(GpuMemoryOption), out var gpuMemory))
-        {
-            return _console.Fail(ExitCodes.InvalidArguments, "--nodes and --gpus-per-node must be at least 1 and --gpu-memory a size");
-        }
-
-        if (LocalClusterState.Read() is { } existing && existing.Processes.Any(p => LocalClusterState.IsAlive(p.Pid)))
-        {
-            _console.Human($"the local cluster is already up ({existing.Processes.Count(p => LocalClusterState.IsAlive(p.Pid))} processes); endpoint {existing.Endpoint}; nothing changed");
-            return ExitCodes.Success;
-        }
-
-        var basePort = r.GetValue(BasePortOption);
-        var siloPorts = Enumerable.Range(0, nodes).Select(i => basePort + i).ToArray();
-        var gatewayPorts = siloPorts.Select(p => p + 20000).ToArray();
-        var servePort = r.GetValue(PortOption);
-        foreach (var port in siloPorts.Concat(gatewayPorts).Append(servePort))
-        {
-            if (!PortIsFree(port))
+            if (RemoteCommandOptions.Read(r, out var ssh) is { } problem)
             {
-                return _console.Fail(ExitCodes.InvalidArguments, $"port {port} on 127.0.0.1 is in use (choose --base-port or --port)");
-            }
-        }
-
-        var logs = Path.Combine(LocalClusterState.Directory, "logs");
-        Directory.CreateDirectory(logs);
-        var processes = new List<LocalProcess>();
-        var timeout = TimeSpan.FromSeconds(r.GetValue(TimeoutOption));
-        var ok = false;
-        try
-        {
-            for (var i = 0; i < nodes; i++)
-            {
-                var log = Path.Combine(logs, $"agent-local-{i}.log");
-                List<string> args = ["agent", "--node", $"local-{i}", "--silo-port", $"{siloPorts[i]}", "--gateway-port", $"{gatewayPorts[i]}",
-                    "--primary-port", $"{siloPorts[0]}", "--virtual-gpus", $"{gpus}", "--virtual-gpu-memory", r.GetRequiredValue(GpuMemoryOption)];
-                if (i == 0)
-                {
-                    args.Add("--head");
-                }
-
-                using var p = DetachedProcess.StartHyc(args, log);
-                processes.Add(new LocalProcess($"agent local-{i}", p.Id, log));
-                _console.Human($"started agent local-{i} (pid {p.Id}, silo {siloPorts[i]}, gateway {gatewayPorts[i]}, {gpus} virtual GPUs; log {log})");
-                if (i == 0)
-                {
-                    await Task.Delay(1500, cancellationToken);   // let the primary silo listen before the others join it
-                }
+                return _console.Fail(ExitCodes.InvalidArguments, problem);
             }
 
-            LocalClusterState.WriteConnection(gatewayPorts);
-            new LocalClusterState(processes, "", "").Write();
-            var connection = new ClusterConnection("hunyuan", "hyc", gatewayPorts.Select(p => $"127.0.0.1:{p}").ToArray());
-            using var host = await WaitConnectAsync(connection, timeout, cancellationToken);
-            var client = host.Services.GetRequiredService<IClusterClient>();
-            var sw = Stopwatch.StartNew();
-            while ((await ClusterMembership.ReadAsync(client)).Count(n => n.State == "alive") < nodes)
-            {
-                if (sw.Elapsed > timeout)
-                {
-                    return _console.Fail(ExitCodes.Timeout, $"not all {nodes} agents joined within {timeout.TotalSeconds:F0} s; see {logs}");
-                }
-
-                await Task.Delay(500, cancellationToken);
-            }
-
-            _console.Human($"cluster up: {nodes} node(s) x {gpus} virtual GPU(s) in {sw.Elapsed.TotalSeconds:F1} s (simulated GPUs: computed on this CPU)");
-            var endpoint = "";
-            var deployment = "";
-            if (r.GetValue(DeployOption) is { } model)
-            {
-                var dir = Path.GetFullPath(ModelDirectory.Resolve(model, _console));
-                deployment = Path.GetFileName(dir.TrimEnd('/'));
-                var status = await client.GetGrain<IDeploymentGrain>(deployment).DeployAsync(new DeploymentSpec(deployment, dir, r.GetRequiredValue(VariantOption), "bfloat16", null, null, "ep", MaxModelLen: 4096));
-                _console.Human($"deploying {deployment}: {status.PlanText}");
-                sw.Restart();
-                while (status.State != DeploymentState.Ready)
-                {
-                    if (status.State == DeploymentState.Failed)
-                    {
-                        return _console.Fail(ExitCodes.DeployFailed, status.Reason);
-                    }
-
-                    if (sw.Elapsed > timeout)
-                    {
-                        return _console.Fail(ExitCodes.Timeout, $"{deployment} not ready after {timeout.TotalSeconds:F0} s: {status.Reason}");
-                    }
-
-                    await Task.Delay(500, cancellationToken);
-                    status = await client.GetGrain<IDeploymentGrain>(deployment).GetStatusAsync() ?? status;
-                }
-
-                _console.Human($"deployment {deployment} ready: {status.Reason}");
-                var serveLog = Path.Combine(logs, "serve.log");
-                using var serve = DetachedProcess.StartHyc(["serve", "--deployment", deployment, "--cluster", LocalClusterState.Name, "--port", $"{servePort}"], serveLog);
-                processes.Add(new LocalProcess("serve", serve.Id, serveLog));
-                endpoint = $"http://127.0.0.1:{servePort}/v1";
-                await WaitReadyAsync(servePort, timeout, serveLog, cancellationToken);
-            }
-
-            new LocalClusterState(processes, endpoint, deployment).Write();
-            ok = true;
-            PrintNext(endpoint, deployment);
+            var runtime = ClusterRuntimes.FromHostList(hosts, ssh);
+            var report = await service.UpAsync(runtime, new UpOptions { JoinTimeout = timeout }, progress, cancellationToken);
+            return ProvisionRendering.Up(_console, r.GetValue(RemoteCommandOptions.JsonOption), hosts, report, runtime.Inventory.Source);
         }
-        finally
+
+        if (!MemoryPlanner.TryParseSize(r.GetValue(GpuMemoryOption), out var gpuMemory))
         {
-            if (!ok)
-            {
-                new LocalClusterState(processes, "", "").Write();
-                _console.Human("stopping what was started (`hyc down --local` would do the same)");
-                DownCommand.Stop(_console);
-            }
+            return _console.Fail(ExitCodes.InvalidArguments, $"--gpu-memory: '{r.GetValue(GpuMemoryOption)}' is not a size");
         }
 
+        var local = new LocalClusterOptions
+        {
+            Nodes = r.GetValue(NodesOption),
+            GpusPerNode = r.GetValue(GpusOption),
+            GpuMemoryBytes = gpuMemory,
+            BasePort = r.GetValue(BasePortOption),
+            StartTimeout = timeout,
+        };
+        local.Validate();
+        DeployRequest? deploy = null;
+        if (r.GetValue(DeployOption) is { } deployModel)
+        {
+            deploy = new DeployRequest { Model = deployModel, Variant = r.GetRequiredValue(VariantOption), MaxModelLen = 4096, Timeout = timeout, ServePort = r.GetValue(PortOption), KeepReady = true };
+        }
+
+        var localRuntime = ClusterRuntimes.Local(local);
+        var up = await service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy }, progress, cancellationToken);
+        if (r.GetValue(RemoteCommandOptions.JsonOption))
+        {
+            _console.Json(ProvisionRendering.Output(up, "up"), CliJsonContext.Default.ProvisionOutput);
+        }
+
+        if (!up.Ok)
+        {
+            foreach (var h in up.Hosts.Where(h => h.State != "alive"))
+            {
+                _console.Human($"  {h.Report.Node}: {h.Report.Error ?? $"agent {h.Report.Agent} but did not join within {timeout.TotalSeconds:F0} s (see {LocalLogs()})"}");
+            }
+
+            return up.Deployment is { } failed ? DeployCommand.Finish(_console, failed) : _console.Fail(ExitCodes.Timeout, $"the local cluster did not come up; see {LocalLogs()}");
+        }
+
+        _console.Human(up.Changed
+            ? string.Create(CultureInfo.InvariantCulture, $"cluster up: {up.Alive} node(s) x {local.GpusPerNode} virtual GPU(s) (simulated GPUs: computed on this CPU)")
+            : $"the local cluster is already up: {up.Alive} node(s) alive; nothing changed");
+        PrintNext(up.Endpoint, up.Deployment?.Status.Name);
         if (r.GetValue(DetachOption))
         {
             return ExitCodes.Success;
@@ -201,13 +133,15 @@ internal sealed class UpCommand : Command
         {
         }
 
-        DownCommand.Stop(_console);
+        await service.DownAsync(localRuntime, purge: false, progress, CancellationToken.None);
         return ExitCodes.Success;
     }
 
-    private void PrintNext(string endpoint, string deployment)
+    private static string LocalLogs() => Path.Combine(ClusterService.CreateDefault().Store("local").LogsDirectory);
+
+    private void PrintNext(string? endpoint, string? deployment)
     {
-        if (endpoint.Length > 0)
+        if (endpoint is not null)
         {
             _console.Human($"OpenAI endpoint: {endpoint} (model \"{deployment}\")");
             _console.Human($"  curl {endpoint}/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{deployment}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 32}}'");
@@ -215,43 +149,5 @@ internal sealed class UpCommand : Command
         }
 
         _console.Human("  hyc status --cluster local    hyc health --cluster local    hyc down --local");
-    }
-
-    private static async Task<Microsoft.Extensions.Hosting.IHost> WaitConnectAsync(ClusterConnection c, TimeSpan timeout, CancellationToken ct)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await c.ConnectAsync(TimeSpan.FromSeconds(10), ct);
-            }
-            catch (ClusterUnreachableException) when (sw.Elapsed < timeout)
-            {
-                await Task.Delay(500, ct);
-            }
-        }
-    }
-
-    private static async Task WaitReadyAsync(int port, TimeSpan timeout, string log, CancellationToken ct)
-    {
-        if (!await EndpointReadiness.WaitAsync(new Uri($"http://127.0.0.1:{port}"), null, timeout, ct))
-        {
-            throw new TimeoutException($"the endpoint on port {port} was not ready within {timeout.TotalSeconds:F0} s; see {log}");
-        }
-    }
-
-    private static bool PortIsFree(int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Loopback, port);
-            l.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

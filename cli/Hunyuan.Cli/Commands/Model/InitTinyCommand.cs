@@ -48,7 +48,7 @@ internal sealed class InitTinyCommand : Command
     {
         var dir = r.GetRequiredValue(DirArgument);
         var preset = r.GetValue(PresetOption) ?? "tiny";
-        if (!ModelDirectory.BuiltIns.TryGetValue(preset, out var o))
+        if (!Hunyuan.Model.Checkpoints.BuiltInModels.All.TryGetValue(preset, out var o))
         {
             return _console.Fail(ExitCodes.InvalidArguments, $"--preset: unknown preset '{preset}' (tiny or mini)");
         }

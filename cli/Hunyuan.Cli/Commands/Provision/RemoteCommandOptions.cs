@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Hunyuan.Cluster.Runtimes;
+using Hunyuan.Engine.Planning;
 using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cli.Commands.Provision;
@@ -12,8 +14,8 @@ internal static class RemoteCommandOptions
     public static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port on every host", DefaultValueFactory = _ => 30000 };
     public static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port on the head", DefaultValueFactory = _ => 6379 };
     public static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
-    private static readonly Option<string> RedisImageOption = new("--redis-image") { Description = "Redis image for the docker runtime", DefaultValueFactory = _ => "redis:7.2" };
     public static readonly Option<bool> JsonOption = new("--json") { Description = "Write the outcome per host as JSON to stdout" };
+    private static readonly Option<string> RedisImageOption = new("--redis-image") { Description = "Redis image for the docker runtime", DefaultValueFactory = _ => "redis:7.2" };
 
     public static void AddTo(Command command)
     {
@@ -24,32 +26,36 @@ internal static class RemoteCommandOptions
     }
 
     /// <summary>Null when the options are valid, else what is wrong.</summary>
-    public static string? Read(ParseResult r, TimeSpan joinTimeout, out RemoteOptions options)
+    public static string? Read(ParseResult r, out SshRuntimeOptions options)
     {
         options = null!;
-        if (!Hunyuan.Engine.Planning.MemoryPlanner.TryParseSize(r.GetValue(MinDiskOption), out var minDisk) || r.GetValue(ConnectTimeoutOption) < 1)
+        if (!MemoryPlanner.TryParseSize(r.GetValue(MinDiskOption), out var minDisk) || r.GetValue(ConnectTimeoutOption) < 1)
         {
             return "--min-free-disk must be a size such as 20GiB and --connect-timeout at least 1";
         }
 
-        var provision = new ProvisionOptions
+        options = new SshRuntimeOptions
         {
-            SiloPort = r.GetValue(SiloPortOption),
-            GatewayPort = r.GetValue(GatewayPortOption),
-            RedisPort = r.GetValue(RedisPortOption),
-            MinFreeDiskBytes = minDisk,
-            RedisImage = r.GetRequiredValue(RedisImageOption),
+            AcceptNewHostKeys = r.GetValue(AcceptNewOption),
+            ConnectTimeout = TimeSpan.FromSeconds(r.GetValue(ConnectTimeoutOption)),
+            Provision = new ProvisionOptions
+            {
+                SiloPort = r.GetValue(SiloPortOption),
+                GatewayPort = r.GetValue(GatewayPortOption),
+                RedisPort = r.GetValue(RedisPortOption),
+                MinFreeDiskBytes = minDisk,
+                RedisImage = r.GetValue(RedisImageOption) ?? "redis:7.2",
+            },
         };
         try
         {
-            provision.Validate();
+            options.Validate();
         }
         catch (ArgumentException e)
         {
             return e.Message;
         }
 
-        options = new RemoteOptions(r.GetValue(AcceptNewOption), TimeSpan.FromSeconds(r.GetValue(ConnectTimeoutOption)), joinTimeout, provision, r.GetValue(JsonOption));
         return null;
     }
 }

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Hunyuan.Cluster.Serving;
+using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.Planning;
+using Hunyuan.Grains.Deployments;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -38,7 +41,7 @@ internal sealed class ServeCommand : Command
     {
         _console = console;
         Arguments.Add(ModelArgument);
-        ClusterLocator.AddTo(this);
+        ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
         foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
         {
             Options.Add(o);
@@ -103,53 +106,37 @@ internal sealed class ServeCommand : Command
         ApiKeyFile = r.GetValue(ApiKeyFileOption),
     };
 
-    private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken)
+    private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken) => await CommandErrors.GuardAsync(_console, async () =>
     {
-        Microsoft.Extensions.Hosting.IHost host;
+        await using var control = await ClusterService.CreateDefault().ConnectAsync(ClusterTargetOptions.Read(r), TimeSpan.FromSeconds(30), cancellationToken);
+        var grain = control.Grains.GetGrain<IDeploymentGrain>(deployment);
+        var layout = await grain.GetLayoutAsync() ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
+        var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
+        options.Validate();
+        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption));
+        await using var app = ServingHost.Build(backend, options);
+        await app.StartAsync(cancellationToken);
+        var url = $"http://{options.Host}:{options.Port}/v1";
+        await grain.SetEndpointAsync(url);
+        _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}");
         try
         {
-            host = await ClusterLocator.Resolve(r).ConnectAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
         }
-        catch (Hunyuan.Grains.Hosting.ClusterUnreachableException ex)
+        catch (OperationCanceledException)
         {
-            return _console.Fail(ExitCodes.ClusterUnreachable, ex.Message);
         }
 
-        using (host)
+        await app.StopAsync(CancellationToken.None);
+        try
         {
-            var client = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IClusterClient>(host.Services);
-            return await CommandErrors.GuardAsync(_console, async () =>
-            {
-                var layout = await client.GetGrain<Hunyuan.Grains.Deployments.IDeploymentGrain>(deployment).GetLayoutAsync()
-                    ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
-                var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
-                options.Validate();
-                await using var backend = await ClusterServingBackend.StartAsync(client, deployment, r.GetValue(MaxNumSeqsOption));
-                await using var app = ServingHost.Build(backend, options);
-                await app.StartAsync(cancellationToken);
-                var url = $"http://{options.Host}:{options.Port}/v1";
-                var grain = client.GetGrain<Hunyuan.Grains.Deployments.IDeploymentGrain>(deployment);
-                await grain.SetEndpointAsync(url);
-                _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}");
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                await app.StopAsync(CancellationToken.None);
-                try
-                {
-                    await grain.SetEndpointAsync(null).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
-                }
-                catch (Exception ex) when (ex is TimeoutException or OrleansException)
-                {
-                    // The cluster may be going down first; status then shows no deployment anyway.
-                }
-                return ExitCodes.Success;
-            });
+            await grain.SetEndpointAsync(null).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         }
-    }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // The cluster may be going down first; status then shows no deployment anyway.
+        }
+
+        return ExitCodes.Success;
+    });
 }

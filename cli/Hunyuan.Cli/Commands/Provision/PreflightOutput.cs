@@ -1,9 +1,0 @@
-namespace Hunyuan.Cli.Commands.Provision;
-
-/// <summary>`hyc preflight --json`.</summary>
-internal sealed record PreflightOutput(string Cluster, bool Ok, IReadOnlyList<PreflightHostOutput> Hosts);
-
-/// <summary>One host: reached or not (with the cause), the verified host key, and each check.</summary>
-internal sealed record PreflightHostOutput(string Address, int Line, string Role, bool Reachable, string? HostKey, string? Error, IReadOnlyList<PreflightCheckOutput> Checks);
-
-internal sealed record PreflightCheckOutput(string Name, bool Ok, string Detail);

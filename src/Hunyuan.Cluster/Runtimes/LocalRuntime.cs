@@ -1,0 +1,173 @@
+using System.Globalization;
+using Hunyuan.Cluster.Services;
+using Hunyuan.Cluster.State;
+using Hunyuan.Provisioning.Remote;
+
+namespace Hunyuan.Cluster.Runtimes;
+
+/// <summary>
+/// `up --local`: agents local-0..N-1 as supervised processes on this machine (localhost clustering, no SSH, no Redis,
+/// virtual GPUs computed on the CPU), and endpoints on 127.0.0.1. `up` on an existing cluster starts only what is
+/// missing or dead, keeping the cluster's recorded shape.
+/// </summary>
+public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses processes, IPortProbe ports, TimeProvider time) : IClusterRuntime
+{
+    public const string ClusterId = "hunyuan";
+
+    public string Kind => ClusterRuntimeKinds.Local;
+
+    public string ClusterName => "local";
+
+    public bool RollsBackFailedUp => true;
+
+    public static string AgentProcess(int node) => "agent-" + LocalLayout.NodeName(node);
+
+    public static string AgentMarker(int node) => "agent --node " + LocalLayout.NodeName(node);
+
+    public async Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var layout = LayoutFor(existing, progress);
+        var hosts = new List<HostReport>();
+        for (var i = 0; i < layout.Nodes; i++)
+        {
+            hosts.Add(await EnsureAgentAsync(layout, i, progress, cancellationToken));
+            if (i == 0 && !hosts[0].Ok)
+            {
+                // The others would only wait for a head that is not there.
+                hosts.AddRange(Enumerable.Range(1, layout.Nodes - 1).Select(n => Report(layout, n, "not started", [], $"not started: the head {LocalLayout.NodeName(0)} did not start")));
+                break;
+            }
+        }
+
+        var state = new ClusterState
+        {
+            Name = store.Name,
+            Runtime = Kind,
+            ClusterId = ClusterId,
+            Gateways = Enumerable.Range(0, layout.Nodes).Select(i => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{layout.GatewayPort(i)}")).ToArray(),
+            Head = "127.0.0.1",
+            Hosts = Enumerable.Range(0, layout.Nodes).Select(i => new ClusterHost("127.0.0.1", i == 0 ? "head" : "worker", LocalLayout.NodeName(i), $"{layout.GpusPerNode} virtual")).ToArray(),
+            Local = layout,
+            Endpoints = existing?.Endpoints ?? [],
+        };
+        return new RuntimeUp(state, hosts);
+    }
+
+    public async Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var names = await processes.ListAsync(cancellationToken);
+        var endpoints = names.Where(n => n.StartsWith("serve-", StringComparison.Ordinal)).ToList();
+        var changes = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            if (await processes.StopAsync(endpoint, LocalEndpointLauncher.Marker, options.StopGrace, cancellationToken))
+            {
+                changes.Add($"stopped {endpoint}");
+                progress.Report(new ClusterEvent($"stopped the endpoint {endpoint["serve-".Length..]}"));
+            }
+        }
+
+        // Workers first, the head (which holds membership) last.
+        var nodes = Math.Max(state?.Local?.Nodes ?? 0, names.Count(n => n.StartsWith("agent-local-", StringComparison.Ordinal)));
+        var reports = new List<HostReport>();
+        for (var i = nodes - 1; i >= 0; i--)
+        {
+            var stopped = await processes.StopAsync(AgentProcess(i), AgentMarker(i), options.StopGrace, cancellationToken);
+            if (stopped)
+            {
+                progress.Report(new ClusterEvent($"stopped agent {LocalLayout.NodeName(i)}"));
+            }
+
+            reports.Insert(0, new HostReport("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), true, null, "", "stopped",
+                [.. stopped ? [$"stopped agent {LocalLayout.NodeName(i)}"] : Array.Empty<string>(), .. i == 0 ? changes : []], null));
+        }
+
+        return reports;
+    }
+
+    public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken) =>
+        new LocalEndpointLauncher(processes, ports, ["--cluster", store.Name]).EnsureAsync(request, progress, cancellationToken);
+
+    private LocalLayout LayoutFor(ClusterState? existing, IProgress<ClusterEvent> progress)
+    {
+        var requested = new LocalLayout(options.Nodes, options.GpusPerNode, options.GpuMemoryBytes, options.BasePort);
+        if (existing?.Local is not { } recorded)
+        {
+            return requested;
+        }
+
+        // A cluster of an earlier version did not record its GPUs: this run's options fill them in.
+        var layout = recorded.GpusPerNode > 0 ? recorded : recorded with { GpusPerNode = requested.GpusPerNode, GpuMemoryBytes = requested.GpuMemoryBytes };
+        if (layout != requested)
+        {
+            progress.Report(ClusterEvent.Warning($"the local cluster exists with {layout.Nodes} node(s) x {layout.GpusPerNode} virtual GPU(s) from port {layout.BasePort}; keeping that shape (`hyc down --local` first to change it)"));
+        }
+
+        return layout;
+    }
+
+    private async Task<HostReport> EnsureAgentAsync(LocalLayout layout, int i, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var node = LocalLayout.NodeName(i);
+        List<string> args =
+        [
+            "agent", "--node", node, "--silo-port", Str(layout.SiloPort(i)), "--gateway-port", Str(layout.GatewayPort(i)), "--primary-port", Str(layout.SiloPort(0)),
+            "--virtual-gpus", Str(layout.GpusPerNode), "--virtual-gpu-memory", Str(layout.GpuMemoryBytes),
+        ];
+        if (i == 0)
+        {
+            args.Add("--head");
+        }
+
+        var spec = BundleCommand.Spec([.. args]);
+        var name = AgentProcess(i);
+        var current = await processes.StatusAsync(name, AgentMarker(i), cancellationToken);
+        if (!current.Running)
+        {
+            var busy = new[] { layout.SiloPort(i), layout.GatewayPort(i) }.Where(p => !ports.IsFree(p)).ToArray();
+            if (busy.Length > 0)
+            {
+                return Report(layout, i, "not started", [], $"port {string.Join(", ", busy)} on 127.0.0.1 is in use by another process (choose --base-port)");
+            }
+        }
+
+        var (action, pid) = await processes.EnsureAsync(name, AgentMarker(i), args, spec, cancellationToken);
+        if (action == ProcessAction.Unchanged)
+        {
+            progress.Report(ClusterEvent.ForHost(node, $"agent running (pid {pid}), unchanged"));
+            return Report(layout, i, "running", [], null);
+        }
+
+        var verb = action == ProcessAction.Restarted ? "restarted" : "started";
+        progress.Report(ClusterEvent.ForHost(node, $"agent {verb} (pid {pid}, silo {layout.SiloPort(i)}, gateway {layout.GatewayPort(i)}, {layout.GpusPerNode} virtual GPUs; log {processes.LogOf(name)})"));
+        if (i == 0 && !await WaitListeningAsync(layout.SiloPort(0), cancellationToken))
+        {
+            return Report(layout, i, verb, [$"agent {verb} (pid {pid})"], $"the head's silo did not listen on 127.0.0.1:{layout.SiloPort(0)} within {options.StartTimeout.TotalSeconds:F0} s; see {processes.LogOf(name)}");
+        }
+
+        return Report(layout, i, verb, [$"agent {verb} (pid {pid}; log {processes.LogOf(name)})"], null);
+    }
+
+    // The other silos join through the head's silo port, so it must be listening before they start.
+    private async Task<bool> WaitListeningAsync(int port, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (!await ports.IsListeningAsync(port, cancellationToken))
+        {
+            if (time.GetElapsedTime(started) > options.StartTimeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private static HostReport Report(LocalLayout layout, int i, string agent, IReadOnlyList<string> changes, string? error) =>
+        new("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), true, null, $"{layout.GpusPerNode} virtual", agent, changes, error);
+
+    private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using Hunyuan.Cluster.Services;
+using Hunyuan.Cluster.State;
+using Hunyuan.Provisioning.Agents;
+using Hunyuan.Provisioning.Clusters;
+using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Remote;
+
+namespace Hunyuan.Cluster.Runtimes;
+
+/// <summary>
+/// A cluster from a host list, over SSH with pinned host keys: the provisioner on every host for `up`, the teardown for
+/// `down`, and the endpoint on the head node (from the installed bundle, listening on the head's address). The two kinds
+/// differ only in where the agent runs on a host (the host list's runtime kind).
+/// </summary>
+public abstract class SshClusterRuntime(HostInventory inventory, string inventoryPath, SshRuntimeOptions options) : IClusterRuntime
+{
+    public abstract string Kind { get; }
+
+    public string ClusterName => inventory.Cluster;
+
+    public bool RollsBackFailedUp => false;
+
+    public HostInventory Inventory => inventory;
+
+    public async Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var (key, created) = store.LoadOrCreateKey();
+        progress.Report(new ClusterEvent($"cluster '{inventory.Cluster}' from {inventoryPath}: {inventory.Hosts.Count} host(s), head {inventory.Head}, runtime {inventory.Runtime.Kind}; cluster key {key.Fingerprint}{(created ? " (new)" : "")}"));
+        AgentBundle bundle;
+        var started = TimeProvider.System.GetTimestamp();
+        try
+        {
+            bundle = AgentBundle.ForThisProcess();
+        }
+        catch (IOException e)
+        {
+            throw new ClusterException(ClusterFailure.FileError, $"cannot build the agent bundle: {e.Message}");
+        }
+
+        progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture,
+            $"agent bundle {bundle.Id}: hyc and the .NET {Environment.Version} runtime, {bundle.Files.Count} files, {bundle.TotalBytes >> 20} MiB (hashed in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s)")));
+
+        var result = await new ClusterProvisioner(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).UpAsync(bundle, key, cancellationToken);
+        var state = new ClusterState
+        {
+            Name = inventory.Cluster,
+            Runtime = Kind,
+            ClusterId = inventory.Cluster,
+            Gateways = result.Hosts.Select(h => $"{h.AdvertisedAddress}:{options.Provision.GatewayPort}").ToArray(),
+            Head = inventory.Head,
+            Hosts = result.Hosts.Select(h => new ClusterHost(h.Address, h.Role, h.Node, h.Gpus)).ToArray(),
+            Inventory = Path.GetFullPath(inventoryPath),
+            AgentBundle = bundle.Id,
+            Endpoints = existing?.Endpoints ?? [],
+        };
+        return new RuntimeUp(state, result.Hosts.Select(Report).ToArray());
+    }
+
+    public async Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var key = store.ReadKey();
+        if (purge && key is null)
+        {
+            progress.Report(ClusterEvent.Warning($"no cluster key at {store.KeyFile}: the hosts' authorized_keys entries for it (if any) cannot be identified and stay"));
+        }
+
+        var hosts = await new ClusterTeardown(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).DownAsync(key, purge, cancellationToken);
+        return hosts.Select(Report).ToArray();
+    }
+
+    public async Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var apiKey = request.ApiKeyEnv is null ? null : Environment.GetEnvironmentVariable(request.ApiKeyEnv);
+        if (request.ApiKeyEnv is not null && string.IsNullOrEmpty(apiKey))
+        {
+            throw new ClusterException(ClusterFailure.InvalidArguments, $"--api-key-env {request.ApiKeyEnv}: that environment variable is not set");
+        }
+
+        if (state.AgentBundle is not { Length: > 0 } bundle)
+        {
+            throw new ClusterException(ClusterFailure.FileError, $"{store.StateFile} names no agent bundle; run `hyc up {state.Inventory}` again");
+        }
+
+        var head = inventory.Hosts.Single(h => h.Address == inventory.Head);
+        var gateway = state.HeadGateway;
+        var address = gateway[..gateway.LastIndexOf(':')];
+        HostConnection connection;
+        try
+        {
+            connection = await Connector(store, acceptNewHostKeys: false).ConnectAsync(head, cancellationToken);
+        }
+        catch (Exception e) when (SshHostConnector.IsConnectFailure(e))
+        {
+            throw new ClusterException(ClusterFailure.Unreachable, $"cannot reach the head {head.Address} to start the endpoint: {e.Message}");
+        }
+
+        var name = EndpointNames.Process(request.Deployment);
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{request.Port}/v1");
+        using (connection)
+        {
+            var shell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
+            List<string> args = ["serve", "--deployment", request.Deployment, "--gateway", gateway, "--cluster-id", state.ClusterId, "--host", address, "--port", request.Port.ToString(CultureInfo.InvariantCulture)];
+            var commandLine = BundleCommand.Line(bundle, args);
+            var keyFile = $"api-key-{name}";
+            try
+            {
+                if (request.Heal && apiKey is null)
+                {
+                    // Started again by `up`: the key the endpoint was given stays (it is in its 0600 file on the head).
+                    var kept = await connection.Shell.RunAsync($"cat \"$HOME/{RemotePaths.RelativeCluster(inventory.Cluster)}/{keyFile}\" 2>/dev/null", cancellationToken);
+                    apiKey = kept.Ok && kept.Stdout.Trim().Length > 0 ? kept.Stdout.Trim() : null;
+                }
+
+                if (apiKey is not null)
+                {
+                    // The key travels as a file (SFTP, created 0600) that the endpoint reads; it is under ~/.hyc, which
+                    // a container sees as its HYC_HOME.
+                    await connection.Shell.WriteFileAsync($"{RemotePaths.RelativeCluster(inventory.Cluster)}/{keyFile}", Encoding.UTF8.GetBytes(apiKey + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+                    commandLine += $" --api-key-file \"{RemotePaths.Cluster(inventory.Cluster)}/{keyFile}\"";
+                }
+
+                // The key's hash is part of the spec, so a new key restarts the endpoint.
+                var process = new RemoteProcess(shell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker);
+                var (action, pid) = await process.EnsureAsync(commandLine, BundleCommand.Spec(commandLine, apiKey), options.Provision.StopGrace, cancellationToken);
+                progress.Report(new ClusterEvent(action == ProcessAction.Unchanged
+                    ? $"endpoint already serving {request.Deployment} on the head: {url}"
+                    : $"starting the OpenAI endpoint for {request.Deployment} on the head {head.Address} (pid {pid}, log {process.DisplayLogFile} there)"));
+            }
+            catch (Exception e) when (e is InvalidOperationException || SshHostConnector.IsConnectFailure(e))
+            {
+                throw new ClusterException(ClusterFailure.DeployFailed, $"the endpoint did not start on the head: {e.Message}");
+            }
+        }
+
+        return new EndpointRecord(request.Deployment, url, name);
+    }
+
+    private SshHostConnector Connector(ClusterStore store, bool acceptNewHostKeys) =>
+        new(inventory, store.KnownHosts, acceptNewHostKeys || inventory.Ssh.AcceptNewHostKeys, options.ConnectTimeout);
+
+    private static Action<string, string> Reporter(IProgress<ClusterEvent> progress) => (host, message) => progress.Report(ClusterEvent.ForHost(host, message));
+
+    private static HostReport Report(HostOutcome h) => new(h.Address, h.Line, h.Role, h.Node, h.Reachable, h.HostKey, h.Gpus, h.Agent, h.Changes, h.Error);
+}

@@ -1,0 +1,364 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Hunyuan.Cluster.Control;
+using Hunyuan.Cluster.Runtimes;
+using Hunyuan.Cluster.State;
+using Hunyuan.Cluster.Status;
+using Hunyuan.Grains.Deployments;
+using Hunyuan.Grains.Hosting;
+using Hunyuan.Grains.Ranks;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Cluster.Services;
+
+/// <summary>
+/// The application layer: up, down, deploy, status and health for any runtime. It locks, waits, keeps the state file
+/// and reports progress through <see cref="IProgress{T}"/>; it never prints. Every external effect comes through a seam
+/// (runtime, connector, endpoint probe, model resolver, clock), so its logic is tested with fakes.
+/// </summary>
+public sealed class ClusterService(
+    string hycHome,
+    IClusterConnector connector,
+    IEndpointProbe endpoints,
+    IModelResolver models,
+    TimeProvider time,
+    Func<ClusterState, IClusterRuntime>? runtimeOf = null)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan EndpointReadyTimeout = TimeSpan.FromSeconds(120);
+
+    private readonly Func<ClusterState, IClusterRuntime> _runtimeOf = runtimeOf ?? (s => ClusterRuntimes.FromState(s));
+
+    /// <summary>The service as the CLI uses it: Orleans, HTTP, the real clock, ~/.hyc.</summary>
+    public static ClusterService CreateDefault() =>
+        new(HycHome.Path, new OrleansClusterConnector(), new HttpEndpointProbe(TimeProvider.System), new BuiltInModelResolver(), TimeProvider.System);
+
+    public ClusterStore Store(string name) => new(hycHome, name);
+
+    public async Task<UpReport> UpAsync(IClusterRuntime runtime, UpOptions options, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var store = Store(runtime.ClusterName);
+        using var held = store.TryLock() ?? throw new ClusterException(ClusterFailure.Busy,
+            $"another `hyc up` or `hyc down` of cluster '{runtime.ClusterName}' is running (it holds {Path.Combine(store.Directory, ".lock")}); wait for it to finish");
+        var existing = store.Read();
+        if (existing is not null && existing.Runtime != runtime.Kind)
+        {
+            throw new ClusterException(ClusterFailure.InvalidArguments,
+                $"cluster '{runtime.ClusterName}' was made with the {existing.Runtime} runtime, not {runtime.Kind}; stop it with `hyc down` first");
+        }
+
+        var report = await UpLockedAsync(runtime, store, existing, options, progress, cancellationToken);
+        if (!report.Ok && existing is null && runtime.RollsBackFailedUp)
+        {
+            progress.Report(new ClusterEvent("stopping what was started (`hyc down` would do the same)"));
+            await DownLockedAsync(runtime, store, purge: false, progress, CancellationToken.None);
+        }
+
+        return report;
+    }
+
+    public async Task<DownReport> DownAsync(IClusterRuntime runtime, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var store = Store(runtime.ClusterName);
+        using var held = store.TryLock() ?? throw new ClusterException(ClusterFailure.Busy,
+            $"another `hyc up` or `hyc down` of cluster '{runtime.ClusterName}' is running (it holds {Path.Combine(store.Directory, ".lock")}); wait for it to finish");
+        return await DownLockedAsync(runtime, store, purge, progress, cancellationToken);
+    }
+
+    public async Task<DeployReport> DeployAsync(ClusterTarget target, DeployRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var apiKey = ApiKeyOf(request.ApiKeyEnv);
+        var (connection, state, store) = Resolve(target);
+        var model = models.Resolve(request.Model, progress);
+        var name = request.Name ?? Path.GetFileName(model.Path.TrimEnd('/'));
+        var spec = new DeploymentSpec(name, model.Path, request.Variant, request.DType, request.Tp, request.Pp, request.Experts,
+            MaxModelLen: request.MaxModelLen, Fp8ExactDequantize: request.Fp8ExactDequantize, BuiltInModel: model.BuiltIn);
+
+        await using var control = await ConnectAsync(connection, request.ConnectTimeout, cancellationToken);
+        var started = time.GetTimestamp();
+        var current = request.KeepReady ? await control.DeploymentAsync(name, cancellationToken) : null;
+        DeploymentStatus status;
+        if (current is { State: DeploymentState.Ready } && current.Model == spec.ModelPath && current.Variant == spec.Variant)
+        {
+            status = current;
+            progress.Report(new ClusterEvent($"deployment {name} already ready ({current.Variant}, TP{current.Tp} x PP{current.Pp}); left as it is"));
+        }
+        else
+        {
+            status = await control.DeployAsync(spec, cancellationToken);
+            progress.Report(new ClusterEvent($"deployment {name}: {status.PlanText}"));
+        }
+
+        if (status.State == DeploymentState.Failed || !request.Wait)
+        {
+            return new DeployReport(status.State == DeploymentState.Failed ? DeployOutcome.Failed : DeployOutcome.Placed, status, null, time.GetElapsedTime(started));
+        }
+
+        var last = "";
+        while (true)
+        {
+            status = await control.DeploymentAsync(name, cancellationToken) ?? status;
+            var line = string.Join("  ", status.Ranks.Select(k => string.Create(CultureInfo.InvariantCulture,
+                $"r{k.Rank}@{k.Node}:{(k.State == RankState.Loading ? $"{k.LoadPercent:F0}%" : k.State.ToString().ToLowerInvariant())}")));
+            if (line != last)
+            {
+                progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(started).TotalSeconds,5:F1}s] {status.State.ToString().ToLowerInvariant()}: {line}"), null, ClusterEventKind.Rank));
+                last = line;
+            }
+
+            if (status.State == DeploymentState.Ready)
+            {
+                break;
+            }
+
+            if (status.State == DeploymentState.Failed)
+            {
+                return new DeployReport(DeployOutcome.Failed, status, null, time.GetElapsedTime(started));
+            }
+
+            if (time.GetElapsedTime(started) > request.Timeout)
+            {
+                return new DeployReport(DeployOutcome.TimedOut, status, null, time.GetElapsedTime(started));
+            }
+
+            await Task.Delay(PollInterval, time, cancellationToken);
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"deployment {name} ready in {elapsed.TotalSeconds:F1} s: {status.Reason}")));
+        string? url = null;
+        if (request.Serve)
+        {
+            var endpoint = await EnsureEndpointAsync(target, state, store, new EndpointRequest(name, request.ServePort, request.ApiKeyEnv), progress, cancellationToken);
+            url = endpoint.Url;
+            var root = new Uri(url[..url.LastIndexOf("/v1", StringComparison.Ordinal)]);
+            progress.Report(await endpoints.WaitReadyAsync(root, apiKey, EndpointReadyTimeout, cancellationToken)
+                ? new ClusterEvent($"OpenAI endpoint ready: {url}")
+                : ClusterEvent.Warning(string.Create(CultureInfo.InvariantCulture, $"{url} did not answer /health/ready from here within {EndpointReadyTimeout.TotalSeconds:F0} s (it may still be loading, or a firewall is between this machine and the endpoint)")));
+        }
+
+        return new DeployReport(DeployOutcome.Ready, status, url, elapsed);
+    }
+
+    public async Task<ClusterStatus> StatusAsync(ClusterTarget target, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        var (connection, _, _) = Resolve(target);
+        await using var control = await ConnectAsync(connection, connectTimeout, cancellationToken);
+        return await ReadStatusAsync(control, target.Name, cancellationToken);
+    }
+
+    /// <summary>One status read per interval on one connection, until cancelled.</summary>
+    public async IAsyncEnumerable<ClusterStatus> WatchAsync(ClusterTarget target, TimeSpan connectTimeout, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (connection, _, _) = Resolve(target);
+        await using var control = await ConnectAsync(connection, connectTimeout, cancellationToken);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            yield return await ReadStatusAsync(control, target.Name, cancellationToken);
+            try
+            {
+                await Task.Delay(interval, time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Health never throws for an unreachable cluster: that is the "down" answer.</summary>
+    public async Task<HealthOutput> HealthAsync(ClusterTarget target, TimeSpan deadline, TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var status = await StatusAsync(target, connectTimeout, cancellationToken);
+            return ClusterHealth.Evaluate(status, deadline, time.GetUtcNow());
+        }
+        catch (ClusterException e) when (e.Failure == ClusterFailure.Unreachable)
+        {
+            return HealthOutput.Unreachable(e.Message);
+        }
+    }
+
+    /// <summary>A connection to the cluster's control plane, for commands that drive grains themselves (serve, bench).</summary>
+    public Task<IClusterControl> ConnectAsync(ClusterTarget target, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ConnectAsync(Resolve(target).Connection, timeout, cancellationToken);
+
+    private async Task<UpReport> UpLockedAsync(IClusterRuntime runtime, ClusterStore store, ClusterState? existing, UpOptions options, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var up = await runtime.UpAsync(store, existing, progress, cancellationToken);
+        var expected = up.Hosts.Select((h, i) => (Host: h, Gateway: i < up.State.Gateways.Count ? up.State.Gateways[i] : null))
+            .Where(x => x.Host.AgentExpected && x.Gateway is not null).ToList();
+        var joined = expected.Count > 0
+            ? await WaitForJoinAsync(new ClusterConnection(up.State.ClusterId, up.State.ServiceId, expected.Select(x => x.Gateway!).ToArray()),
+                expected.Select(x => x.Host.Node).ToList(), options.JoinTimeout, progress, cancellationToken)
+            : [];
+        var state = up.State with { UpdatedAt = time.GetUtcNow() };
+        if (expected.Count > 0)
+        {
+            store.Write(state);
+        }
+
+        var hosts = up.Hosts.Select(h => new UpHost(h, !h.Ok ? "failed" : joined.Contains(h.Node) ? "alive" : "not joined")).ToList();
+        var ok = hosts.All(h => h.State == "alive");
+        if (ok)
+        {
+            await HealEndpointsAsync(runtime, store, state, progress, cancellationToken);
+        }
+
+        DeployReport? deployment = null;
+        if (ok && options.Deploy is { } deploy)
+        {
+            deployment = await DeployAsync(ClusterTarget.Named(store.Name), deploy, progress, cancellationToken);
+            ok = deployment.Outcome is DeployOutcome.Ready or DeployOutcome.Placed;
+        }
+
+        return new UpReport(store.Name, runtime.Kind, ok, up.Changed, state.AgentBundle, hosts, deployment, deployment?.Endpoint);
+    }
+
+    private static async Task<DownReport> DownLockedAsync(IClusterRuntime runtime, ClusterStore store, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var state = store.Read();
+        var hosts = await runtime.DownAsync(store, state, purge, progress, cancellationToken);
+        var ok = hosts.All(h => h.Ok);
+        return new DownReport(store.Name, ok, hosts, ok ? store.Remove(purge) : []);
+    }
+
+    // An endpoint that `deploy` started and that is no longer running (its supervisor gone too) is started again.
+    private static async Task HealEndpointsAsync(IClusterRuntime runtime, ClusterStore store, ClusterState state, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        foreach (var e in state.Endpoints.Where(e => e.Port > 0))
+        {
+            try
+            {
+                await runtime.EnsureEndpointAsync(store, state, new EndpointRequest(e.Deployment, e.Port, e.ApiKeyEnv, Heal: true), progress, cancellationToken);
+            }
+            catch (ClusterException ex)
+            {
+                progress.Report(ClusterEvent.Warning($"the endpoint of {e.Deployment} could not be started again: {ex.Message}"));
+            }
+        }
+    }
+
+    private async Task<EndpointRecord> EnsureEndpointAsync(ClusterTarget target, ClusterState? state, ClusterStore store, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        if (state is null)
+        {
+            // A cluster reached by --gateway: its endpoint runs here, supervised like a local cluster's.
+            var processes = new ShellManagedProcesses(new LocalShell(), store.Name, HycInvocation.OfThisProcess(), TimeSpan.FromSeconds(10));
+            List<string> args = [.. target.Gateways.SelectMany(g => new[] { "--gateway", g }), "--cluster-id", target.ClusterId];
+            return await new LocalEndpointLauncher(processes, new LoopbackPortProbe(), args).EnsureAsync(request, progress, cancellationToken);
+        }
+
+        var record = await _runtimeOf(state).EnsureEndpointAsync(store, state, request, progress, cancellationToken);
+        record = record with { Port = request.Port, ApiKeyEnv = request.ApiKeyEnv };
+        var current = store.Read() ?? state;
+        store.Write(current with { Endpoints = [.. current.Endpoints.Where(e => e.Deployment != record.Deployment), record], UpdatedAt = time.GetUtcNow() });
+        return record;
+    }
+
+    private async Task<HashSet<string>> WaitForJoinAsync(ClusterConnection connection, IReadOnlyList<string> nodes, TimeSpan timeout, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var alive = new HashSet<string>(StringComparer.Ordinal);
+        progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"waiting for {nodes.Count} agent(s) to join (up to {timeout.TotalSeconds:F0} s)")));
+        while (time.GetElapsedTime(started) < timeout)
+        {
+            IClusterControl control;
+            try
+            {
+                control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (ClusterUnreachableException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                continue;
+            }
+
+            await using (control)
+            {
+                while (time.GetElapsedTime(started) < timeout)
+                {
+                    alive = (await control.MembersAsync(cancellationToken)).Where(m => m.State == "alive").Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+                    if (nodes.All(alive.Contains))
+                    {
+                        progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"all {nodes.Count} agent(s) joined in {time.GetElapsedTime(started).TotalSeconds:F1} s")));
+                        return alive;
+                    }
+
+                    await Task.Delay(PollInterval, time, cancellationToken);
+                }
+            }
+        }
+
+        return alive;
+    }
+
+    private static async Task<ClusterStatus> ReadStatusAsync(IClusterControl control, string clusterName, CancellationToken cancellationToken)
+    {
+        var members = await control.MembersAsync(cancellationToken);
+        var nodes = new List<NodeView>();
+        foreach (var m in members)
+        {
+            var report = m.State == "alive" ? await control.NodeReportAsync(m.Name, cancellationToken) : null;
+            nodes.Add(new NodeView(m.Name, report?.Address ?? m.Address ?? "", m.State, m.IsHead,
+                report?.Gpus.Select(g => new GpuView(g.Index, g.Name, g.MemoryTotalBytes, g.MemoryUsedBytes, g.UtilizationPercent, g.Virtual)).ToArray() ?? [],
+                report?.GpuProbeError, report?.At, report?.ProcessMemoryBytes, report?.LoadAverage));
+        }
+
+        var deployments = new List<DeploymentView>();
+        if (members.Any(m => m.IsHead && m.State == "alive"))
+        {
+            foreach (var name in await control.DeploymentNamesAsync(cancellationToken))
+            {
+                if (await control.DeploymentAsync(name, cancellationToken) is { } s)
+                {
+                    deployments.Add(DeploymentView.From(s));
+                }
+            }
+        }
+
+        return new ClusterStatus(clusterName, nodes.ToArray(), deployments.ToArray());
+    }
+
+    private (ClusterConnection Connection, ClusterState? State, ClusterStore Store) Resolve(ClusterTarget target)
+    {
+        var store = Store(target.Name);
+        if (target.Gateways.Count > 0)
+        {
+            return (new ClusterConnection(target.ClusterId, "hyc", target.Gateways), null, store);
+        }
+
+        var state = store.Read() ?? throw new ClusterException(ClusterFailure.Unreachable,
+            $"no cluster '{target.Name}': {store.StateFile} does not exist (run `hyc up`, or pass --gateway host:port)");
+        return (new ClusterConnection(state.ClusterId, state.ServiceId, state.Gateways), state, store);
+    }
+
+    private async Task<IClusterControl> ConnectAsync(ClusterConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connector.ConnectAsync(connection, timeout, cancellationToken);
+        }
+        catch (ClusterUnreachableException e)
+        {
+            throw new ClusterException(ClusterFailure.Unreachable, e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ClusterException(ClusterFailure.InvalidArguments, e.Message);
+        }
+    }
+
+    private static string? ApiKeyOf(string? env)
+    {
+        if (env is null)
+        {
+            return null;
+        }
+
+        return Environment.GetEnvironmentVariable(env) is { Length: > 0 } key
+            ? key
+            : throw new ClusterException(ClusterFailure.InvalidArguments, $"--api-key-env {env}: that environment variable is not set");
+    }
+}

@@ -1,0 +1,43 @@
+namespace Hunyuan.Cluster.Services;
+
+/// <summary>`hyc deploy`: what to deploy, how, and whether to wait and start the endpoint.</summary>
+public sealed record DeployRequest
+{
+    /// <summary>A model directory (the same path on every host) or a built-in name.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The deployment's name; default the model directory's name.</summary>
+    public string? Name { get; init; }
+
+    public string Variant { get; init; } = "bf16";
+
+    public string DType { get; init; } = "bfloat16";
+
+    public int? Tp { get; init; }
+
+    public int? Pp { get; init; }
+
+    /// <summary>ep or tp.</summary>
+    public string Experts { get; init; } = "ep";
+
+    public bool Fp8ExactDequantize { get; init; }
+
+    public int? MaxModelLen { get; init; }
+
+    public bool Wait { get; init; } = true;
+
+    /// <summary>Leave a deployment of this name alone when it is ready with the same model and variant (`up --deploy` run again converges, it does not reload).</summary>
+    public bool KeepReady { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Start the OpenAI endpoint once ready (where the cluster's runtime serves).</summary>
+    public bool Serve { get; init; } = true;
+
+    public int ServePort { get; init; } = 8000;
+
+    /// <summary>The name of an environment variable holding the API key the endpoint will require.</summary>
+    public string? ApiKeyEnv { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace Hunyuan.Cluster.Services;
+
+/// <summary>Whether an OpenAI endpoint answers its readiness route; a seam so deploy's logic is testable without HTTP.</summary>
+public interface IEndpointProbe
+{
+    /// <param name="root">The endpoint's root, such as http://10.0.0.1:8000 (no /v1).</param>
+    Task<bool> WaitReadyAsync(Uri root, string? apiKey, TimeSpan timeout, CancellationToken cancellationToken);
+}

@@ -1,0 +1,9 @@
+namespace Hunyuan.Cluster.Services;
+
+/// <summary>How long `up` waits for the agents to join, and an optional deployment once they have (`up --local --deploy`).</summary>
+public sealed record UpOptions
+{
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public DeployRequest? Deploy { get; init; }
+}

@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+using System.Text;
+using Hunyuan.Provisioning.Shells;
+
+namespace Hunyuan.Provisioning.Remote;
+
+/// <summary>
+/// A hyc command run from an installed agent bundle on a host (`dotnet hyc.dll ARGS` with the bundle's own runtime),
+/// and the spec hash that decides whether a running copy is still the wanted one.
+/// </summary>
+public static class BundleCommand
+{
+    public const string AgentCmdlineMarker = "hyc.dll agent";
+
+    public const string ServeCmdlineMarker = "hyc.dll serve";
+
+    /// <summary>The shell command line; the arguments are quoted, and none of them may be a secret.</summary>
+    public static string Line(string bundleId, IEnumerable<string> arguments)
+    {
+        var root = RemotePaths.Bundle(bundleId);
+        return $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(arguments)}";
+    }
+
+    /// <summary>
+    /// A short hash of everything a process depends on (its command line, and inputs that live in files such as a
+    /// password's or key's own hash), so a change of any of them restarts it and the hash reveals none of them.
+    /// </summary>
+    public static string Spec(params string?[] parts) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts.Select(p => p ?? "")))))[..16].ToLowerInvariant();
+}

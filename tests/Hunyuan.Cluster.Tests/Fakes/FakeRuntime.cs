@@ -1,0 +1,52 @@
+using Hunyuan.Cluster.Runtimes;
+using Hunyuan.Cluster.Services;
+using Hunyuan.Cluster.State;
+
+namespace Hunyuan.Cluster.Tests.Fakes;
+
+/// <summary>A runtime whose hosts and outcomes the test sets; it records what the service asked of it.</summary>
+public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, string cluster = "lab", bool rollsBack = false) : IClusterRuntime
+{
+    public string Kind => kind;
+
+    public string ClusterName => cluster;
+
+    public bool RollsBackFailedUp => rollsBack;
+
+    public List<string> Calls { get; } = [];
+
+    /// <summary>Nodes the next up reports, with their error (null: the agent is running).</summary>
+    public Dictionary<string, string?> Nodes { get; } = new(StringComparer.Ordinal) { ["n0"] = null, ["n1"] = null };
+
+    public bool ChangesSomething { get; set; } = true;
+
+    public Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        Calls.Add(existing is null ? "up (new)" : "up (existing)");
+        var hosts = Nodes.Select((n, i) => new HostReport($"10.0.0.{i + 1}", i + 1, i == 0 ? "head" : "worker", n.Key, true, null, "1 virtual",
+            n.Value is null ? "running" : "failed", ChangesSomething && n.Value is null ? ["agent started"] : [], n.Value)).ToList();
+        var state = new ClusterState
+        {
+            Name = cluster,
+            Runtime = kind,
+            ClusterId = cluster,
+            Gateways = hosts.Select(h => $"{h.Address}:30000").ToArray(),
+            Head = "10.0.0.1",
+            Hosts = hosts.Select(h => new ClusterHost(h.Address, h.Role, h.Node, h.Gpus)).ToArray(),
+            Endpoints = existing?.Endpoints ?? [],
+        };
+        return Task.FromResult(new RuntimeUp(state, hosts));
+    }
+
+    public Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        Calls.Add(purge ? "down --purge" : "down");
+        return Task.FromResult<IReadOnlyList<HostReport>>(Nodes.Keys.Select(n => new HostReport("10.0.0.1", 1, "head", n, true, null, "", "stopped", ["stopped the agent"], null)).ToList());
+    }
+
+    public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        Calls.Add($"endpoint {request.Deployment}:{request.Port}{(request.Heal ? " (heal)" : "")}");
+        return Task.FromResult(new EndpointRecord(request.Deployment, $"http://10.0.0.1:{request.Port}/v1", EndpointNames.Process(request.Deployment)));
+    }
+}

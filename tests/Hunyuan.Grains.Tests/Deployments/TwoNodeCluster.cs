@@ -1,0 +1,69 @@
+using Hunyuan.Grains.Hosting;
+using Hunyuan.Grains.Nodes;
+using Hunyuan.Grains.Placement;
+using Hunyuan.Grains.Ranks;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace Hunyuan.Grains.Tests.Deployments;
+
+/// <summary>
+/// Two silos in this process, named as agents name theirs: "head:alpha" and "beta", with the agents' placement, so
+/// node and rank grains are pinned as in a real cluster. HYC_HOME points at a temp directory for the cluster's life
+/// (the agents' home; never the real ~/.hyc). One filesystem serves both silos, so a path missing is missing on both.
+/// </summary>
+public sealed class TwoNodeCluster : IAsyncLifetime
+{
+    public const string Head = "alpha";
+    public const string Worker = "beta";
+
+    private readonly string? _previousHome = Environment.GetEnvironmentVariable("HYC_HOME");
+
+    public TestCluster Cluster { get; } = new TestClusterBuilder(2).AddSiloBuilderConfigurator<AgentLikeSilo>().Build();
+
+    public string HycHome { get; } = Path.Combine(Path.GetTempPath(), "hyc-home-" + Guid.NewGuid().ToString("N"));
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public static string AddressOf(string node) => node == Head ? "10.0.0.1" : "10.0.0.2";
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(HycHome);
+        Environment.SetEnvironmentVariable("HYC_HOME", HycHome);
+        await Cluster.DeployAsync();
+        foreach (var node in new[] { Head, Worker })
+        {
+            var gpu = new GpuInfo(0, "virtual-0", "virtual-cpu", 4L << 30, null, null, Virtual: true);
+            await Grains.GetGrain<INodeGrain>(node).ReportAsync(
+                new NodeReport(node, AddressOf(node), [gpu], null, 0, 0, DateTimeOffset.UtcNow, "test", node == Head));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        Environment.SetEnvironmentVariable("HYC_HOME", _previousHome);
+        try
+        {
+            Directory.Delete(HycHome, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private sealed class AgentLikeSilo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            // The test cluster names its silos Primary and Secondary_N; the agents' placement finds nodes by name.
+            siloBuilder.Services.PostConfigure<SiloOptions>(o => o.SiloName = o.SiloName == "Primary" ? SiloNames.For(Head, isHead: true) : Worker);
+            siloBuilder.Services.AddSingleton<LocalHubRegistry>();
+            siloBuilder.AddPlacementDirector<NodePinnedPlacementStrategy, NodePinnedPlacementDirector>();
+            siloBuilder.AddPlacementDirector<HeadPlacementStrategy, NodePinnedPlacementDirector>();
+        }
+    }
+}
