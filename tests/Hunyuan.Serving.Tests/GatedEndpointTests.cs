@@ -63,6 +63,25 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
     }
 
     [Fact]
+    public async Task ReadinessFollowsTheBackendWhileLivenessStays()
+    {
+        var gate = new SwitchableGate(served.Backend);
+        var (app, address) = await ServedTinyModel.Start(gate, new ServingOptions { Port = 0, ModelName = "tiny" });
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+
+        gate.Ready = false;
+        var notReady = await http.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Contains("node n1 lost", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+
+        gate.Ready = true;
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
     public async Task AFullQueueIsA429WithRetryAfter()
     {
         await using var scheduler = new Scheduler(new NeverExecutor(), new EngineOptions { MaxWaiting = 0, Blocks = 8 });
@@ -83,6 +102,19 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
         public int MaxModelLen => inner.MaxModelLen;
 
         public (bool Ready, string Reason) Readiness() => (ready, ready ? "ok" : "deployment loading: 1/4 ranks ready");
+    }
+
+    private sealed class SwitchableGate(IServingBackend inner) : IServingBackend
+    {
+        public volatile bool Ready = true;
+
+        public Scheduler Scheduler => inner.Scheduler;
+
+        public HunyuanTokenizer Tokenizer => inner.Tokenizer;
+
+        public int MaxModelLen => inner.MaxModelLen;
+
+        public (bool Ready, string Reason) Readiness() => (Ready, Ready ? "ok" : "degraded: node n1 lost");
     }
 
     private sealed class NeverExecutor : IStepExecutor

@@ -147,11 +147,4 @@ public sealed class HttpSurfaceTests(ServedTinyModel served) : IClassFixture<Ser
         Assert.Matches(@"hyc:generation_tokens_total\{model_name=""tiny""\} [1-9]", metrics);
         Assert.Contains("hyc:time_to_first_token_seconds_bucket", metrics, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task LivenessAndReadiness()
-    {
-        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/health")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/health/ready")).StatusCode);
-    }
 }

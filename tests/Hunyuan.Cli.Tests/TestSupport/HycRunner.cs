@@ -1,13 +1,24 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Hunyuan.Cluster.State;
+using Hunyuan.Model.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.TestSupport;
 
 /// <summary>Runs `hyc` in-process with captured stdout/stderr, or as a real process for end-to-end checks.</summary>
 public static class HycRunner
 {
+    /// <summary>Runs `hyc ARGS` in this process against a fresh HYC_HOME of its own, removed afterwards.</summary>
     public static async Task<HycResult> InProcess(params string[] args)
     {
+        using var home = new TempDirectory();
+        return await InProcessWithHome(home.Path, args);
+    }
+
+    /// <summary>Runs `hyc ARGS` in this process with <paramref name="home"/> as its HYC_HOME (for tests that look at what it leaves there).</summary>
+    public static async Task<HycResult> InProcessWithHome(string home, params string[] args)
+    {
+        using var scope = HycHome.Use(home);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await HycRootCommand.InvokeAsync(new CliConsole(stdout, stderr), args);

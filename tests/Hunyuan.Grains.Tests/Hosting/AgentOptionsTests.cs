@@ -5,7 +5,13 @@ namespace Hunyuan.Grains.Tests.Hosting;
 public sealed class AgentOptionsTests
 {
     [Fact]
-    public void DefaultsAreValid() => new AgentOptions { NodeName = "n0" }.Validate();
+    public void DefaultsAreTheDocumentedOnesAndPassValidation()
+    {
+        var o = new AgentOptions { NodeName = "n0" };
+
+        Assert.Equal(("hunyuan", "hyc", "localhost", "127.0.0.1", 11111, 30000), (o.ClusterId, o.ServiceId, o.Clustering, o.AdvertisedAddress, o.SiloPort, o.GatewayPort));
+        Assert.Null(Record.Exception(o.Validate));
+    }
 
     [Theory]
     [InlineData("--node", "")]

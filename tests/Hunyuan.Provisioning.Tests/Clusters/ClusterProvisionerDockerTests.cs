@@ -3,6 +3,7 @@ using Hunyuan.Provisioning.Clusters;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Shells;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Provisioning.Tests.Clusters;
 
@@ -46,7 +47,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
               - address: 127.0.0.2
                 virtual_gpus: {count: 2, memory: 1GiB}
             """, "hosts.yaml");
-        var options = new ProvisionOptions { SiloPort = 26811, GatewayPort = 26812, RedisPort = 26813, MinFreeDiskBytes = 1 << 20 };
+        var options = new ProvisionOptions { SiloPort = TestPorts.One(), GatewayPort = TestPorts.One(), RedisPort = TestPorts.One(), MinFreeDiskBytes = 1 << 20 };
         var bundle = FakeBundle();
         var key = ClusterKey.Generate("hyc-cluster-dock");
         var provisioner = new ClusterProvisioner(inventory, options, new Connector(_hosts), (_, _) => { });

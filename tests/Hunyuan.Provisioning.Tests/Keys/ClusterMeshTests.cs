@@ -2,12 +2,13 @@ using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Shells;
 using Hunyuan.Provisioning.Ssh;
 using Hunyuan.Provisioning.Tests.Ssh;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Provisioning.Tests.Keys;
 
 /// <summary>
 /// The mesh installed into a home of the test's own (HOME overridden), then used by the real OpenSSH client against a
-/// real sshd on loopback port 26612 with strict host-key checking: the files hyc writes are the files ssh accepts.
+/// real sshd on a loopback port of <see cref="TestPorts"/> with strict host-key checking: the files hyc writes are the files ssh accepts.
 /// </summary>
 public sealed class ClusterMeshTests : IDisposable
 {
@@ -50,7 +51,7 @@ public sealed class ClusterMeshTests : IDisposable
         var shell = new LocalShell(new Dictionary<string, string> { ["HOME"] = _home });
         var key = ClusterKey.Generate("hyc@mesh");
         var hostKey = ClusterKey.Generate("host");
-        const int port = 26612;
+        var port = TestPorts.One();
         await ClusterMesh.InstallAsync(shell, "prod", key, [KnownHosts.Line("127.0.0.1", port, "ssh-ed25519", hostKey.PublicBlob())]);
 
         using var sshd = new LoopbackSshd(port, hostKey, authorizedKeysFile: Path.Combine(_home, ".ssh/authorized_keys"));

@@ -1,9 +1,10 @@
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Ssh;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Provisioning.Tests.Ssh;
 
-/// <summary>Host-key pinning against a real sshd on loopback (port 26611 is this test's own).</summary>
+/// <summary>Host-key pinning against a real sshd on loopback (ports from TestPorts).</summary>
 public sealed class SshHostShellTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hyc-ssh-" + Guid.NewGuid().ToString("N"));
@@ -16,7 +17,7 @@ public sealed class SshHostShellTests : IDisposable
         var why = LoopbackSshd.WhyNot();
         Skip.If(why is not null, why);
         var client = ClusterKey.Generate("hyc@test");
-        using var sshd = new LoopbackSshd(26611, ClusterKey.Generate("host-a"), client);
+        using var sshd = new LoopbackSshd(TestPorts.One(), ClusterKey.Generate("host-a"), client);
         var known = new KnownHosts(Path.Combine(_dir, "known_hosts"));
         var target = new SshTarget("127.0.0.1", sshd.Port, Environment.UserName, null, null, AcceptNewHostKeys: false);
         using var key = client.ToPrivateKeyFile();
@@ -52,7 +53,7 @@ public sealed class SshHostShellTests : IDisposable
         var why = LoopbackSshd.WhyNot();
         Skip.If(why is not null, why);
         var client = ClusterKey.Generate("hyc@test");
-        using var sshd = new LoopbackSshd(26613, ClusterKey.Generate("host-a"), client);
+        using var sshd = new LoopbackSshd(TestPorts.One(), ClusterKey.Generate("host-a"), client);
         var target = new SshTarget("127.0.0.1", sshd.Port, Environment.UserName, null, null, AcceptNewHostKeys: true);
         using var key = client.ToPrivateKeyFile();
         using var shell = SshHostShell.Connect(target, new KnownHosts(Path.Combine(_dir, "known_hosts")), TimeSpan.FromSeconds(10), key);

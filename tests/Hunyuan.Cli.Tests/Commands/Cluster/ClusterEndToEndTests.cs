@@ -6,6 +6,7 @@ using Hunyuan.Grains.Hosting;
 using Hunyuan.Model.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Commands.Cluster;
 
@@ -13,11 +14,12 @@ namespace Hunyuan.Cli.Tests.Commands.Cluster;
 /// Two real agent processes (silos) on loopback: `hyc deploy` of a fixture as TP2 x PP2 across them gives the
 /// reference's greedy ids; killing the second node shows it dead and the deployment degraded within the
 /// failure-detection bound (15 s); restarting it brings the deployment back to ready on its own.
-/// Ports 23111-23112 and 33111-33112 are this test's own.
+/// Its ports come from <see cref="TestPorts"/>.
 /// </summary>
 public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
 {
-    private const int SiloPort0 = 23111, SiloPort1 = 23112, Gateway0 = 33111, Gateway1 = 33112;
+    private static readonly int Base = TestPorts.Base(TestPorts.LocalCluster(2));
+    private static readonly int SiloPort0 = Base, SiloPort1 = Base + 1, Gateway0 = Base + 20000, Gateway1 = Base + 20001;
     private static readonly TimeSpan FailureDetectionBound = TimeSpan.FromSeconds(15);
     private readonly TempDirectory _home = new();
     private readonly List<AgentProcess> _agents = [];

@@ -4,17 +4,19 @@ using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
 using Hunyuan.Model.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Commands.Cluster;
 
 /// <summary>
 /// Real clusters keep membership in Redis, with a password: a real redis-server (installed by .ci/run) on a loopback
 /// port of this test, two agents joining through it, a client finding them through it, and the password nowhere in
-/// argv or logs. Ports 23411-23412, 33411-33412 and 26411 are this test's own.
+/// argv or logs. Its ports come from <see cref="TestPorts"/>.
 /// </summary>
 public sealed class RedisClusteringTests : IDisposable
 {
-    private const int RedisPort = 26411;
+    private static readonly int RedisPort = TestPorts.One();
+    private static readonly int Base = TestPorts.Base(TestPorts.LocalCluster(2));
     private readonly TempDirectory _dir = new();
     private readonly List<AgentProcess> _agents = [];
     private Process? _redis;
@@ -31,13 +33,13 @@ public sealed class RedisClusteringTests : IDisposable
 
         var env = new Dictionary<string, string> { ["HYC_TEST_REDIS_PASSWORD"] = password };
         string[] redis = ["--clustering", "redis", "--redis", $"127.0.0.1:{RedisPort}", "--redis-password-env", "HYC_TEST_REDIS_PASSWORD", "--cluster-id", "redis-test"];
-        _agents.Add(AgentProcess.Start("r0", head: true, 23411, 33411, 23411, 1, _dir.Path, redis, env));
+        _agents.Add(AgentProcess.Start("r0", head: true, Base, Base + 20000, Base, 1, _dir.Path, redis, env));
         // The second agent reads the password from a 0600 file instead, as `up` will start remote agents.
         var passwordFile = _dir.File("redis-password");
         File.WriteAllText(passwordFile, password);
         File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         string[] redisFile = ["--clustering", "redis", "--redis", $"127.0.0.1:{RedisPort}", "--redis-password-file", passwordFile, "--cluster-id", "redis-test"];
-        _agents.Add(AgentProcess.Start("r1", head: false, 23412, 33412, 23411, 1, _dir.Path, redisFile));
+        _agents.Add(AgentProcess.Start("r1", head: false, Base + 1, Base + 20001, Base, 1, _dir.Path, redisFile));
 
         Environment.SetEnvironmentVariable("HYC_TEST_REDIS_PASSWORD", password);
         var connection = new ClusterConnection("redis-test", "hyc", [], $"127.0.0.1:{RedisPort}", "HYC_TEST_REDIS_PASSWORD");

@@ -1,7 +1,9 @@
 using System.ClientModel;
 using System.Diagnostics;
+using System.Globalization;
 using Hunyuan.Cli.Tests.TestSupport;
 using Hunyuan.Model.Tests.TestSupport;
+using Hunyuan.Provisioning.Tests.TestSupport;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -9,26 +11,39 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 
 /// <summary>
 /// The newcomer's path as real processes on a fresh HYC_HOME: `hyc up --local --deploy tiny --detach`, a chat
-/// completion through the official OpenAI SDK, `hyc status --json` and `hyc health`, then `hyc down --local`,
-/// leaving no process behind. Ports 27111-27112, 47111-47112 and 18111 are this test's own.
+/// completion through the official OpenAI SDK, `hyc status --json` and `hyc health`; then the agents' supervision: a
+/// killed agent is restarted by its supervisor and the deployment serves again by itself, and an agent killed with its
+/// supervisor is started again by the next `hyc up --local`, which changes nothing else; then `hyc down --local`,
+/// leaving no process behind. Ports come from <see cref="TestPorts"/>.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LocalClusterEndToEndTests : IDisposable
 {
+    private static readonly TimeSpan HealBound = TimeSpan.FromSeconds(60);
     private readonly TempDirectory _home = new();
+    private readonly int _base = TestPorts.Base(TestPorts.LocalCluster(2));
+    private readonly int _port = TestPorts.One();
 
     private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path };
 
+    private string ClusterDir => Path.Combine(_home.Path, "clusters", "local");
+
     [Fact]
-    public async Task UpLocalServesTheOpenAiApiAndDownStopsEverything()
+    public async Task UpLocalServesTheOpenAiApiHealsLostAgentsAndDownStopsEverything()
     {
-        var up = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(5), "up", "--local", "--deploy", "tiny", "--detach", "--nodes", "2", "--gpus-per-node", "2", "--base-port", "27111", "--port", "18111");
-        Assert.True(up.ExitCode == 0, up.ToString());
-        Assert.Contains("OpenAI endpoint: http://127.0.0.1:18111/v1", up.Stderr, StringComparison.Ordinal);
-        var pids = System.Text.RegularExpressions.Regex.Matches(up.Stderr, @"pid (\d+)").Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(2, pids.Count);
+        var basePort = _base.ToString(CultureInfo.InvariantCulture);
+        var port = _port.ToString(CultureInfo.InvariantCulture);
+        var url = $"http://127.0.0.1:{port}/v1";
+        var pids = new List<int>();
         try
         {
-            var chat = new ChatClient("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri("http://127.0.0.1:18111/v1") });
+            var up = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(5), "up", "--local", "--deploy", "tiny", "--detach", "--nodes", "2", "--gpus-per-node", "2", "--base-port", basePort, "--port", port);
+            Assert.True(up.ExitCode == 0, up.ToString());
+            Assert.Contains($"OpenAI endpoint: {url}", up.Stderr, StringComparison.Ordinal);
+            pids.AddRange(System.Text.RegularExpressions.Regex.Matches(up.Stderr, @"pid (\d+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+            Assert.Equal(2, pids.Count);
+
+            var chat = new ChatClient("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(url) });
             var completion = (await chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
             Assert.InRange(completion.Usage.OutputTokenCount, 1, 8);
 
@@ -37,14 +52,30 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             var json = status.Json();
             Assert.Equal(2, json.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("state").GetString() == "alive"));
             Assert.Equal("ready", json.GetProperty("deployments")[0].GetProperty("state").GetString());
-            Assert.Equal("http://127.0.0.1:18111/v1", json.GetProperty("deployments")[0].GetProperty("endpoint").GetString());
+            Assert.Equal(url, json.GetProperty("deployments")[0].GetProperty("endpoint").GetString());
 
             var health = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "health", "--cluster", "local");
             Assert.True(health.ExitCode == 0, health.ToString());
 
-            var again = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "up", "--local", "--detach", "--base-port", "27111", "--port", "18111");
+            var again = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "up", "--local", "--detach", "--base-port", basePort, "--port", port);
             Assert.True(again.ExitCode == 0, again.ToString());
             Assert.Contains("already up", again.Stderr, StringComparison.Ordinal);
+
+            // A crash of agent local-1 (its supervisor lives on): nobody runs a command, and the deployment serves again.
+            var child = int.Parse(File.ReadAllText(Path.Combine(ClusterDir, "agent-local-1.child")).Trim(), CultureInfo.InvariantCulture);
+            Kill(child);
+            await ServesAgainAsync(chat, "after the agent was killed");
+            Assert.Contains("ended with signal KILL", File.ReadAllText(Path.Combine(ClusterDir, "logs", "agent-local-1.log")), StringComparison.Ordinal);
+
+            // Agent local-1 and its supervisor both gone: the next `up` starts that one agent and nothing else.
+            var supervisor = int.Parse(File.ReadAllText(Path.Combine(ClusterDir, "agent-local-1.pid")).Trim(), CultureInfo.InvariantCulture);
+            KillGroup(supervisor);
+            var heal = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(2), "up", "--local", "--detach", "--base-port", basePort, "--port", port);
+            Assert.True(heal.ExitCode == 0, heal.ToString());
+            Assert.Contains("[local-1] agent started", heal.Stderr, StringComparison.Ordinal);
+            Assert.Contains("[local-0] agent running", heal.Stderr, StringComparison.Ordinal);
+            pids.AddRange(System.Text.RegularExpressions.Regex.Matches(heal.Stderr, @"started \(pid (\d+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+            await ServesAgainAsync(chat, "after `up` restarted the agent");
         }
         finally
         {
@@ -52,28 +83,68 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             Assert.True(down.ExitCode == 0, down.ToString());
         }
 
-        var servePid = File.Exists(Path.Combine(_home.Path, "clusters", "local", "processes.json"));
-        Assert.False(servePid, "down removes the state file");
+        Assert.False(File.Exists(Path.Combine(ClusterDir, "cluster.json")), "down removes the state file");
         foreach (var pid in pids)
         {
             Assert.False(Alive(pid), $"process {pid} is still running");
         }
 
-        Assert.DoesNotContain("hyc.dll serve --deployment tiny --cluster local --port 18111", AllCommandLines(), StringComparison.Ordinal);
+        Assert.DoesNotContain($"serve --deployment tiny --port {port} --cluster local", AllCommandLines(), StringComparison.Ordinal);
+        Assert.DoesNotContain($"agent --node local-1 --silo-port {_base + 1} ", AllCommandLines(), StringComparison.Ordinal);
         var downAgain = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "down", "--local");
         Assert.Contains("nothing to stop", downAgain.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _home.Dispose();
 
+    private static async Task ServesAgainAsync(ChatClient chat, string when)
+    {
+        var sw = Stopwatch.StartNew();
+        Exception? last = null;
+        while (sw.Elapsed < HealBound)
+        {
+            try
+            {
+                var completion = (await chat.CompleteChatAsync([new UserChatMessage("Hello again")], new ChatCompletionOptions { MaxOutputTokenCount = 4 })).Value;
+                Assert.InRange(completion.Usage.OutputTokenCount, 1, 4);
+                return;
+            }
+            catch (ClientResultException e)
+            {
+                last = e;
+            }
+            catch (HttpRequestException e)
+            {
+                last = e;
+            }
+
+            await Task.Delay(1000);
+        }
+
+        Assert.Fail($"the deployment did not serve again within {HealBound.TotalSeconds:F0} s {when}: {last?.Message}");
+    }
+
+    private static void Kill(int pid)
+    {
+        using var p = Process.GetProcessById(pid);
+        p.Kill();
+        p.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
+    private static void KillGroup(int leader)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", "-" + leader.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit(5000);
+    }
+
     private static bool Alive(int pid)
     {
         try
         {
             using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
+            return !p.HasExited && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or IOException)
         {
             return false;
         }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Hunyuan.Cli.Tests.TestSupport;
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Tests.Ssh;
+using Hunyuan.Provisioning.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Commands.Provision;
 
@@ -12,7 +13,7 @@ namespace Hunyuan.Cli.Tests.Commands.Provision;
 /// </summary>
 public sealed class PreflightCommandTests : IDisposable
 {
-    private const int SshPort = 26711;
+    private static readonly int SshPort = TestPorts.One();
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hyc-preflight-" + Guid.NewGuid().ToString("N"));
 
     public PreflightCommandTests() => Directory.CreateDirectory(_dir);
