@@ -14,6 +14,7 @@ namespace Hunyuan.Provisioning.Tests.Clusters;
 /// stand-in: its `dotnet` is a shell script that records its arguments and waits, since what is checked here is how
 /// hyc starts it, not the agent (the namespace end-to-end test runs real agents).
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ClusterProvisionerDockerTests : IDisposable
 {
     private const string Container = "hunyuanLLM_infer";
@@ -34,13 +35,14 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
     [Fact]
     public async Task UpRunsTheContainersRedisAndAgentsInsideThenReusesThemAndDownRemovesThem()
     {
-        var inventory = InventoryParser.Parse("""
+        var sshPort = TestPorts.One();
+        var inventory = InventoryParser.Parse($$"""
             cluster: dock
             ssh:
               identity_file: /dev/null
             runtime:
               kind: docker
-              ssh_port: 26814
+              ssh_port: {{sshPort}}
             hosts:
               - address: 127.0.0.1
                 virtual_gpus: {count: 2, memory: 1GiB}
@@ -61,7 +63,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         Assert.Contains("pull -q hunyuaninfer/hunyuan-large:infer-open-source", calls);
         Assert.True(Array.IndexOf(calls, "pull -q hunyuaninfer/hunyuan-large:infer-open-source") < Array.FindIndex(calls, c => c.StartsWith("run ", StringComparison.Ordinal)), "pulled before the run");
         var run = Assert.Single(calls, c => c.StartsWith($"run -d --name {Container} ", StringComparison.Ordinal));
-        Assert.Matches($"^run -d --name {Container} --label hyc.flags=[0-9a-f]{{16}} --net=host --ipc=host --shm-size 64g -v {headHome}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p 26814 && exec sleep infinity$", run);
+        Assert.Matches($"^run -d --name {Container} --label hyc.flags=[0-9a-f]{{16}} --net=host --ipc=host --shm-size 64g -v {headHome}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p {sshPort} && exec sleep infinity$", run);
         var redis = Assert.Single(calls, c => c.StartsWith("run -d --name hyc-redis-dock ", StringComparison.Ordinal));
         Assert.Matches($"^run -d --name hyc-redis-dock --label hyc.spec=[0-9a-f]{{16}} --net=host --restart unless-stopped --entrypoint redis-server -v {headHome}/.hyc/clusters/dock/redis.conf:/etc/hyc-redis.conf:ro redis:7.2 /etc/hyc-redis.conf$", redis);
         Assert.DoesNotContain(_hosts["127.0.0.2"].Docker.Calls(), c => c.Contains("hyc-redis", StringComparison.Ordinal));
@@ -69,7 +71,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         // Redis's config: bound to the head, the password only there (0600) and in the password files.
         var config = File.ReadAllText(Path.Combine(headHome, ".hyc/clusters/dock/redis.conf"));
         var password = File.ReadAllText(Path.Combine(headHome, ".hyc/clusters/dock/redis.password")).Trim();
-        Assert.Contains($"bind 127.0.0.1\nport 26813\nrequirepass {password}\n", config, StringComparison.Ordinal);
+        Assert.Contains($"bind 127.0.0.1\nport {options.RedisPort}\nrequirepass {password}\n", config, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(headHome, ".hyc/clusters/dock/redis.conf")));
         Assert.All(_hosts.Values, h => Assert.Equal(password, File.ReadAllText(Path.Combine(h.Home, ".hyc/clusters/dock/redis.password")).Trim()));
         Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.Contains(password, StringComparison.Ordinal)));
@@ -82,12 +84,12 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(containerSsh, "hyc_dock_ed25519")));
             Assert.Single(File.ReadAllLines(Path.Combine(containerSsh, "authorized_keys")), key.AuthorizedKeysLine);
             var known = File.ReadAllLines(Path.Combine(containerSsh, "known_hosts"));
-            Assert.Contains(known, l => l.StartsWith("[127.0.0.1]:26814 ssh-ed25519 ", StringComparison.Ordinal));
-            Assert.Contains(known, l => l.StartsWith("[127.0.0.2]:26814 ssh-ed25519 ", StringComparison.Ordinal));
+            Assert.Contains(known, l => l.StartsWith($"[127.0.0.1]:{sshPort} ssh-ed25519 ", StringComparison.Ordinal));
+            Assert.Contains(known, l => l.StartsWith($"[127.0.0.2]:{sshPort} ssh-ed25519 ", StringComparison.Ordinal));
 
             // The agent runs inside the container from the bundle under HYC_HOME, reading the password from its file.
             var args = File.ReadAllText(Directory.EnumerateFiles(Path.Combine(_hosts[address].Home, ".hyc", "agents", bundle.Id), "args.*").Single());
-            Assert.Contains($"--node {address} --cluster-id dock --clustering redis --redis 127.0.0.1:26813 --address {address} --silo-port 26811 --gateway-port 26812", args, StringComparison.Ordinal);
+            Assert.Contains($"--node {address} --cluster-id dock --clustering redis --redis 127.0.0.1:{options.RedisPort} --address {address} --silo-port {options.SiloPort} --gateway-port {options.GatewayPort}", args, StringComparison.Ordinal);
             Assert.Contains($"--redis-password-file {_hosts[address].Home}/.hyc/clusters/dock/redis.password", args, StringComparison.Ordinal);
             Assert.Equal(address == "127.0.0.1", args.Contains("--head", StringComparison.Ordinal));
             Assert.Contains(docker.Calls(), c => c.StartsWith($"exec {Container} sh -c ", StringComparison.Ordinal) && c.Contains("setsid nohup", StringComparison.Ordinal));

@@ -10,6 +10,7 @@ namespace Hunyuan.Provisioning.Tests.Keys;
 /// The mesh installed into a home of the test's own (HOME overridden), then used by the real OpenSSH client against a
 /// real sshd on a loopback port of <see cref="TestPorts"/> with strict host-key checking: the files hyc writes are the files ssh accepts.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ClusterMeshTests : IDisposable
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "hyc-home-" + Guid.NewGuid().ToString("N"));

@@ -7,6 +7,7 @@ namespace Hunyuan.Provisioning.Tests.Remote;
 /// The restart loop with real processes on this machine, through a local shell with a home of the test's own. Every
 /// process a test starts carries its marker, and Dispose kills whatever still does, whether the test passed or not.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class LoopSupervisionTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);

@@ -4,6 +4,7 @@ using Hunyuan.Provisioning.Shells;
 namespace Hunyuan.Provisioning.Tests.Remote;
 
 /// <summary>A detached process with pid and spec files, on this machine through a local shell with a home of the test's own.</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RemoteProcessTests : IDisposable
 {
     private readonly string _home = Path.Combine(Path.GetTempPath(), "hyc-remote-process-" + Guid.NewGuid().ToString("N"));

@@ -5,6 +5,7 @@ using Hunyuan.Provisioning.Tests.TestSupport;
 namespace Hunyuan.Provisioning.Tests.Ssh;
 
 /// <summary>Host-key pinning against a real sshd on loopback (ports from TestPorts).</summary>
+[Trait("Category", "EndToEnd")]
 public sealed class SshHostShellTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hyc-ssh-" + Guid.NewGuid().ToString("N"));

@@ -16,6 +16,7 @@ namespace Hunyuan.Cli.Tests.Commands.Cluster;
 /// failure-detection bound (15 s); restarting it brings the deployment back to ready on its own.
 /// Its ports come from <see cref="TestPorts"/>.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly int Base = TestPorts.Base(TestPorts.LocalCluster(2));

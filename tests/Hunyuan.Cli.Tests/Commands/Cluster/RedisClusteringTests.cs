@@ -13,6 +13,7 @@ namespace Hunyuan.Cli.Tests.Commands.Cluster;
 /// port of this test, two agents joining through it, a client finding them through it, and the password nowhere in
 /// argv or logs. Its ports come from <see cref="TestPorts"/>.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class RedisClusteringTests : IDisposable
 {
     private static readonly int RedisPort = TestPorts.One();

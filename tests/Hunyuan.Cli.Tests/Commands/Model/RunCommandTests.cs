@@ -89,6 +89,7 @@ public sealed class RunCommandTests
 
     /// <summary>The README's main job, as a real process on a fresh HYC_HOME: creates the built-in tiny model and runs it.</summary>
     [Fact]
+    [Trait("Category", "EndToEnd")]
     public async Task TheReadmeMainJobRunsAsAProcess()
     {
         using var home = new TempDirectory();

@@ -8,9 +8,10 @@ using Hunyuan.Provisioning.Tests.TestSupport;
 namespace Hunyuan.Cli.Tests.Commands.Provision;
 
 /// <summary>
-/// `hyc preflight` as a process against a real sshd on loopback (port 26711), with its own HYC_HOME, login key and
-/// ports (26721-26724) so nothing of the machine's is read or changed.
+/// `hyc preflight` as a process against a real sshd on loopback, with its own HYC_HOME, login key and ports (all from
+/// <see cref="TestPorts"/>) so nothing of the machine's is read or changed.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class PreflightCommandTests : IDisposable
 {
     private static readonly int SshPort = TestPorts.One();
@@ -20,7 +21,8 @@ public sealed class PreflightCommandTests : IDisposable
 
     private Dictionary<string, string> Env => new() { ["HYC_HOME"] = Path.Combine(_dir, "home") };
 
-    private static readonly string[] Ports = ["--silo-port", "26721", "--gateway-port", "26722", "--redis-port", "26723", "--endpoint-port", "26724", "--min-free-disk", "1MiB", "--connect-timeout", "10"];
+    private static readonly int RedisPort = TestPorts.One();
+    private static readonly string[] Ports = ["--silo-port", Str(TestPorts.One()), "--gateway-port", Str(TestPorts.One()), "--redis-port", Str(RedisPort), "--endpoint-port", Str(TestPorts.One()), "--min-free-disk", "1MiB", "--connect-timeout", "10"];
 
     [SkippableFact]
     public async Task NewHostKeysNeedConsentThenTheHostPassesAndABusyPortIsNamed()
@@ -64,12 +66,12 @@ public sealed class PreflightCommandTests : IDisposable
         Assert.Single(File.ReadAllLines(knownHosts));
 
         // Recorded now: no flag needed. A port the head must offer is held, and the report says which.
-        using var listener = new TcpListener(IPAddress.Loopback, 26723);
+        using var listener = new TcpListener(IPAddress.Loopback, RedisPort);
         listener.Start();
         var busy = await Run(hosts);
         Assert.True(busy.ExitCode == 11, busy.ToString());
         Assert.Contains("FAIL ports", busy.Stderr, StringComparison.Ordinal);
-        Assert.Contains("already in use: 26723", busy.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"already in use: {RedisPort}", busy.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,4 +88,6 @@ public sealed class PreflightCommandTests : IDisposable
     private Task<HycResult> Run(params string[] args) => HycRunner.AsProcess(Env, TimeSpan.FromSeconds(90), ["preflight", .. args, .. Ports]);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Str(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -13,6 +13,7 @@ namespace Hunyuan.Cli.Tests.Commands.Provision;
 /// sshd, a Unix user and home per host, the process runtime, Redis on the head. hyc runs in a fourth namespace, as an
 /// operator's machine would, with a HYC_HOME of the test's own.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 public sealed class UpDownEndToEndTests : IDisposable
 {
     private readonly TempDirectory _home = new();
