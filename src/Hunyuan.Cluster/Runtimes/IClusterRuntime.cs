@@ -1,5 +1,6 @@
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
+using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cluster.Runtimes;
 
@@ -22,7 +23,7 @@ public interface IClusterRuntime
     Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 
     /// <summary>Stops the endpoints, the agents and Redis (and, with purge, removes what `up` installed); idempotent.</summary>
-    Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
+    Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 
     /// <summary>Starts (or keeps) a deployment's OpenAI endpoint where this runtime serves: the head node, or this machine.</summary>
     Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
 using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cluster.Runtimes;
 
@@ -28,7 +29,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
     {
         options.Validate();
         var layout = LayoutFor(existing, progress);
-        var hosts = new List<HostReport>();
+        var hosts = new List<HostOutcome>();
         for (var i = 0; i < layout.Nodes; i++)
         {
             hosts.Add(await EnsureAgentAsync(layout, i, progress, cancellationToken));
@@ -54,7 +55,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         return new RuntimeUp(state, hosts);
     }
 
-    public async Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var names = await processes.ListAsync(cancellationToken);
         var endpoints = names.Where(n => n.StartsWith("serve-", StringComparison.Ordinal)).ToList();
@@ -70,7 +71,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
 
         // Workers first, the head (which holds membership) last.
         var nodes = Math.Max(state?.Local?.Nodes ?? 0, names.Count(n => n.StartsWith("agent-local-", StringComparison.Ordinal)));
-        var reports = new List<HostReport>();
+        var reports = new List<HostOutcome>();
         for (var i = nodes - 1; i >= 0; i--)
         {
             var stopped = await processes.StopAsync(AgentProcess(i), AgentMarker(i), options.StopGrace, cancellationToken);
@@ -79,7 +80,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
                 progress.Report(new ClusterEvent($"stopped agent {LocalLayout.NodeName(i)}"));
             }
 
-            reports.Insert(0, new HostReport("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), true, null, "", "stopped",
+            reports.Insert(0, new HostOutcome("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), "127.0.0.1", true, null, "", "stopped",
                 [.. stopped ? [$"stopped agent {LocalLayout.NodeName(i)}"] : Array.Empty<string>(), .. i == 0 ? changes : []], null));
         }
 
@@ -107,7 +108,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         return layout;
     }
 
-    private async Task<HostReport> EnsureAgentAsync(LocalLayout layout, int i, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    private async Task<HostOutcome> EnsureAgentAsync(LocalLayout layout, int i, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var node = LocalLayout.NodeName(i);
         List<string> args =
@@ -166,8 +167,8 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         return true;
     }
 
-    private static HostReport Report(LocalLayout layout, int i, string agent, IReadOnlyList<string> changes, string? error) =>
-        new("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), true, null, $"{layout.GpusPerNode} virtual", agent, changes, error);
+    private static HostOutcome Report(LocalLayout layout, int i, string agent, IReadOnlyList<string> changes, string? error) =>
+        new("127.0.0.1", 0, i == 0 ? "head" : "worker", LocalLayout.NodeName(i), "127.0.0.1", true, null, $"{layout.GpusPerNode} virtual", agent, changes, error);
 
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

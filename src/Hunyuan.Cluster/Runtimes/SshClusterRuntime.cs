@@ -56,10 +56,10 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
             AgentBundle = bundle.Id,
             Endpoints = existing?.Endpoints ?? [],
         };
-        return new RuntimeUp(state, result.Hosts.Select(Report).ToArray());
+        return new RuntimeUp(state, result.Hosts);
     }
 
-    public async Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         options.Validate();
         var key = store.ReadKey();
@@ -69,7 +69,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         }
 
         var hosts = await new ClusterTeardown(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).DownAsync(key, purge, cancellationToken);
-        return hosts.Select(Report).ToArray();
+        return hosts;
     }
 
     public async Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
@@ -144,5 +144,4 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
 
     private static Action<string, string> Reporter(IProgress<ClusterEvent> progress) => (host, message) => progress.Report(ClusterEvent.ForHost(host, message));
 
-    private static HostReport Report(HostOutcome h) => new(h.Address, h.Line, h.Role, h.Node, h.Reachable, h.HostKey, h.Gpus, h.Agent, h.Changes, h.Error);
 }

@@ -15,6 +15,9 @@ public sealed record HostOutcome(
     string? Error)
 {
     public bool Ok => Error is null;
+
+    /// <summary>The agent was left running (started, restarted or found running) and should be seen in membership.</summary>
+    public bool AgentExpected => Ok && Agent is "running" or "started" or "restarted";
 }
 
 /// <summary>The outcome of `up`: per host, and the agent bundle that is (or should be) running.</summary>

@@ -1,6 +1,7 @@
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
+using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cluster.Tests.Fakes;
 
@@ -23,7 +24,7 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
     public Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         Calls.Add(existing is null ? "up (new)" : "up (existing)");
-        var hosts = Nodes.Select((n, i) => new HostReport($"10.0.0.{i + 1}", i + 1, i == 0 ? "head" : "worker", n.Key, true, null, "1 virtual",
+        var hosts = Nodes.Select((n, i) => new HostOutcome($"10.0.0.{i + 1}", i + 1, i == 0 ? "head" : "worker", n.Key, $"10.0.0.{i + 1}", true, null, "1 virtual",
             n.Value is null ? "running" : "failed", ChangesSomething && n.Value is null ? ["agent started"] : [], n.Value)).ToList();
         var state = new ClusterState
         {
@@ -38,10 +39,10 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
         return Task.FromResult(new RuntimeUp(state, hosts));
     }
 
-    public Task<IReadOnlyList<HostReport>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         Calls.Add(purge ? "down --purge" : "down");
-        return Task.FromResult<IReadOnlyList<HostReport>>(Nodes.Keys.Select(n => new HostReport("10.0.0.1", 1, "head", n, true, null, "", "stopped", ["stopped the agent"], null)).ToList());
+        return Task.FromResult<IReadOnlyList<HostOutcome>>(Nodes.Keys.Select(n => new HostOutcome("10.0.0.1", 1, "head", n, "10.0.0.1", true, null, "", "stopped", ["stopped the agent"], null)).ToList());
     }
 
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)

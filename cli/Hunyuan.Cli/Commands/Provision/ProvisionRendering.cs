@@ -1,5 +1,6 @@
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.Services;
+using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cli.Commands.Provision;
 
@@ -70,6 +71,6 @@ internal static class ProvisionRendering
     public static ProvisionOutput Output(UpReport report, string action) =>
         new(report.Cluster, action, report.Ok, report.Changed, report.AgentBundle, report.Hosts.Select(h => Host(h.Report, h.State)).ToList());
 
-    private static ProvisionHostOutput Host(HostReport h, string state) =>
+    private static ProvisionHostOutput Host(HostOutcome h, string state) =>
         new(h.Address, h.Line, h.Role, h.Node, h.Reachable, h.HostKey, h.Gpus, h.Agent, state, h.Changes, h.Error);
 }
