@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hunyuan.Cli.Commands.Bench;
 using Hunyuan.Cli.Commands.Cluster;
+using Hunyuan.Cli.Commands.Diagnostics;
 using Hunyuan.Cli.Commands.Local;
 using Hunyuan.Cli.Commands.Model;
 using Hunyuan.Cli.Commands.Plan;
@@ -25,6 +26,8 @@ internal static class HycRootCommand
         new PlanCommand(console),
         new ModelCommand(console),
         new BenchCommand(console),
+        new LogsCommand(console),
+        new DebugBundleCommand(console),
     };
 
     /// <summary>Parses and runs; a command line that does not parse exits with InvalidArguments, like arguments that do not make sense.</summary>

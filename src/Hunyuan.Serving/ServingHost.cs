@@ -12,7 +12,13 @@ public static class ServingHost
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(c =>
+        {
+            // UTC ISO-8601 first on every line: `hyc logs --since` filters by it, and hosts in other time zones agree.
+            c.SingleLine = true;
+            c.UseUtcTimestamp = true;
+            c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        }).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         var app = builder.Build();
         OpenAiEndpoints.Map(app, backend, options);

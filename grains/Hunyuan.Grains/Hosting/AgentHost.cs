@@ -25,7 +25,13 @@ public static class AgentHost
         }
         else
         {
-            builder.Logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddSimpleConsole(c =>
+            {
+                // UTC ISO-8601 first on every line: `hyc logs --since` filters by it, and hosts in other time zones agree.
+                c.SingleLine = true;
+                c.UseUtcTimestamp = true;
+                c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            }).SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Hunyuan", LogLevel.Information);
 
             // Startup notes that do not apply here (ServerGC on 2 cores, the watchdog's first tick) and placement

@@ -19,12 +19,13 @@ public sealed record PreflightPorts(int Silo, int Gateway, int Redis, int Endpoi
 /// </summary>
 public sealed class HostListPreflight(string hycHome)
 {
-    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts ports, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    /// <param name="ports">The ports that must be free; null checks none (a running cluster holds its own).</param>
+    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts? ports, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var inventory = ClusterRuntimes.FromHostList(path, new SshRuntimeOptions()).Inventory;
         var store = new ClusterStore(hycHome, inventory.Cluster);
         var knownHosts = store.KnownHosts;
-        int[] everyHost = [ports.Silo, ports.Gateway, .. inventory.Runtime.Kind.ExtraPorts(inventory.Runtime)];
+        int[] everyHost = ports is null ? [] : [ports.Silo, ports.Gateway, .. inventory.Runtime.Kind.ExtraPorts(inventory.Runtime)];
         var connector = new SshHostConnector(inventory, knownHosts, acceptNewHostKeys || inventory.Ssh.AcceptNewHostKeys, connectTimeout);
         progress.Report(new ClusterEvent($"preflight of {inventory.Hosts.Count} host(s) of cluster '{inventory.Cluster}' ({path}); known hosts: {knownHosts.Path}"));
         var hosts = await Task.WhenAll(inventory.Hosts.Select(host =>
@@ -33,7 +34,7 @@ public sealed class HostListPreflight(string hycHome)
             var options = new PreflightOptions
             {
                 MinFreeDiskBytes = minFreeDiskBytes,
-                PortsThatMustBeFree = head ? [.. everyHost, ports.Redis, ports.Endpoint] : everyHost,
+                PortsThatMustBeFree = head && ports is not null ? [.. everyHost, ports.Redis, ports.Endpoint] : everyHost,
             };
             return CheckHostAsync(connector, inventory, host, head ? "head" : "worker", options, progress, cancellationToken);
         }));

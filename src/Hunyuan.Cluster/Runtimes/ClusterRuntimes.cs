@@ -8,8 +8,11 @@ namespace Hunyuan.Cluster.Runtimes;
 /// <summary>Chooses a cluster's runtime once: from `--local`, from a host list, or from what the state file recorded.</summary>
 public static class ClusterRuntimes
 {
-    public static LocalRuntime Local(LocalClusterOptions options) =>
-        new(options, new ShellManagedProcesses(new LocalShell(), "local", HycInvocation.OfThisProcess(), options.StopGrace), new LoopbackPortProbe(), TimeProvider.System);
+    public static LocalRuntime Local(LocalClusterOptions options)
+    {
+        var shell = new LocalShell();
+        return new(options, new ShellManagedProcesses(shell, "local", HycInvocation.OfThisProcess(), options.StopGrace), new LoopbackPortProbe(), TimeProvider.System, shell);
+    }
 
     /// <summary>The runtime the host list asks for (its runtime.kind), its errors naming file, line and key.</summary>
     public static SshClusterRuntime FromHostList(string path, SshRuntimeOptions options)

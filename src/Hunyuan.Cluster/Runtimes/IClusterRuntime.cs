@@ -1,3 +1,4 @@
+using Hunyuan.Cluster.Logs;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
 using Hunyuan.Provisioning.Clusters;
@@ -26,5 +27,8 @@ public interface IClusterRuntime
     Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 
     /// <summary>Starts (or keeps) a deployment's OpenAI endpoint where this runtime serves: the head node, or this machine.</summary>
+    /// <summary>Opens each node's logs (all nodes, or <paramref name="node"/> alone); a node that cannot be reached is one with its error.</summary>
+    Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken);
+
     Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
+using Hunyuan.Cluster.Logs;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
 using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Shells;
 using Hunyuan.Provisioning.Clusters;
 
 namespace Hunyuan.Cluster.Runtimes;
@@ -11,7 +13,7 @@ namespace Hunyuan.Cluster.Runtimes;
 /// virtual GPUs computed on the CPU), and endpoints on 127.0.0.1. `up` on an existing cluster starts only what is
 /// missing or dead, keeping the cluster's recorded shape.
 /// </summary>
-public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses processes, IPortProbe ports, TimeProvider time) : IClusterRuntime
+public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses processes, IPortProbe ports, TimeProvider time, IHostShell? shell = null) : IClusterRuntime
 {
     public const string ClusterId = "hunyuan";
 
@@ -85,6 +87,15 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         }
 
         return reports;
+    }
+
+    public Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken)
+    {
+        // One directory holds every node's logs: agent-local-N.log is node local-N's, the endpoints' are the head's.
+        var here = shell ?? new LocalShell();
+        var nodes = Enumerable.Range(0, state.Local?.Nodes ?? state.Hosts.Count).Select(LocalLayout.NodeName).Where(n => node is null || n == node);
+        return Task.FromResult<IReadOnlyList<LogHost>>(nodes.Select(n => new LogHost(n, here, null,
+            file => file == $"agent-{n}.log" || (n == LocalLayout.NodeName(0) && !file.StartsWith("agent-", StringComparison.Ordinal)))).ToList());
     }
 
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken) =>

@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Text;
+using Hunyuan.Cluster.Logs;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
 using Hunyuan.Provisioning.Agents;
 using Hunyuan.Provisioning.Clusters;
 using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Redis;
 using Hunyuan.Provisioning.Remote;
+using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Cluster.Runtimes;
 
@@ -70,6 +73,27 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
 
         var hosts = await new ClusterTeardown(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).DownAsync(key, purge, cancellationToken);
         return hosts;
+    }
+
+    public async Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken)
+    {
+        var connector = Connector(store, acceptNewHostKeys: false);
+        var hosts = inventory.Hosts.Where(h => node is null || h.Address == node).ToList();
+        return await Task.WhenAll(hosts.Select(async h =>
+        {
+            try
+            {
+                var connection = await connector.ConnectAsync(h, cancellationToken);
+                var commands = h.Address == inventory.Head && inventory.Runtime.Kind.UsesContainers
+                    ? new Dictionary<string, string> { ["redis"] = $"docker logs --tail 2000 {ShellQuote.Word(new RedisServer(connection.Shell, inventory.Cluster, inventory.Runtime.Kind, options.Provision.RedisImage).ContainerName)} 2>&1" }
+                    : new Dictionary<string, string>();
+                return new LogHost(h.Address, connection.Shell, null, _ => true, connection) { Commands = commands };
+            }
+            catch (Exception e) when (SshHostConnector.IsConnectFailure(e))
+            {
+                return LogHost.Unreachable(h.Address, $"cannot connect as {h.User}@{h.Address}:{h.Port}: {e.Message}");
+            }
+        }));
     }
 
     public async Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)

@@ -35,6 +35,13 @@ public sealed class ClusterService(
 
     public ClusterStore Store(string name) => new(hycHome, name);
 
+    /// <summary>The runtime that made a cluster, to manage it again.</summary>
+    public IClusterRuntime RuntimeOf(ClusterState state) => _runtimeOf(state);
+
+    /// <summary>A cluster's state, or Unreachable naming the missing file.</summary>
+    public ClusterState StateOf(string cluster) => Store(cluster).Read() ?? throw new ClusterException(ClusterFailure.Unreachable,
+        $"no cluster '{cluster}': {Store(cluster).StateFile} does not exist (run `hyc up`)");
+
     public async Task<UpReport> UpAsync(IClusterRuntime runtime, UpOptions options, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var store = Store(runtime.ClusterName);

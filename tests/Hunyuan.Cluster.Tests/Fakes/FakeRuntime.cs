@@ -1,3 +1,4 @@
+using Hunyuan.Cluster.Logs;
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
@@ -44,6 +45,12 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
         Calls.Add(purge ? "down --purge" : "down");
         return Task.FromResult<IReadOnlyList<HostOutcome>>(Nodes.Keys.Select(n => new HostOutcome("10.0.0.1", 1, "head", n, "10.0.0.1", true, null, "", "stopped", ["stopped the agent"], null)).ToList());
     }
+
+    /// <summary>What OpenLogsAsync hands out; the test fills it.</summary>
+    public List<LogHost> LogHosts { get; } = [];
+
+    public Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LogHost>>(LogHosts.Where(h => node is null || h.Node == node).ToList());
 
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
