@@ -121,6 +121,25 @@ public sealed class UpDownEndToEndTests : IDisposable
                 Assert.False(text.Contains(_apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
             }
 
+            // Every host's logs, each line with its host; and a debug bundle of all of it that holds none of the secrets.
+            var logsOut = await Hyc(outputs, ["logs", "--cluster", "lab"]);
+            Assert.True(logsOut.ExitCode == 0, logsOut.ToString());
+            Assert.All(lab.Hosts, h => Assert.Contains($"{h.Address} agent| ", logsOut.Stdout, StringComparison.Ordinal));
+            var unknown = await Hyc(outputs, ["logs", "--cluster", "lab", "--node", "10.9.9.9"]);
+            Assert.True(unknown.ExitCode == 2 && unknown.Stderr.Contains("its nodes: ", StringComparison.Ordinal), unknown.ToString());
+            var bundlePath = Path.Combine(_home.Path, "debug.tar.gz");
+            var bundle = await Hyc(outputs, ["debug-bundle", "--cluster", "lab", "-o", bundlePath]);
+            Assert.True(bundle.ExitCode == 0, bundle.ToString());
+            var bundleText = ReadTarGz(bundlePath);
+            Assert.Contains("/status.json\n", bundleText, StringComparison.Ordinal);
+            Assert.Contains("/preflight.json\n", bundleText, StringComparison.Ordinal);
+            Assert.Contains($"/hosts/{head.Address}/agent.log\n", bundleText, StringComparison.Ordinal);
+            Assert.Contains($"/hosts/{head.Address}/serve-tiny.log\n", bundleText, StringComparison.Ordinal);
+            Assert.False(bundleText.Contains(password, StringComparison.Ordinal), "the Redis password is in the debug bundle");
+            Assert.False(bundleText.Contains(keyBody, StringComparison.Ordinal), "the cluster's private key is in the debug bundle");
+            Assert.False(bundleText.Contains(lab.Password, StringComparison.Ordinal), "the SSH password is in the debug bundle");
+            Assert.False(bundleText.Contains(_apiKey, StringComparison.Ordinal), "the endpoint's API key is in the debug bundle");
+
             // Again, with nothing to do: no flag needed for the host keys, nothing changes, and it says so.
             var again = await Hyc(outputs, ["up", hostsYaml, .. common]);
             Assert.True(again.ExitCode == 0, again.ToString());
@@ -182,6 +201,23 @@ public sealed class UpDownEndToEndTests : IDisposable
     }
 
     public void Dispose() => _home.Dispose();
+
+    /// <summary>Every entry of a tar.gz as "=== NAME\n" then its text.</summary>
+    private static string ReadTarGz(string path)
+    {
+        var text = new System.Text.StringBuilder();
+        using var file = File.OpenRead(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        using var tar = new System.Formats.Tar.TarReader(gzip);
+        while (tar.GetNextEntry() is { } entry)
+        {
+            text.Append("=== ").Append(entry.Name).Append('\n');
+            using var reader = new StreamReader(entry.DataStream!);
+            text.Append(reader.ReadToEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
 
     private static string TryRead(string path)
     {
