@@ -34,7 +34,13 @@ public static class OpenAiEndpoints
             var (ready, reason) = backend.Readiness();
             return Results.Json(new { status = ready ? "ready" : "not ready", reason }, statusCode: ready ? 200 : 503);
         });
-        app.MapGet("/metrics", (HttpContext ctx) => Results.Text(PrometheusText.Render(backend.Scheduler.Metrics, options.ModelName), "text/plain; version=0.0.4"));
+        var metrics = new ServingMetrics(backend.Scheduler.Metrics, options.ModelName);
+        app.Lifetime.ApplicationStopped.Register(metrics.Dispose);
+        app.MapGet("/metrics", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);
+        });
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",

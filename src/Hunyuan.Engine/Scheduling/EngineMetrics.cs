@@ -6,7 +6,7 @@ public sealed class EngineMetrics
     private long _promptTokens;
     private long _generationTokens;
     private long _preemptions;
-    private long _requestsFinished;
+    private readonly long[] _finishedBy = new long[Enum.GetValues<FinishReason>().Length];
 
     public int Running { get; internal set; }
 
@@ -24,7 +24,7 @@ public sealed class EngineMetrics
 
     public long Preemptions => Interlocked.Read(ref _preemptions);
 
-    public long RequestsFinished => Interlocked.Read(ref _requestsFinished);
+    public long RequestsFinished => Enum.GetValues<FinishReason>().Sum(FinishedBy);
 
     public Histogram TimeToFirstToken { get; } = new(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
 
@@ -38,5 +38,8 @@ public sealed class EngineMetrics
 
     internal void AddPreemption() => Interlocked.Increment(ref _preemptions);
 
-    internal void AddFinished() => Interlocked.Increment(ref _requestsFinished);
+    /// <summary>Requests finished for this reason so far.</summary>
+    public long FinishedBy(FinishReason reason) => Interlocked.Read(ref _finishedBy[(int)reason]);
+
+    internal void AddFinished(FinishReason reason) => Interlocked.Increment(ref _finishedBy[(int)reason]);
 }

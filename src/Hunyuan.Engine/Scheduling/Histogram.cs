@@ -14,6 +14,9 @@ public sealed class Histogram
 
     public IReadOnlyList<double> Bounds { get; }
 
+    /// <summary>Each observation as it happens, for an exporter that keeps histograms of its own (Prometheus).</summary>
+    public event Action<double>? Observed;
+
     public long Count { get; private set; }
 
     public double Sum { get; private set; }
@@ -32,6 +35,8 @@ public sealed class Histogram
                 }
             }
         }
+
+        Observed?.Invoke(seconds);
     }
 
     public long[] CumulativeCounts()

@@ -284,7 +284,7 @@ public sealed class Scheduler : IAsyncDisposable
 
         await s.Registration.DisposeAsync();
         Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
-        Metrics.AddFinished();
+        Metrics.AddFinished(reason);
         s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
         s.Writer.TryComplete();
         try
