@@ -8,6 +8,8 @@ public sealed class NvmlGpuProbeTests
 {
     private const int NotSupported = 3;
 
+    private static readonly string[] Uuids = ["GPU-aa", "GPU-bb", "GPU-cc"];
+
     [Fact]
     public void StructLayoutsMatchNvmlH()
     {
@@ -80,7 +82,7 @@ public sealed class NvmlGpuProbeTests
     [InlineData("-1", new int[0])]
     public void VisibleDevicesFollowsCuda(string? visible, int[] expected)
     {
-        var gpus = new[] { "GPU-aa", "GPU-bb", "GPU-cc" }.Select((u, i) => new GpuInfo(i, u, "g", 1, 0, 0, false)).ToArray();
+        var gpus = Uuids.Select((u, i) => new GpuInfo(i, u, "g", 1, 0, 0, false)).ToArray();
         Assert.Equal(expected, VisibleDevices.Filter(gpus, visible).Select(g => g.Index));
     }
 
