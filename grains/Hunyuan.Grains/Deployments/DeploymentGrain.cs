@@ -148,11 +148,13 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
         var nodes = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").ToArray();
         var inventory = new List<NodeInventory>();
+        var reports = new Dictionary<string, NodeReport>(StringComparer.Ordinal);
         foreach (var n in nodes)
         {
             var report = await grains.GetGrain<INodeGrain>(n.Name).GetReportAsync();
             if (report is { Gpus.Count: > 0 })
             {
+                reports[n.Name] = report;
                 inventory.Add(new NodeInventory(n.Name, report.Gpus.Select(g => new GpuSlot(g.Index, g.MemoryTotalBytes, g.Name)).ToArray()));
             }
         }
@@ -190,9 +192,18 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         var budgetBlocks = verdict.Ranks.Min(r => (spec.KvCacheBytesPerRank ?? r.KvBudgetBytes) / Math.Max(1, r.KvBytesPerToken * spec.KvBlockSize));
         var cap = 2L * spec.MaxNumSeqs * ((maxLen + spec.KvBlockSize - 1) / spec.KvBlockSize);
         var blocks = (int)Math.Clamp(budgetBlocks, 1, cap);
+
+        // The plan sized against total memory; refuse now, before any rank loads, if a GPU's live free memory is short.
+        var live = reports.Values.SelectMany(n => n.Gpus.Where(g => !g.Virtual && g.MemoryFreeBytes is not null)
+            .Select(g => new LiveGpuMemory(n.Name, g.Index, g.MemoryFreeBytes!.Value))).ToArray();
+        if (MemoryPlanner.CheckLiveFree(verdict, live, (long)blocks * spec.KvBlockSize) is { } shortage)
+        {
+            _planText = $"{plan.LayoutText}; {shortage}";
+            throw new LayoutException(shortage);
+        }
         var layout = new DeploymentLayout(spec.Name, _generation, spec.BuiltInModel is null ? Path.GetFullPath(spec.ModelPath) : spec.ModelPath, variant.Name(), spec.DType, plan.Tp, plan.Pp,
             experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize,
-            blocks, spec.KvBlockSize, maxLen, spec.BuiltInModel);
+            blocks, spec.KvBlockSize, maxLen, spec.BuiltInModel, plan.Ranks.Select(r => RankDevices.For(reports[r.Node], r.Gpu)).ToArray());
         _layout = layout;
         _driver?.Dispose();
         _driver = new RankSetDriver(grains, layout);

@@ -17,6 +17,14 @@ public static class AgentHost
     public static IHost Build(AgentOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
+
+        // CUDA numbers devices fastest first by default, NVML and nvidia-smi by PCI bus: on mixed GPUs the report's
+        // position N would not be cuda:N. PCI order makes them agree; set before libtorch initialises CUDA.
+        if (options.VirtualGpus == 0 && Environment.GetEnvironmentVariable("CUDA_DEVICE_ORDER") is null)
+        {
+            Environment.SetEnvironmentVariable("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+        }
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -44,9 +52,8 @@ public static class AgentHost
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         builder.Services.AddSingleton<LocalHubRegistry>();
         builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();
-        builder.Services.AddSingleton<IGpuProbe>(sp => options.VirtualGpus > 0
-            ? new VirtualGpuProbe(options.VirtualGpus, options.VirtualGpuMemoryBytes)
-            : new NvidiaSmiGpuProbe(sp.GetRequiredService<IProcessRunner>(), options.NvidiaSmiPath));
+        builder.Services.AddSingleton<IGpuProbe>(sp =>
+            GpuProbes.ForThisHost(options.VirtualGpus, options.VirtualGpuMemoryBytes, sp.GetRequiredService<IProcessRunner>(), options.NvidiaSmiPath));
         builder.Services.AddHostedService<NodeReporterService>();
         builder.UseOrleans(silo =>
         {

@@ -2,8 +2,11 @@ using Hunyuan.Grains.Processes;
 
 namespace Hunyuan.Grains.Nodes;
 
-/// <summary>GPUs from nvidia-smi; a missing or failing nvidia-smi is reported as the probe's error.</summary>
-public sealed class NvidiaSmiGpuProbe(IProcessRunner runner, string nvidiaSmiPath = "nvidia-smi") : IGpuProbe
+/// <summary>
+/// GPUs from nvidia-smi, the fallback when NVML does not load; a missing or failing nvidia-smi is reported as the
+/// probe's error. The list is filtered by <paramref name="cudaVisibleDevices"/> as <see cref="VisibleDevices"/> says.
+/// </summary>
+public sealed class NvidiaSmiGpuProbe(IProcessRunner runner, string nvidiaSmiPath = "nvidia-smi", string? cudaVisibleDevices = null) : IGpuProbe
 {
     public async Task<GpuProbeResult> ProbeAsync(CancellationToken cancellationToken)
     {
@@ -13,7 +16,8 @@ public sealed class NvidiaSmiGpuProbe(IProcessRunner runner, string nvidiaSmiPat
             return new GpuProbeResult([], $"nvidia-smi not found ({nvidiaSmiPath})");
         }
 
-        var (gpus, errors) = NvidiaSmiParser.Parse(result.Stdout);
+        var (all, errors) = NvidiaSmiParser.Parse(result.Stdout);
+        var gpus = VisibleDevices.Filter(all, cudaVisibleDevices);
         if (result.ExitCode != 0)
         {
             var detail = string.Join("; ", errors.Concat([result.Stderr.Trim()]).Where(s => s.Length > 0));

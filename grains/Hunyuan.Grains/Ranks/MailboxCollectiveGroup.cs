@@ -1,4 +1,5 @@
 using System.Globalization;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Parallel;
 using TorchSharp;
 
@@ -81,7 +82,8 @@ public sealed class MailboxCollectiveGroup(IGrainFactory grains, IReadOnlyList<s
             }
 
             var (dtype, shape, data) = own.Take(Tag(m), timeout);
-            parts[m] = TensorCodec.Decode(dtype, shape, data);
+            using var host = TensorCodec.Decode(dtype, shape, data);
+            parts[m] = TensorDevices.On(host, local.device);
         }
 
         return parts;

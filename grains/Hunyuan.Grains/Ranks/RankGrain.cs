@@ -4,6 +4,7 @@ using Hunyuan.Engine.Partitioning;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Model.Checkpoints;
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
@@ -53,6 +54,13 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         try
         {
             // A built-in resolves under this agent's HYC_HOME; the deploy-time model check already made it here.
+            // The device first: a rank that cannot have its GPU fails with the reason before reading anything.
+            var (device, deviceError) = RankDevices.Resolve(layout.RankDevice(rank), node, rank, TorchCudaRuntime.Instance);
+            if (device is null)
+            {
+                throw new InvalidOperationException(deviceError);
+            }
+
             var modelPath = ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel);
             var config = HunyuanConfig.Load(modelPath);
             var plan = PlanOf(config, layout);
@@ -68,6 +76,7 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
                 Variant = ModelVariants.TryParse(layout.Variant, out var v) ? v : ModelVariant.Bf16,
                 Fp8ExactDequantize = layout.Fp8ExactDequantize,
+                Device = device,
             };
             LogLoading(logger, layout.Deployment, rank, node, me.LayersText);
             var progress = new Progress<double>(p => _percent = p * 100);
@@ -131,13 +140,15 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             return new RankStepResult(stepId, null);
         }
 
-        using (logits)
+        // One device-to-host copy of the logits per step; the rows are sampled on the host.
+        using (var onDevice = logits)
+        using (var hostLogits = TensorDevices.ToHost(onDevice))
         {
             var next = new long[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 var history = History(batch[i]);
-                using var row = logits[returnAllPositions ? logits.shape[0] - 1 : i];
+                using var row = hostLogits[returnAllPositions ? hostLogits.shape[0] - 1 : i];
                 next[i] = TokenSampler.Sample(row, batch[i].Sampling.ToParameters(), history.Tokens, history.PromptLength, batch[i].StartPosition + batch[i].TokenIds.Length);
             }
 

@@ -1,10 +1,15 @@
 using Hunyuan.Grains.Ranks;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.SafeTensors;
 using TorchSharp;
 
 namespace Hunyuan.Grains.Ranks;
 
-/// <summary>Tensors to and from mailbox chunks: dtype name, shape and raw little-endian bytes, cut at <see cref="MaxChunkBytes"/>.</summary>
+/// <summary>
+/// Tensors to and from mailbox chunks: dtype name, shape and raw little-endian bytes, cut at <see cref="MaxChunkBytes"/>.
+/// Grain messages carry bytes, so a tensor on a GPU crosses the host here, on both ends: the unavoidable host hop of
+/// collectives and stage links between nodes until NCCL replaces them.
+/// </summary>
 public static class TensorCodec
 {
     /// <summary>4 MiB: far below Orleans' 100 MiB message limit, small enough not to stall other traffic on the connection.</summary>
@@ -12,7 +17,8 @@ public static class TensorCodec
 
     public static IReadOnlyList<TensorChunk> Encode(string tag, torch.Tensor tensor, int maxChunkBytes = MaxChunkBytes)
     {
-        using var c = tensor.contiguous();
+        using var host = TensorDevices.ToHost(tensor);
+        using var c = host.contiguous();
         var bytes = c.bytes.ToArray();
         var dtype = SafeTensorDTypes.FromScalarType(c.dtype).ToString();
         var shape = c.shape;
@@ -28,6 +34,7 @@ public static class TensorCodec
         return chunks;
     }
 
+    /// <summary>A host tensor from a message; the receiving rank moves it to its device.</summary>
     public static torch.Tensor Decode(string dtype, long[] shape, byte[] data)
     {
         if (!SafeTensorDTypes.TryParse(dtype, out var dt))
@@ -35,7 +42,7 @@ public static class TensorCodec
             throw new InvalidDataException($"unknown dtype '{dtype}' in a tensor message");
         }
 
-        var tensor = torch.empty(shape, dt.ToScalarType());
+        var tensor = torch.empty(shape, dt.ToScalarType(), device: torch.CPU);
         if (tensor.NumberOfElements * tensor.ElementSize != data.Length)
         {
             tensor.Dispose();

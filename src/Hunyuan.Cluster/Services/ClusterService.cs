@@ -309,7 +309,7 @@ public sealed class ClusterService(
         {
             var report = m.State == "alive" ? await control.NodeReportAsync(m.Name, cancellationToken) : null;
             nodes.Add(new NodeView(m.Name, report?.Address ?? m.Address ?? "", m.State, m.IsHead,
-                report?.Gpus.Select(g => new GpuView(g.Index, g.Name, g.MemoryTotalBytes, g.MemoryUsedBytes, g.UtilizationPercent, g.Virtual)).ToArray() ?? [],
+                report?.Gpus.Select(g => new GpuView(g.Index, g.Name, g.MemoryTotalBytes, g.MemoryUsedBytes, g.UtilizationPercent, g.Virtual, g.MemoryFreeBytes)).ToArray() ?? [],
                 report?.GpuProbeError, report?.At, report?.ProcessMemoryBytes, report?.LoadAverage));
         }
 

@@ -2,7 +2,7 @@ using Hunyuan.Grains.Deployments;
 
 namespace Hunyuan.Cluster.Status;
 
-public sealed record GpuView(int Index, string Name, long MemoryTotalBytes, long? MemoryUsedBytes, int? UtilizationPercent, bool Virtual);
+public sealed record GpuView(int Index, string Name, long MemoryTotalBytes, long? MemoryUsedBytes, int? UtilizationPercent, bool Virtual, long? MemoryFreeBytes = null);
 
 public sealed record NodeView(string Name, string Address, string State, bool IsHead, GpuView[] Gpus, string? GpuProbeError, DateTimeOffset? LastReportAt, long? ProcessMemoryBytes, double? LoadAverage);
 

@@ -1,3 +1,4 @@
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Parallel;
 using TorchSharp;
 
@@ -7,7 +8,9 @@ namespace Hunyuan.Engine.Collectives;
 /// Collectives for the ranks of one tensor-parallel group that live in one process, each on its own thread. Every
 /// operation is a rendezvous: the last member to arrive computes the result in member order (so every member gets the
 /// same bits) and each member leaves with its own copy. Waits are bounded: a member that does not arrive within the
-/// timeout makes the others fail with an error naming the operation, instead of hanging.
+/// timeout makes the others fail with an error naming the operation, instead of hanging. Members may live on different
+/// devices: the result is computed on the first member's device (the others' parts copied there, device to device, by
+/// libtorch; nothing is staged through managed memory) and each member receives its copy on its own device.
 /// </summary>
 public sealed class InProcessCollectiveHub : IDisposable
 {
@@ -108,7 +111,8 @@ public sealed class InProcessCollectiveHub : IDisposable
                 }
             }
 
-            return _result!.clone();
+            // Same device: an independent clone, so no member's in-place op reaches another's copy; else the copy itself.
+            return TensorDevices.SameDevice(_result!, local.device) ? _result!.clone() : _result!.to(local.device);
         }
     }
 
@@ -118,18 +122,34 @@ public sealed class InProcessCollectiveHub : IDisposable
 
         public int Index => index;
 
+        // Summed in member order on member 0's device, so every member gets the same bits wherever it lives.
         public torch.Tensor AllReduceSum(torch.Tensor local) => hub.Rendezvous(index, local, "all-reduce", parts =>
         {
             var acc = parts[0].clone();
             for (var i = 1; i < parts.Length; i++)
             {
-                acc.add_(parts[i]);
+                using var part = TensorDevices.On(parts[i], acc.device);
+                acc.add_(part);
             }
 
             return acc;
         });
 
         public torch.Tensor AllGather(torch.Tensor local, long dimension) =>
-            hub.Rendezvous(index, local, "all-gather", parts => torch.cat(parts, dimension));
+            hub.Rendezvous(index, local, "all-gather", parts =>
+            {
+                var onFirst = parts.Select(p => TensorDevices.On(p, parts[0].device)).ToArray();
+                try
+                {
+                    return torch.cat(onFirst, dimension);
+                }
+                finally
+                {
+                    foreach (var p in onFirst)
+                    {
+                        p.Dispose();
+                    }
+                }
+            });
     }
 }

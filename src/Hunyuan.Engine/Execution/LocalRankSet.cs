@@ -1,6 +1,7 @@
 using Hunyuan.Engine.Collectives;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
@@ -55,12 +56,20 @@ public sealed class LocalRankSet : ICausalLm
     public static Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null) =>
         LoadAsync(plan, modelDirectory, LoadOptions.Of(dtype) with { Variant = plan.Variant }, collectiveTimeout);
 
-    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null)
+    /// <param name="plan">The layout.</param>
+    /// <param name="modelDirectory">The checkpoint.</param>
+    /// <param name="options">Dtype and variant; its device is every rank's unless <paramref name="deviceOf"/> says otherwise.</param>
+    /// <param name="collectiveTimeout">How long a collective or stage link waits for a peer.</param>
+    /// <param name="paged">Paged KV pools of this size on every rank, or none.</param>
+    /// <param name="deviceOf">Each rank's device, e.g. <see cref="DeviceRequest.ForSlot"/> of its GPU slot.</param>
+    public static async Task<LocalRankSet> LoadAsync(
+        PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null,
+        Func<RankPlan, ComputeDevice>? deviceOf = null)
     {
         var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
         try
         {
-            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options, null, paged)));
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, deviceOf is null ? options : options with { Device = deviceOf(w.Plan) }, null, paged)));
             return set;
         }
         catch

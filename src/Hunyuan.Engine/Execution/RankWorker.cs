@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Hunyuan.Engine.Collectives;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
@@ -55,9 +56,12 @@ public sealed class RankWorker : IDisposable
 
     public int CachedSequences => _caches.Count;
 
+    /// <summary>The device this rank's partition lives on (the CPU until loaded).</summary>
+    public ComputeDevice Device => _model?.Device ?? ComputeDevice.Cpu;
+
     /// <summary>Loads this rank's partition; the checkpoint stays mapped until the worker is disposed.</summary>
     /// <param name="modelDirectory">The checkpoint directory (the same path on every node).</param>
-    /// <param name="options">Variant and compute dtype.</param>
+    /// <param name="options">Variant, compute dtype and this rank's device.</param>
     /// <param name="progress">Load progress, 0..1.</param>
     /// <param name="paged">When set, a paged KV pool of that many blocks is allocated for the scheduler's block tables.</param>
     public Task LoadAsync(string modelDirectory, LoadOptions options, IProgress<double>? progress = null, PagedKvOptions? paged = null) => Post(() =>
@@ -81,7 +85,7 @@ public sealed class RankWorker : IDisposable
         var model = _model ?? throw new InvalidOperationException($"rank {Plan.Rank} is not loaded");
         var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, $"rank {Plan.Rank}", _pool);
         torch.Tensor input = Plan.Slice.HasEmbedding
-            ? torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64)
+            ? torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64, device: model.Device.Torch)
             : _inbound!.Receive(stepId);
         using (input)
         {

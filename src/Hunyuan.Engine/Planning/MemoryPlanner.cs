@@ -37,6 +37,39 @@ public static class MemoryPlanner
     }
 
     /// <summary>
+    /// The plan against what the GPUs have free now: the plan sizes against total memory, but another process (or a
+    /// previous deployment not yet gone) may hold some. Each GPU's ranks need their weights, reserve and KV pool
+    /// (<paramref name="kvTokensPerRank"/> tokens at the rank's bytes per token). Returns null when every GPU with a
+    /// live figure has room, else one line naming the node, the GPU, what its ranks need and what is free.
+    /// GPUs without a figure (virtual GPUs, an older agent) are not checked.
+    /// </summary>
+    public static string? CheckLiveFree(MemoryPlan plan, IReadOnlyList<LiveGpuMemory> live, long kvTokensPerRank)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(live);
+        foreach (var gpu in plan.Ranks.GroupBy(r => (r.Rank.Node, r.Rank.Gpu)).OrderBy(g => g.Key.Node, StringComparer.Ordinal).ThenBy(g => g.Key.Gpu))
+        {
+            var measured = live.FirstOrDefault(l => l.Node == gpu.Key.Node && l.Gpu == gpu.Key.Gpu);
+            if (measured is null)
+            {
+                continue;
+            }
+
+            var weights = gpu.Sum(r => r.WeightBytes);
+            var reserve = gpu.Sum(r => r.ReserveBytes);
+            var kv = gpu.Sum(r => r.KvBytesPerToken * kvTokensPerRank);
+            var need = weights + reserve + kv;
+            if (need > measured.FreeBytes)
+            {
+                var ranks = string.Join(", ", gpu.Select(r => r.Rank.Rank));
+                return Inv($"does not fit now: node {gpu.Key.Node} GPU {gpu.Key.Gpu} has {Gb(measured.FreeBytes)} free, rank{(gpu.Count() == 1 ? "" : "s")} {ranks} need {Gb(need)} ({Gb(weights)} of weights + {Gb(reserve)} reserve + {Gb(kv)} of KV); free that GPU, or plan for less (--gpu-memory-utilization, --max-model-len)");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Activations of one step at the largest batch: about a dozen hidden-sized rows per token (residual, norms,
     /// attention in and out, partial sums), the rank's MLP/expert intermediates, and the last positions' logits.
     /// </summary>

@@ -15,7 +15,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
     {
         var steps = batch.Select(b => new SequenceStep(b.SequenceId, b.StartPosition, b.TokenIds, b.BlockTable)).ToArray();
         using var logits = await lm.StepAsync(steps, LogitsMode.LastOfEachSegment, cancellationToken);
-        var next = new long[batch.Count];
+        var rows = new RowSampling[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var b = batch[i];
@@ -26,11 +26,11 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
             }
 
             history.AddRange(b.TokenIds);
-            using var row = logits[i];
-            next[i] = TokenSampler.Sample(row, b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
         }
 
-        return next;
+        // The logits stay on the last stage's device: one transfer to the host for the whole batch.
+        return TokenSampler.SampleRows(logits, rows);
     }
 
     public async Task ReleaseAsync(long sequenceId)

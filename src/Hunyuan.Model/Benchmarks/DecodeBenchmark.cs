@@ -16,7 +16,7 @@ public static class DecodeBenchmark
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => (long)random.Next(model.Config.VocabSize)).ToArray();
         using var cache = model.NewCache();
         long next;
-        using (var ids = torch.tensor(prompt, dtype: torch.ScalarType.Int64))
+        using (var ids = torch.tensor(prompt, dtype: torch.ScalarType.Int64, device: model.Device.Torch))
         using (var logits = model.Forward(ids, [new SequenceSegment(cache, prompt.Length)]))
         {
             next = logits[0].argmax().item<long>();
@@ -26,7 +26,7 @@ public static class DecodeBenchmark
         for (var step = 0; step < warmupSteps + measuredSteps; step++)
         {
             var sw = Stopwatch.StartNew();
-            using var ids = torch.tensor(new[] { next }, dtype: torch.ScalarType.Int64);
+            using var ids = torch.tensor(new[] { next }, dtype: torch.ScalarType.Int64, device: model.Device.Torch);
             using var logits = model.Forward(ids, [new SequenceSegment(cache, 1)]);
             next = logits[0].argmax().item<long>();
             if (step >= warmupSteps)

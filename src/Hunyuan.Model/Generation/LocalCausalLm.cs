@@ -17,7 +17,7 @@ public sealed class LocalCausalLm(HunyuanModel model, bool ownsModel = true, KvB
     {
         cancellationToken.ThrowIfCancellationRequested();
         var segments = SequenceCaches.Segments(_caches, batch, model.NewCache, "this process", pool);
-        using var ids = torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64);
+        using var ids = torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64, device: model.Device.Torch);
         return Task.FromResult(model.Forward(ids, segments, mode));
     }
 

@@ -1,3 +1,4 @@
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Generation;
@@ -15,7 +16,7 @@ public static class TokenSampler
     /// <param name="position">Position of the token being chosen; with the seed it fixes the random draw.</param>
     public static long Sample(torch.Tensor logits, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
     {
-        if (p.Temperature <= 0 && p.RepetitionPenalty == 1 && p.PresencePenalty == 0 && p.FrequencyPenalty == 0)
+        if (IsPlainGreedy(p))
         {
             // Plain greedy: argmax where the logits are, no copy to managed memory.
             var limit = p.VocabLimit > 0 ? Math.Min(p.VocabLimit, logits.shape[0]) : logits.shape[0];
@@ -25,13 +26,48 @@ public static class TokenSampler
         }
 
         float[] l;
-        using (var f = logits.to(torch.ScalarType.Float32).contiguous())
+        using (var wide = logits.to(torch.ScalarType.Float32))
+        using (var f = TensorDevices.ToHost(wide).contiguous())
         {
             // One memory copy: TensorAccessor.ToArray() reads element by element, which costs milliseconds per row.
             l = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(f.bytes).ToArray();
         }
 
         return Sample(l, p, history, promptLength, position);
+    }
+
+    /// <summary>
+    /// One token per row of <paramref name="logits"/> [rows, vocab], wherever the logits live, with one transfer to
+    /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once.
+    /// </summary>
+    public static long[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var limit = rows[0].Parameters.VocabLimit;
+        if (rows.All(r => IsPlainGreedy(r.Parameters) && r.Parameters.VocabLimit == limit))
+        {
+            var width = limit > 0 ? Math.Min(limit, logits.shape[1]) : logits.shape[1];
+            using var head = logits.narrow(1, 0, width);
+            using var best = head.argmax(1);
+            return TensorDevices.Longs(best);
+        }
+
+        using var host = TensorDevices.ToHost(logits);
+        var next = new long[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            using var row = host[i];
+            next[i] = Sample(row, r.Parameters, r.History, r.PromptLength, r.Position);
+        }
+
+        return next;
     }
 
     public static long Sample(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
@@ -99,6 +135,9 @@ public static class TokenSampler
 
         return order[keep - 1];
     }
+
+    private static bool IsPlainGreedy(SamplingParameters p) =>
+        p.Temperature <= 0 && p.RepetitionPenalty == 1 && p.PresencePenalty == 0 && p.FrequencyPenalty == 0;
 
     private static void ApplyPenalties(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength)
     {

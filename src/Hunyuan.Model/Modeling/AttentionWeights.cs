@@ -182,7 +182,7 @@ public sealed class AttentionWeights : IDisposable
         using var scores = raw / Math.Sqrt(d);
         if (t > 1)
         {
-            using var mask = torch.ones(t, s, dtype: torch.ScalarType.Bool).triu(past + 1);
+            using var mask = torch.ones(t, s, dtype: torch.ScalarType.Bool, device: scores.device).triu(past + 1);
             using var view = scores.view(KvHeads, groups, t, s);
             view.masked_fill_(mask, float.NegativeInfinity);
         }

@@ -1,4 +1,5 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Parallel;
 using TorchSharp;
 
@@ -16,9 +17,10 @@ public sealed class HunyuanModel : IDisposable
 
     public HunyuanModel(
         HunyuanConfig config, torch.ScalarType dtype, PartitionSlice slice, ITensorParallelGroup group,
-        torch.Tensor? embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor? finalNorm, torch.Tensor? lmHead, KvStorage? kvStorage = null)
+        torch.Tensor? embedding, IReadOnlyList<DecoderLayer> layers, torch.Tensor? finalNorm, torch.Tensor? lmHead, KvStorage? kvStorage = null, ComputeDevice? device = null)
     {
         KvStorage = kvStorage ?? KvStorage.Plain(dtype);
+        Device = device ?? ComputeDevice.Cpu;
         Config = config;
         DType = dtype;
         Slice = slice;
@@ -27,7 +29,7 @@ public sealed class HunyuanModel : IDisposable
         Layers = layers;
         FinalNorm = finalNorm;
         LmHead = lmHead;
-        _rope = new RotaryEmbedding(config);
+        _rope = new RotaryEmbedding(config, Device);
     }
 
     public HunyuanConfig Config { get; }
@@ -39,6 +41,9 @@ public sealed class HunyuanModel : IDisposable
     public ITensorParallelGroup Group { get; }
 
     public KvStorage KvStorage { get; }
+
+    /// <summary>Where this partition's weights live; caches, pools and every step's tensors are made there too.</summary>
+    public ComputeDevice Device { get; }
 
     /// <summary>This rank's vocabulary rows of the embedding (first stage only).</summary>
     public torch.Tensor? Embedding { get; }
@@ -55,10 +60,10 @@ public sealed class HunyuanModel : IDisposable
     public long ResidentBytes => Bytes(Embedding) + Layers.Sum(l => l.ResidentBytes) + Bytes(FinalNorm) + (IsTied ? 0 : Bytes(LmHead));
 
     /// <summary>A KV cache for one sequence: this partition's layers and KV heads, stored as <see cref="KvStorage"/> says.</summary>
-    public KvCache NewCache() => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount);
+    public KvCache NewCache() => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount, Device);
 
     /// <summary>A paged KV pool for this partition's layers and KV heads: <paramref name="blocks"/> blocks of <paramref name="blockSize"/> tokens.</summary>
-    public KvBlockPool NewBlockPool(int blocks, int blockSize) => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount, blocks, blockSize);
+    public KvBlockPool NewBlockPool(int blocks, int blockSize) => new(Config, Slice.KvHeadCount, KvStorage, Slice.LayerStart, Slice.LayerCount, blocks, blockSize, Device);
 
     /// <summary>KV bytes one token takes in this partition (its cache entries, its KV heads, the storage dtype).</summary>
     public long KvBytesPerToken => Config.KvBytesPerToken(Slice.LayerCount, Slice.KvHeadCount, KvStorage.BytesPerElement);
@@ -66,7 +71,8 @@ public sealed class HunyuanModel : IDisposable
     /// <summary>
     /// Runs one step. <paramref name="input"/> holds the new tokens of every segment in segment order: ids [rows] on
     /// a first stage, hidden states [rows, hidden] on a later one. Commits the new tokens to each segment's cache.
-    /// Returns float32 logits [rows or segments, vocab] on a last stage, hidden states [rows, hidden] otherwise.
+    /// Returns float32 logits [rows or segments, vocab] on a last stage, hidden states [rows, hidden] otherwise, on
+    /// <see cref="Device"/>. Input on another device (a previous stage's hidden states) is moved here first.
     /// </summary>
     public torch.Tensor Forward(torch.Tensor input, IReadOnlyList<SequenceSegment> segments, LogitsMode mode = LogitsMode.LastOfEachSegment)
     {
@@ -89,9 +95,11 @@ public sealed class HunyuanModel : IDisposable
             seg.Cache.Reserve(seg.TokenCount);
         }
 
-        var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64)).ToList(), 0);
+        var device = Device.Torch;
+        var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64, device: device)).ToList(), 0);
         var (cos, sin) = _rope.Angles(positions, DType);
-        var x = Slice.HasEmbedding ? Embed(input) : input.to(DType);
+        var here = TensorDevices.On(input, device);
+        var x = Slice.HasEmbedding ? Embed(here) : here.to(DType);
 
         // Sequence lengths do not change until the commit below: the batched decode's indices serve every layer.
         using var decodeBatch = PagedDecodeBatch.TryCreate(segments);
@@ -123,7 +131,7 @@ public sealed class HunyuanModel : IDisposable
                 last.Add(row - 1);
             }
 
-            normed = normed.index_select(0, torch.tensor(last.ToArray(), dtype: torch.ScalarType.Int64));
+            normed = normed.index_select(0, torch.tensor(last.ToArray(), dtype: torch.ScalarType.Int64, device: device));
         }
 
         var local = torch.nn.functional.linear(normed, LmHead!);

@@ -1,4 +1,5 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
@@ -13,7 +14,7 @@ public sealed class KvBlockPool : IDisposable
     private readonly torch.Tensor[] _keys;
     private readonly torch.Tensor[] _values;
 
-    public KvBlockPool(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer, int layerCount, int blocks, int blockSize)
+    public KvBlockPool(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer, int layerCount, int blocks, int blockSize, ComputeDevice? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
@@ -23,6 +24,7 @@ public sealed class KvBlockPool : IDisposable
         Blocks = blocks;
         BlockSize = blockSize;
         KvHeads = kvHeads;
+        Device = device ?? ComputeDevice.Cpu;
         var entries = config.CacheEntries(layerCount);
         _keys = new torch.Tensor[entries];
         _values = new torch.Tensor[entries];
@@ -30,8 +32,8 @@ public sealed class KvBlockPool : IDisposable
         var poolType = storage.IsQuantized ? torch.ScalarType.Byte : storage.StorageDType;
         for (var e = 0; e < entries; e++)
         {
-            _keys[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType).DetachFromDisposeScope();
-            _values[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType).DetachFromDisposeScope();
+            _keys[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType, device: Device.Torch).DetachFromDisposeScope();
+            _values[e] = torch.zeros([(long)blocks * blockSize, kvHeads, config.HeadDim], dtype: poolType, device: Device.Torch).DetachFromDisposeScope();
         }
     }
 
@@ -46,6 +48,9 @@ public sealed class KvBlockPool : IDisposable
     public int BlockSize { get; }
 
     public int KvHeads { get; }
+
+    /// <summary>Where the pools live; block-table indices are made there too.</summary>
+    public ComputeDevice Device { get; }
 
     public int EntryCount => _keys.Length;
 
@@ -82,12 +87,23 @@ public sealed class KvBlockPool : IDisposable
         return up * scale!.Value;
     }
 
-    // Same bytes, another one-byte dtype (TorchSharp has no dtype view).
+    // Same bytes, another one-byte dtype (TorchSharp has no dtype view). The bytes are reachable only in host memory, so
+    // off the CPU this is a round trip through the host: a known cost of e4m3 KV pools on a GPU until a device-side
+    // reinterpretation (a dtype view, or float8 index kernels) replaces it.
     private static torch.Tensor Reinterpret(torch.Tensor source, torch.ScalarType dtype)
     {
-        var target = torch.empty(source.shape, dtype: dtype);
-        source.bytes.CopyTo(target.bytes);
-        return target;
+        using var host = TensorDevices.ToHost(source);
+        var target = torch.empty(host.shape, dtype: dtype, device: torch.CPU);
+        host.bytes.CopyTo(target.bytes);
+        if (source.device_type == DeviceType.CPU)
+        {
+            return target;
+        }
+
+        using (target)
+        {
+            return target.to(source.device);
+        }
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
@@ -18,6 +19,7 @@ public sealed class KvCache : IKvCache
     private readonly KvStorage _storage;
     private readonly int _claFactor;
     private readonly int _firstLayer;
+    private readonly ComputeDevice _device;
     private int _capacity;
 
     /// <param name="config">The model config.</param>
@@ -25,8 +27,10 @@ public sealed class KvCache : IKvCache
     /// <param name="storage">Storage dtype and, for e4m3, the per-entry scales.</param>
     /// <param name="firstLayer">First layer of the range this cache serves (a pipeline stage's start; a self layer).</param>
     /// <param name="layerCount">Number of layers in that range.</param>
-    public KvCache(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer = 0, int? layerCount = null)
+    /// <param name="device">Where the entries live (the model's device); the CPU when null.</param>
+    public KvCache(HunyuanConfig config, int kvHeads, KvStorage storage, int firstLayer = 0, int? layerCount = null, ComputeDevice? device = null)
     {
+        _device = device ?? ComputeDevice.Cpu;
         var layers = layerCount ?? config.NumHiddenLayers;
         _claFactor = config.EffectiveClaFactor;
         if (!config.IsSelfLayer(firstLayer))
@@ -123,7 +127,7 @@ public sealed class KvCache : IKvCache
 
     private torch.Tensor Grow(torch.Tensor? old, int capacity)
     {
-        var fresh = torch.zeros([_kvHeads, capacity, _headDim], dtype: _storage.StorageDType).DetachFromDisposeScope();
+        var fresh = torch.zeros([_kvHeads, capacity, _headDim], dtype: _storage.StorageDType, device: _device.Torch).DetachFromDisposeScope();
         if (old is not null)
         {
             using var dst = fresh.narrow(1, 0, Length);

@@ -1,4 +1,5 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Parallel;
 using Hunyuan.Model.SafeTensors;
 using Hunyuan.Model.Variants;
@@ -11,7 +12,8 @@ namespace Hunyuan.Model.Modeling;
 /// shape the config implies before anything is read; a partition then reads only its slices (see
 /// <see cref="SlicedTensors"/>). Errors name the file and tensor. FP8 weights (F8_E4M3 with a per-tensor
 /// weight_scale) are dequantized exactly for bf16 and kept one byte for fp8; int8 quantizes the routed experts per
-/// output row at load (see <see cref="LoadOptions"/>).
+/// output row at load (see <see cref="LoadOptions"/>). Everything is read and converted on the host, then each finished
+/// tensor is moved to <see cref="LoadOptions.Device"/> once, so the device never holds a tensor's intermediate forms.
 /// </summary>
 public static class ModelLoader
 {
@@ -68,7 +70,7 @@ public static class ModelLoader
                     : reader.Plain(TensorNames.LmHead);
             }
 
-            return new HunyuanModel(config, dtype, slice, group, embedding, layers, norm, lmHead, KvStorageFor(config, checkpoint, options, slice));
+            return new HunyuanModel(config, dtype, slice, group, embedding, layers, norm, lmHead, KvStorageFor(config, checkpoint, options, slice), options.Device);
         }
         catch
         {
@@ -162,9 +164,11 @@ public static class ModelLoader
     {
         private readonly torch.ScalarType _dtype = options.DType;
 
-        public torch.Tensor Plain(string name) => Convert(Read(name), _dtype);
+        private readonly ComputeDevice _device = options.Device;
 
-        public torch.Tensor Float32(string name) => Convert(Read(name), torch.ScalarType.Float32);
+        public torch.Tensor Plain(string name) => _device.Adopt(Convert(Read(name), _dtype));
+
+        public torch.Tensor Float32(string name) => _device.Adopt(Convert(Read(name), torch.ScalarType.Float32));
 
         public ILinear Linear(string name)
         {
@@ -176,7 +180,7 @@ public static class ModelLoader
                 using (raw)
                 {
                     var (q, scales) = Quantizer.Int8PerRow(raw);
-                    return new Int8RowLinear(q, scales);
+                    return new Int8RowLinear(_device.Adopt(q), _device.Adopt(scales));
                 }
             }
 
@@ -187,21 +191,21 @@ public static class ModelLoader
                 {
                     using (weight)
                     {
-                        return new DenseLinear(Dequantize(weight, scale));
+                        return new DenseLinear(_device.Adopt(Dequantize(weight, scale)));
                     }
                 }
 
-                return new Fp8Linear(weight, scale, inputScale, quantizeActivations: true);
+                return new Fp8Linear(_device.Adopt(weight), scale, inputScale, quantizeActivations: true);
             }
 
             if (!isFp8)
             {
-                return new DenseLinear(Convert(raw, _dtype));
+                return new DenseLinear(_device.Adopt(Convert(raw, _dtype)));
             }
 
             using (raw)
             {
-                return new DenseLinear(Dequantize(raw, WeightScale(name)));
+                return new DenseLinear(_device.Adopt(Dequantize(raw, WeightScale(name))));
             }
         }
 

@@ -1,3 +1,4 @@
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
@@ -48,7 +49,8 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
     // Decode at batch 1: no gather/scatter, just the chosen experts' outputs scaled and summed.
     private torch.Tensor CombineOneToken(torch.Tensor x, torch.Tensor indices, torch.Tensor weights)
     {
-        var chosen = indices.data<long>().ToArray();
+        // The one host read of a MoE layer: which experts run is decided on the host (one sync per layer on a GPU).
+        var chosen = TensorDevices.Longs(indices);
         var combined = torch.zeros_like(x);
         for (var j = 0; j < chosen.Length; j++)
         {
@@ -68,7 +70,7 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
     {
         var combined = torch.zeros_like(x);
         var n = x.shape[0];
-        var chosen = indices.data<long>().ToArray();
+        var chosen = TensorDevices.Longs(indices);
         var byExpert = new Dictionary<int, List<long>>();
         for (long flat = 0; flat < chosen.Length; flat++)
         {
@@ -82,8 +84,8 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
         using var flatWeights = weights.reshape(n * TopK);
         foreach (var (e, flats) in byExpert.OrderBy(p => p.Key))
         {
-            using var flatIdx = torch.tensor(flats.ToArray(), dtype: torch.ScalarType.Int64);
-            using var tokens = torch.tensor(flats.Select(f => f / TopK).ToArray(), dtype: torch.ScalarType.Int64);
+            using var flatIdx = torch.tensor(flats.ToArray(), dtype: torch.ScalarType.Int64, device: x.device);
+            using var tokens = torch.tensor(flats.Select(f => f / TopK).ToArray(), dtype: torch.ScalarType.Int64, device: x.device);
             using var xs = x.index_select(0, tokens);
             using var ys = Experts[e].Forward(xs);
             using var w = flatWeights.index_select(0, flatIdx).to(x.dtype).unsqueeze(1);

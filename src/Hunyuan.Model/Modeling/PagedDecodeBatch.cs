@@ -63,10 +63,11 @@ internal sealed class PagedDecodeBatch : IDisposable
             }
         }
 
+        var device = pool.Device.Torch;
         return new PagedDecodeBatch(pool, caches.Length, longest,
-            torch.tensor(read, dtype: torch.ScalarType.Int64),
-            torch.tensor(write, dtype: torch.ScalarType.Int64),
-            torch.tensor(padding, [caches.Length, 1, 1, longest], dtype: torch.ScalarType.Bool));
+            torch.tensor(read, dtype: torch.ScalarType.Int64, device: device),
+            torch.tensor(write, dtype: torch.ScalarType.Int64, device: device),
+            torch.tensor(padding, [caches.Length, 1, 1, longest], dtype: torch.ScalarType.Bool, device: device));
     }
 
     /// <summary>Writes each sequence's new row: U and V as [B, kv_heads, D].</summary>

@@ -85,7 +85,7 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
             slots[i] = SlotOf(start + i);
         }
 
-        return torch.tensor(slots, dtype: torch.ScalarType.Int64);
+        return torch.tensor(slots, dtype: torch.ScalarType.Int64, device: pool.Device.Torch);
     }
 
     /// <summary>The pool slot of position <paramref name="position"/> of this sequence.</summary>

@@ -1,4 +1,5 @@
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
@@ -11,18 +12,23 @@ public sealed class RotaryEmbedding : IDisposable
 {
     private readonly torch.Tensor _invFreq;
 
-    public RotaryEmbedding(HunyuanConfig config)
+    /// <param name="config">The model config (head_dim, rope base and scaling).</param>
+    /// <param name="device">Where the table lives; the CPU when null.</param>
+    public RotaryEmbedding(HunyuanConfig config, ComputeDevice? device = null)
     {
         var dim = config.HeadDim;
-        var exponents = torch.arange(0, dim, 2, dtype: torch.ScalarType.Int64).to(torch.ScalarType.Float32) / dim;
-        var inv = 1.0f / torch.pow(torch.tensor((float)config.RopeBase), exponents);
+
+        // inv_freq is computed on the host, as the reference computes it at init, then moved: the table's bits do not
+        // depend on the device's pow.
+        var exponents = torch.arange(0, dim, 2, dtype: torch.ScalarType.Int64, device: torch.CPU).to(torch.ScalarType.Float32) / dim;
+        var inv = 1.0f / torch.pow(torch.tensor((float)config.RopeBase, device: torch.CPU), exponents);
         if (config.RopeScaling is null)
         {
             // The reference's plain RoPE class rounds inv_freq to bf16 (modeling_hunyuan.py L256); keep parity.
             inv = inv.to(torch.ScalarType.BFloat16).to(torch.ScalarType.Float32);
         }
 
-        _invFreq = inv.DetachFromDisposeScope();
+        _invFreq = (device ?? ComputeDevice.Cpu).Adopt(inv.DetachFromDisposeScope());
         HeadDim = dim;
     }
 

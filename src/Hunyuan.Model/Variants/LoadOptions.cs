@@ -1,13 +1,17 @@
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Variants;
 
-/// <summary>How to load: compute dtype, variant, and for fp8 whether to run full W8A8C8 or the exact checking mode.</summary>
+/// <summary>How to load: compute dtype, variant, the device, and for fp8 whether to run full W8A8C8 or the exact checking mode.</summary>
 public sealed record LoadOptions
 {
     public torch.ScalarType DType { get; init; } = torch.ScalarType.BFloat16;
 
     public ModelVariant Variant { get; init; } = ModelVariant.Bf16;
+
+    /// <summary>Where the weights, KV pools and activations live; weights are read on the host and moved there once.</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
 
     /// <summary>
     /// fp8 only. False (default): W8A8C8, weights one byte, activations and the KV cache in e4m3. True: a checking

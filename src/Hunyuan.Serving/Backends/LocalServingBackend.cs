@@ -2,6 +2,7 @@ using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Tokenization;
@@ -37,7 +38,8 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
     /// <param name="pp">Pipeline stages.</param>
     /// <param name="kvCacheBytes">KV memory per rank; sets how many blocks each pool has.</param>
     /// <param name="engine">Scheduler limits; Blocks is overwritten from the budget.</param>
-    public static async Task<LocalServingBackend> StartAsync(string modelDirectory, LoadOptions load, int tp, int pp, long kvCacheBytes, EngineOptions engine)
+    /// <param name="device">Where the ranks compute (rank r on slot r); <see cref="LoadOptions.Device"/> for all when null.</param>
+    public static async Task<LocalServingBackend> StartAsync(string modelDirectory, LoadOptions load, int tp, int pp, long kvCacheBytes, EngineOptions engine, DeviceRequest? device = null)
     {
         var config = HunyuanConfig.Load(modelDirectory);
         var tokenizer = HunyuanTokenizer.Load(modelDirectory);
@@ -54,7 +56,7 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
         var element = load.Fp8KvCache ? 1 : (load.DType == TorchSharp.torch.ScalarType.Float32 ? 4 : 2);
         var kvPerToken = plan.Ranks.Max(r => config.KvBytesPerToken(r.Slice.LayerCount, r.Slice.KvHeadCount, element));
         var blocks = Blocks(kvCacheBytes, kvPerToken, engine.BlockSize, engine);
-        ICausalLm lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize));
+        ICausalLm lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize), device is null ? null : r => device.ForSlot(r.Rank));
         engine = engine with { Blocks = blocks };
 
         var scheduler = new Scheduler(new LocalStepExecutor(lm), engine with { MaxModelLen = maxLen });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Benchmarks;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -22,6 +23,7 @@ internal sealed class BenchDecodeCommand : Command
     private static readonly Option<int> WarmupOption = new("--warmup") { Description = "Unmeasured decode steps first", DefaultValueFactory = _ => 8 };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch CPU threads" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
     private readonly CliConsole _console;
 
@@ -29,7 +31,7 @@ internal sealed class BenchDecodeCommand : Command
         : base("decode", "Batch-1 decode tokens/s against the memory-bandwidth roofline")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, DTypesOption, VariantsOption, PromptOption, StepsOption, WarmupOption, ThreadsOption, JsonOption })
+        foreach (var o in new Option[] { ModelOption, DTypesOption, VariantsOption, PromptOption, StepsOption, WarmupOption, ThreadsOption, JsonOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -71,6 +73,11 @@ internal sealed class BenchDecodeCommand : Command
             torch.set_num_threads(threads);
         }
 
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), 1, TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
         return CommandErrors.Guard(_console, () =>
         {
             var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
@@ -80,7 +87,7 @@ internal sealed class BenchDecodeCommand : Command
             var rows = new List<BenchDecodeRow>();
             foreach (var (variant, dtype) in variants.SelectMany(v => dtypes.Select(d => (v, d))))
             {
-                using var model = ModelLoader.Load(dir, new LoadOptions { DType = dtype, Variant = variant });
+                using var model = ModelLoader.Load(dir, new LoadOptions { DType = dtype, Variant = variant, Device = device.ForSlot(0) });
                 var result = DecodeBenchmark.Run(model, r.GetValue(PromptOption), r.GetValue(WarmupOption), r.GetValue(StepsOption));
                 var roofline = bw.ReadBytesPerSecond / result.ActiveWeightBytesPerToken;
                 var row = new BenchDecodeRow(variant.Name(), ComputeDType.Name(dtype), Math.Round(result.TokensPerSecond, 2), Math.Round(result.MeanStepMs, 3),

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
@@ -24,6 +25,7 @@ internal sealed class BenchLayoutsCommand : Command
     private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement: ep or tp", DefaultValueFactory = _ => "ep" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
     private readonly CliConsole _console;
 
@@ -31,7 +33,7 @@ internal sealed class BenchLayoutsCommand : Command
         : base("layouts", "Step latency of TP/PP layouts against one process, and resident memory per rank against the plan")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, LayoutsOption, DTypeOption, PromptOption, StepsOption, ExpertsOption, ThreadsOption, JsonOption })
+        foreach (var o in new Option[] { ModelOption, LayoutsOption, DTypeOption, PromptOption, StepsOption, ExpertsOption, ThreadsOption, JsonOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -68,6 +70,11 @@ internal sealed class BenchLayoutsCommand : Command
             layouts.Add((tp, pp));
         }
 
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), layouts.Count == 0 ? 1 : layouts.Max(l => Math.Max(1, l.Tp) * Math.Max(1, l.Pp)), TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
         var config = HunyuanConfig.Load(dir);
         var rows = new List<BenchLayoutRow>();
@@ -85,7 +92,7 @@ internal sealed class BenchLayoutsCommand : Command
             }
 
             var rssBefore = Environment.WorkingSet;
-            using var ranks = await LocalRankSet.LoadAsync(plan, dir, LoadOptions.Of(dtype));
+            using var ranks = await LocalRankSet.LoadAsync(plan, dir, LoadOptions.Of(dtype), null, null, rank => device.ForSlot(rank.Rank));
             var rssDelta = Environment.WorkingSet - rssBefore;
             var t = await StepTimer.MeasureAsync(ranks, r.GetValue(PromptOption), 8, r.GetValue(StepsOption));
             baseline ??= t.MeanDecodeStepMs;

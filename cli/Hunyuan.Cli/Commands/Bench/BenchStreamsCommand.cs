@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -20,6 +21,7 @@ internal sealed class BenchStreamsCommand : Command
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Tokens each stream generates", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 32 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
     private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds over all levels, interleaved; the medians are reported (shared machines are noisy)", DefaultValueFactory = _ => 3 };
 
     private readonly CliConsole _console;
@@ -28,7 +30,7 @@ internal sealed class BenchStreamsCommand : Command
         : base("streams", "Aggregate generation tokens/s at several concurrent streams (continuous batching)")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption })
+        foreach (var o in new Option[] { ModelOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -43,12 +45,17 @@ internal sealed class BenchStreamsCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, "--dtype must be bfloat16 or float32");
         }
 
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), 1, TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
         var levels = r.GetRequiredValue(StreamsOption).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
         var tokens = r.GetValue(TokensOption);
         var promptLength = r.GetValue(PromptOption);
         var engine = new EngineOptions { MaxNumSeqs = levels.Max(), MaxBatchedTokens = Math.Max(256, levels.Max() * promptLength), MaxModelLen = promptLength + tokens + 1 };
-        await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine);
+        await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine, device);
         var vocab = backend.Tokenizer.VocabularySize;
         var rounds = r.GetValue(RoundsOption);
         if (rounds < 1 || levels.Any(n => n < 1))

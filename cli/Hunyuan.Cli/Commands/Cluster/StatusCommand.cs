@@ -59,6 +59,12 @@ internal sealed class StatusCommand : Command
         foreach (var n in s.Nodes)
         {
             var gpus = n.Gpus.Length == 0 ? "no GPUs" : Inv($"{n.Gpus.Length} x {n.Gpus[0].Name} {n.Gpus[0].MemoryTotalBytes / (double)(1L << 30):F0} GiB");
+
+            // Live free memory per GPU, in slot order, where the node's probe measures it (NVML or nvidia-smi).
+            if (n.Gpus.Any(g => g.MemoryFreeBytes is not null))
+            {
+                gpus += ", free " + string.Join(" ", n.Gpus.Select(g => g.MemoryFreeBytes is { } f ? Inv($"{f / (double)(1L << 30):F0}") : "?")) + " GiB";
+            }
             _console.Human(Inv($"  {n.Name,-12} {n.State,-7} {(n.IsHead ? "head" : ""),-4} {n.Address,-15} {gpus}{(n.GpuProbeError is null ? "" : $" (GPU probe: {n.GpuProbeError})")}"));
         }
 

@@ -5,6 +5,7 @@ using Hunyuan.Cli.Commands.Plan;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.SafeTensors;
@@ -32,6 +33,7 @@ internal sealed class RunCommand : Command
     private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement with --tp: ep or tp", DefaultValueFactory = _ => "ep" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch CPU threads (default: torch's choice)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
     private readonly CliConsole _console;
 
@@ -51,6 +53,7 @@ internal sealed class RunCommand : Command
         Options.Add(ExpertsOption);
         Options.Add(ThreadsOption);
         Options.Add(JsonOption);
+        Options.Add(DeviceOpt);
         SetAction(Execute);
     }
 
@@ -71,16 +74,17 @@ internal sealed class RunCommand : Command
         return parts.Length > 0;
     }
 
-    private static ICausalLm Load(string dir, HunyuanConfig config, LoadOptions options, int tp, int pp, ExpertPlacement experts)
+    private static ICausalLm Load(string dir, HunyuanConfig config, LoadOptions options, int tp, int pp, ExpertPlacement experts, DeviceRequest device)
     {
         if (tp == 1 && pp == 1)
         {
-            return new LocalCausalLm(ModelLoader.Load(dir, options));
+            return new LocalCausalLm(ModelLoader.Load(dir, options with { Device = device.ForSlot(0) }));
         }
 
         // Virtual GPUs: one slot per rank, memory unconstrained (this command runs; `hyc plan` judges fit).
         var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, Math.Max(1, tp), long.MaxValue / 4), new LayoutRequest(tp, pp, experts));
-        return LocalRankSet.LoadAsync(plan, dir, options).GetAwaiter().GetResult();
+        // Rank r is on GPU slot r of this host (cuda:r with --device cuda).
+        return LocalRankSet.LoadAsync(plan, dir, options, null, null, rank => device.ForSlot(rank.Rank)).GetAwaiter().GetResult();
     }
 
     private static long ResidentBytes(ICausalLm lm) => lm switch
@@ -114,6 +118,11 @@ internal sealed class RunCommand : Command
 
         var tp = r.GetValue(TpOption);
         var pp = r.GetValue(PpOption);
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), Math.Max(1, tp) * Math.Max(1, pp), TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
         var options = new LoadOptions { DType = dtype, Variant = variant, Fp8ExactDequantize = r.GetValue(Fp8ExactOption) };
         var generate = r.GetValue(GenerateOption);
         if (generate < 0)
@@ -144,7 +153,7 @@ internal sealed class RunCommand : Command
             var logitsOut = r.GetValue(LogitsOutOption);
             var sw = Stopwatch.StartNew();
             _console.Human($"loading {dir} ({config}) as {variant.Name()} computing in {ComputeDType.Name(dtype)}{(tp * pp > 1 ? $", TP{tp} x PP{pp}" : "")}");
-            using var lm = Load(dir, config, options, tp, pp, experts);
+            using var lm = Load(dir, config, options, tp, pp, experts, device);
             var loadMs = sw.Elapsed.TotalMilliseconds;
             var result = GreedyDecoder.RunAsync(lm, ids, generate, keepPromptLogits: logitsOut is not null).GetAwaiter().GetResult();
             if (logitsOut is not null)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hunyuan.Cluster.Serving;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.Planning;
+using Hunyuan.Model.Devices;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Modeling;
@@ -33,6 +34,7 @@ internal sealed class ServeCommand : Command
     private static readonly Option<int> MaxModelLenOption = new("--max-model-len") { Description = "Longest sequence", DefaultValueFactory = _ => 4096 };
     private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences batched together", DefaultValueFactory = _ => 16 };
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
     private readonly CliConsole _console;
 
@@ -42,7 +44,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -72,13 +74,18 @@ internal sealed class ServeCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, "give a MODEL_DIR to serve in this process, or --deployment NAME to serve a cluster deployment");
         }
 
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), Math.Max(1, r.GetValue(TpOption)) * Math.Max(1, r.GetValue(PpOption)), TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
         var dir = Path.GetFullPath(ModelDirectory.Resolve(modelArgument, _console));
         var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument]);
         var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption) };
         return await CommandErrors.GuardAsync(_console, async () =>
         {
             options.Validate();
-            await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype, Variant = variant }, r.GetValue(TpOption), r.GetValue(PpOption), kvBytes, engine);
+            await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype, Variant = variant }, r.GetValue(TpOption), r.GetValue(PpOption), kvBytes, engine, device);
             await using var app = ServingHost.Build(backend, options);
             await app.StartAsync(cancellationToken);
             _console.Human($"serving {options.ModelName} ({variant.Name()}, TP{r.GetValue(TpOption)} x PP{r.GetValue(PpOption)}, {backend.Scheduler.Options.Blocks} KV blocks of {backend.Scheduler.Options.BlockSize}) on http://{options.Host}:{options.Port}/v1");
