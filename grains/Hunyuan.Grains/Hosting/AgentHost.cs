@@ -1,4 +1,5 @@
 using System.Net;
+using Hunyuan.Engine.Collectives;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
@@ -36,6 +37,9 @@ public static class AgentHost
         }
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        // Ranks compute on the CPU on this node today, so the in-process hub; once ranks are placed on CUDA devices this
+        // becomes CollectiveBackends.ForNode(those devices), which picks NCCL when libnccl.so.2 is on the host.
+        builder.Services.AddSingleton<ICollectiveBackend>(CollectiveBackends.InProcess);
         builder.Services.AddSingleton<LocalHubRegistry>();
         builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();
         builder.Services.AddSingleton<IGpuProbe>(sp => options.VirtualGpus > 0

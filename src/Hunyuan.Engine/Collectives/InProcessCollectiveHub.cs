@@ -9,7 +9,7 @@ namespace Hunyuan.Engine.Collectives;
 /// same bits) and each member leaves with its own copy. Waits are bounded: a member that does not arrive within the
 /// timeout makes the others fail with an error naming the operation, instead of hanging.
 /// </summary>
-public sealed class InProcessCollectiveHub : IDisposable
+public sealed class InProcessCollectiveHub : ICollectiveGroup
 {
     private readonly object _gate = new();
     private readonly torch.Tensor?[] _contributions;

@@ -10,18 +10,18 @@ using TorchSharp;
 namespace Hunyuan.Engine.Execution;
 
 /// <summary>
-/// Every rank of a plan in this process, each on its own thread, wired with in-process collectives (one hub per
-/// stage's tensor-parallel group) and stage links. This is how the ranks of one node run in production; here it also
+/// Every rank of a plan in this process, each on its own thread, wired with one collective group per stage's
+/// tensor-parallel group (the in-process hub, or NCCL when the backend says so) and stage links. This is how the ranks of one node run in production; here it also
 /// runs whole layouts for tests and `hyc model run --tp --pp`. A rank failure aborts the step on every rank.
 /// </summary>
 public sealed class LocalRankSet : ICausalLm
 {
-    private readonly List<InProcessCollectiveHub> _hubs = [];
+    private readonly List<ICollectiveGroup> _hubs = [];
     private readonly List<InProcessStageLink> _links = [];
     private readonly List<RankWorker> _workers = [];
     private long _stepId;
 
-    private LocalRankSet(PartitionPlan plan, TimeSpan timeout)
+    private LocalRankSet(PartitionPlan plan, TimeSpan timeout, ICollectiveBackend collectives)
     {
         Plan = plan;
         var links = new InProcessStageLink?[plan.Pp, plan.Tp];
@@ -36,7 +36,7 @@ public sealed class LocalRankSet : ICausalLm
 
         for (var s = 0; s < plan.Pp; s++)
         {
-            var hub = new InProcessCollectiveHub(plan.Tp, timeout);
+            var hub = collectives.CreateGroup(plan.Stage(s).Select(r => r.Gpu).ToArray(), timeout);
             _hubs.Add(hub);
             for (var i = 0; i < plan.Tp; i++)
             {
@@ -55,9 +55,15 @@ public sealed class LocalRankSet : ICausalLm
     public static Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null) =>
         LoadAsync(plan, modelDirectory, LoadOptions.Of(dtype) with { Variant = plan.Variant }, collectiveTimeout);
 
-    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null)
+    /// <param name="plan">The layout; every rank runs here.</param>
+    /// <param name="modelDirectory">The checkpoint.</param>
+    /// <param name="options">Variant and compute dtype.</param>
+    /// <param name="collectiveTimeout">How long a collective waits for its peers (60 s).</param>
+    /// <param name="paged">A paged KV pool per rank, when set.</param>
+    /// <param name="collectives">How the TP groups exchange tensors; null: in-process (<see cref="CollectiveBackends.ForNode"/> picks NCCL for GPU ranks).</param>
+    public static async Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null, ICollectiveBackend? collectives = null)
     {
-        var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
+        var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60), collectives ?? CollectiveBackends.InProcess);
         try
         {
             await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options, null, paged)));
