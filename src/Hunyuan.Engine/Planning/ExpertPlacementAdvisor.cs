@@ -61,13 +61,13 @@ public static class ExpertPlacementAdvisor
         }
         else if (tpCost!.Value.Item1 < epCost!.Value.Item1 * (1 - MinimumGain))
         {
-            (layout, rule) = (tpl, Inv($"tp: estimated {tpCost.Value.Item1:F2} ms vs ep {epCost.Value.Item1:F2} ms per token; splitting each expert spreads its read over the {tpl.Tp} GPUs"));
+            (layout, rule) = (tpl, Inv($"estimated {tpCost.Value.Item1:F2} ms vs ep {epCost.Value.Item1:F2} ms per token; splitting each expert spreads its read over the {tpl.Tp} GPUs"));
         }
         else
         {
             (layout, rule) = (ep, shared
-                ? Inv($"ep: virtual GPUs share their host's memory, so both placements read the same bytes (ep {epCost.Value.Item1:F2} ms, tp {tpCost.Value.Item1:F2} ms per token); ep runs fewer, larger matmuls")
-                : Inv($"ep: tp is not {MinimumGain:P0} faster (ep {epCost.Value.Item1:F2} ms, tp {tpCost.Value.Item1:F2} ms per token)"));
+                ? Inv($"virtual GPUs share their host's memory, so both placements read the same bytes (ep {epCost.Value.Item1:F2} ms, tp {tpCost.Value.Item1:F2} ms per token); ep runs fewer, larger matmuls")
+                : Inv($"tp is not {MinimumGain:P0} faster (ep {epCost.Value.Item1:F2} ms, tp {tpCost.Value.Item1:F2} ms per token)"));
         }
 
         var distinct = c.IsMoe ? c.NumExperts * (1 - Math.Pow(1 - ((double)c.MoeTopK / c.NumExperts), batch)) : 0;
