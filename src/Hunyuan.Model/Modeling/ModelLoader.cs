@@ -191,7 +191,7 @@ public static class ModelLoader
                     }
                 }
 
-                return new Fp8Linear(weight, scale, inputScale, quantizeActivations: true);
+                return new Fp8Linear(weight, scale, inputScale, quantizeActivations: true, options.Fp8Matmul);
             }
 
             if (!isFp8)
