@@ -1,4 +1,5 @@
 using System.Net;
+using Hunyuan.Engine.Collectives;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
@@ -50,6 +51,11 @@ public static class AgentHost
         }
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        // Virtual GPUs compute on the CPU: the in-process hub. Real ones are this process's CUDA devices (a rank's slot N
+        // is cuda:N), so NCCL when every one is a GPU and libnccl.so.2 loads; decided once, lazily, when a rank first asks.
+        builder.Services.AddSingleton<ICollectiveBackend>(_ => options.VirtualGpus > 0 || !TorchSharp.torch.cuda.is_available()
+            ? CollectiveBackends.InProcess
+            : CollectiveBackends.ForNode(Enumerable.Range(0, TorchSharp.torch.cuda.device_count()).Select(i => new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, i)).ToList()));
         builder.Services.AddSingleton<LocalHubRegistry>();
         builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();
         builder.Services.AddSingleton<IGpuProbe>(sp =>

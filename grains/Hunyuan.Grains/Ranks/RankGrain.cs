@@ -30,7 +30,7 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
     private readonly RankMailbox _mailbox = new();
     private RankWorker? _worker;
     private DeploymentLayout? _layout;
-    private InProcessCollectiveHub? _hub;
+    private ICollectiveGroup? _hub;
     private volatile RankState _state = RankState.Pending;
     private double _percent;
     private volatile string? _error;
@@ -225,7 +225,7 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         var members = plan.Stage(me.Stage).ToArray();
         if (members.All(m => m.Node == me.Node))
         {
-            _hub = hubs.GetOrCreate($"{layout.Deployment}|{layout.Generation}|{me.Stage}", plan.Tp, PeerTimeout);
+            _hub = hubs.GetOrCreate($"{layout.Deployment}|{layout.Generation}|{me.Stage}", members.Select(m => m.Gpu).ToArray(), PeerTimeout);
             return _hub.Member(me.TpIndex);
         }
 

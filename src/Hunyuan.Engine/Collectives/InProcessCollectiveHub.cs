@@ -12,7 +12,7 @@ namespace Hunyuan.Engine.Collectives;
 /// devices: the result is computed on the first member's device (the others' parts copied there, device to device, by
 /// libtorch; nothing is staged through managed memory) and each member receives its copy on its own device.
 /// </summary>
-public sealed class InProcessCollectiveHub : IDisposable
+public sealed class InProcessCollectiveHub : ICollectiveGroup
 {
     private readonly object _gate = new();
     private readonly torch.Tensor?[] _contributions;

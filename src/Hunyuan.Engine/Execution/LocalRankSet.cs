@@ -11,18 +11,18 @@ using TorchSharp;
 namespace Hunyuan.Engine.Execution;
 
 /// <summary>
-/// Every rank of a plan in this process, each on its own thread, wired with in-process collectives (one hub per
-/// stage's tensor-parallel group) and stage links. This is how the ranks of one node run in production; here it also
+/// Every rank of a plan in this process, each on its own thread, wired with one collective group per stage's
+/// tensor-parallel group (the in-process hub, or NCCL when the backend says so) and stage links. This is how the ranks of one node run in production; here it also
 /// runs whole layouts for tests and `hyc model run --tp --pp`. A rank failure aborts the step on every rank.
 /// </summary>
 public sealed class LocalRankSet : ICausalLm
 {
-    private readonly List<InProcessCollectiveHub> _hubs = [];
+    private readonly List<ICollectiveGroup> _hubs = [];
     private readonly List<InProcessStageLink> _links = [];
     private readonly List<RankWorker> _workers = [];
     private long _stepId;
 
-    private LocalRankSet(PartitionPlan plan, TimeSpan timeout)
+    private LocalRankSet(PartitionPlan plan, TimeSpan timeout, ICollectiveBackend collectives)
     {
         Plan = plan;
         var links = new InProcessStageLink?[plan.Pp, plan.Tp];
@@ -37,7 +37,7 @@ public sealed class LocalRankSet : ICausalLm
 
         for (var s = 0; s < plan.Pp; s++)
         {
-            var hub = new InProcessCollectiveHub(plan.Tp, timeout);
+            var hub = collectives.CreateGroup(plan.Stage(s).Select(r => r.Gpu).ToArray(), timeout);
             _hubs.Add(hub);
             for (var i = 0; i < plan.Tp; i++)
             {
@@ -56,20 +56,23 @@ public sealed class LocalRankSet : ICausalLm
     public static Task<LocalRankSet> LoadAsync(PartitionPlan plan, string modelDirectory, torch.ScalarType dtype, TimeSpan? collectiveTimeout = null) =>
         LoadAsync(plan, modelDirectory, LoadOptions.Of(dtype) with { Variant = plan.Variant }, collectiveTimeout);
 
-    /// <param name="plan">The layout.</param>
+    /// <param name="plan">The layout; every rank runs here.</param>
     /// <param name="modelDirectory">The checkpoint.</param>
     /// <param name="options">Dtype and variant; its device is every rank's unless <paramref name="deviceOf"/> says otherwise.</param>
-    /// <param name="collectiveTimeout">How long a collective or stage link waits for a peer.</param>
+    /// <param name="collectiveTimeout">How long a collective or stage link waits for a peer (60 s).</param>
     /// <param name="paged">Paged KV pools of this size on every rank, or none.</param>
     /// <param name="deviceOf">Each rank's device, e.g. <see cref="DeviceRequest.ForSlot"/> of its GPU slot.</param>
+    /// <param name="collectives">How the TP groups exchange tensors; null: <see cref="CollectiveBackends.ForNode"/> of the ranks' devices (NCCL when each is its own GPU and the library loads, else in-process).</param>
     public static async Task<LocalRankSet> LoadAsync(
         PartitionPlan plan, string modelDirectory, LoadOptions options, TimeSpan? collectiveTimeout = null, PagedKvOptions? paged = null,
-        Func<RankPlan, ComputeDevice>? deviceOf = null)
+        Func<RankPlan, ComputeDevice>? deviceOf = null, ICollectiveBackend? collectives = null)
     {
-        var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60));
+        ComputeDevice DeviceOf(RankPlan rank) => deviceOf?.Invoke(rank) ?? options.Device;
+        var backend = collectives ?? CollectiveBackends.ForNode(plan.Ranks.Select(r => DeviceOf(r).Torch).ToList());
+        var set = new LocalRankSet(plan, collectiveTimeout ?? TimeSpan.FromSeconds(60), backend);
         try
         {
-            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, deviceOf is null ? options : options with { Device = deviceOf(w.Plan) }, null, paged)));
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDirectory, options with { Device = DeviceOf(w.Plan) }, null, paged)));
             return set;
         }
         catch

@@ -195,7 +195,7 @@ public static class ModelLoader
                     }
                 }
 
-                return new Fp8Linear(_device.Adopt(weight), scale, inputScale, quantizeActivations: true);
+                return new Fp8Linear(_device.Adopt(weight), scale, inputScale, quantizeActivations: true, options.Fp8Matmul);
             }
 
             if (!isFp8)

@@ -20,6 +20,9 @@ public sealed record LoadOptions
     /// </summary>
     public bool Fp8ExactDequantize { get; init; }
 
+    /// <summary>fp8 only: how e4m3 weights are multiplied (HYC_FP8_MATMUL: auto, upcast or scaled_mm).</summary>
+    public Fp8MatmulPath Fp8Matmul { get; init; } = Fp8MatmulPaths.FromEnvironment();
+
     public static LoadOptions Of(torch.ScalarType dtype) => new() { DType = dtype };
 
     /// <summary>Whether the KV cache is stored in e4m3 (fp8 W8A8C8) rather than the compute dtype.</summary>

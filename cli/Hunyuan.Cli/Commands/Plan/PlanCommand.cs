@@ -23,7 +23,10 @@ internal sealed class PlanCommand : Command
     private static readonly Option<double> UtilizationOption = new("--gpu-memory-utilization") { Description = "Fraction of GPU memory to use", DefaultValueFactory = _ => 0.9 };
     private static readonly Option<int?> TpOption = new("--tp") { Description = "Tensor-parallel size (default: a node's GPUs)" };
     private static readonly Option<int?> PpOption = new("--pp") { Description = "Pipeline stages (default: the nodes)" };
-    private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement: ep (whole experts per rank) or tp (every expert split)", DefaultValueFactory = _ => "ep" };
+    private static readonly Option<string?> ExpertsOption = new("--experts") { Description = "Expert placement: ep (whole experts per rank) or tp (every expert split); default: the faster estimate (virtual GPUs: ep)" };
+    private static readonly Option<string> GpuNameOption = new("--gpu-name") { Description = "GPU model for the bandwidth table (H20, H100, H200, A100, L40S); virtual: CPU slots", DefaultValueFactory = _ => "virtual" };
+    private static readonly Option<string?> GpuBandwidthOption = new("--gpu-bandwidth") { Description = "Memory bandwidth per GPU, e.g. 4.8TB/s (overrides --gpu-name's figure)" };
+    private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences per decode step: the batch the expert-placement estimate assumes", DefaultValueFactory = _ => 16 };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
     private readonly CliConsole _console;
@@ -33,7 +36,7 @@ internal sealed class PlanCommand : Command
     {
         _console = console;
         Arguments.Add(ModelArgument);
-        foreach (var o in new Option[] { VariantOption, GpusOption, NodesOption, GpuMemoryOption, MaxModelLenOption, UtilizationOption, TpOption, PpOption, ExpertsOption, JsonOption })
+        foreach (var o in new Option[] { VariantOption, GpusOption, NodesOption, GpuMemoryOption, MaxModelLenOption, UtilizationOption, TpOption, PpOption, ExpertsOption, GpuNameOption, GpuBandwidthOption, MaxNumSeqsOption, JsonOption })
         {
             Options.Add(o);
         }
@@ -64,9 +67,32 @@ internal sealed class PlanCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, $"--gpu-memory: '{r.GetValue(GpuMemoryOption)}' is not a size such as 96GiB or 80GB");
         }
 
-        if (!TryParseExperts(r.GetValue(ExpertsOption), out var experts))
+        ExpertPlacement? forced = null;
+        if (r.GetValue(ExpertsOption) is { } expertsText && !string.Equals(expertsText, "auto", StringComparison.OrdinalIgnoreCase))
         {
-            return _console.Fail(ExitCodes.InvalidArguments, $"--experts: '{r.GetValue(ExpertsOption)}' is not ep or tp");
+            if (!TryParseExperts(expertsText, out var experts))
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, $"--experts: '{expertsText}' is not ep, tp or auto");
+            }
+
+            forced = experts;
+        }
+
+        double? bandwidth = null;
+        if (r.GetValue(GpuBandwidthOption) is { } bwText)
+        {
+            if (!GpuBandwidth.TryParse(bwText, out var bps))
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, $"--gpu-bandwidth: '{bwText}' is not a rate such as 4.8TB/s or 3350GB/s");
+            }
+
+            bandwidth = bps;
+        }
+
+        var batch = r.GetValue(MaxNumSeqsOption);
+        if (batch < 1)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"--max-num-seqs must be at least 1, got {batch}");
         }
 
         var gpus = r.GetValue(GpusOption);
@@ -76,20 +102,20 @@ internal sealed class PlanCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, $"--gpus {gpus} must be a positive multiple of --nodes {nodes}");
         }
 
-        var options = new MemoryPlanOptions { GpuMemoryUtilization = r.GetValue(UtilizationOption), MaxModelLen = r.GetValue(MaxModelLenOption) };
+        var options = new MemoryPlanOptions { GpuMemoryUtilization = r.GetValue(UtilizationOption), MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = batch };
         return CommandErrors.Guard(_console, () =>
         {
             var config = HunyuanConfig.Load(r.GetRequiredValue(ModelArgument));
             try
             {
                 options.Validate();
-                var inventory = GpuInventory.Uniform(nodes, gpus / nodes, gpuMemory);
-                var layout = PartitionPlanner.Create(config, variant, inventory, new LayoutRequest(r.GetValue(TpOption), r.GetValue(PpOption), experts));
+                var inventory = GpuInventory.Uniform(nodes, gpus / nodes, gpuMemory, gpuName: r.GetValue(GpuNameOption) ?? "virtual");
+                var (layout, estimate) = ExpertPlacementAdvisor.Plan(config, variant, inventory, r.GetValue(TpOption), r.GetValue(PpOption), batch, bandwidth, forced);
                 var plan = MemoryPlanner.Plan(layout, gpuMemory, options);
-                Report(plan, nodes, gpus);
+                Report(plan, estimate, nodes, gpus);
                 if (r.GetValue(JsonOption))
                 {
-                    _console.Json(PlanOutput.From(plan, nodes, gpus), CliJsonContext.Default.PlanOutput);
+                    _console.Json(PlanOutput.From(plan, estimate, nodes, gpus), CliJsonContext.Default.PlanOutput);
                 }
 
                 return plan.Fits ? ExitCodes.Success : ExitCodes.DoesNotFit;
@@ -105,13 +131,20 @@ internal sealed class PlanCommand : Command
         });
     }
 
-    private void Report(MemoryPlan p, int nodes, int gpus)
+    private void Report(MemoryPlan p, PlacementEstimate e, int nodes, int gpus)
     {
         var l = p.Layout;
         var c = l.Config;
         string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         _console.Human(Inv($"model: {c}"));
         _console.Human(Inv($"variant {l.Variant.Name()} on {gpus} GPUs ({nodes} node(s) x {gpus / nodes}) of {MemoryPlanner.Gb(p.GpuMemoryBytes)}: {l.LayoutText}"));
+        if (l.Config.IsMoe)
+        {
+            var bw = e.SharedMemory ? Inv($"{e.BytesPerSecond / 1e9:0.#} GB/s per host (virtual GPUs share it)") : Inv($"{e.BytesPerSecond / 1e12:0.###} TB/s per GPU");
+            _console.Human(Inv($"experts at batch {e.Batch} (~{e.DistinctExpertsPerLayer:0.#} of {l.Config.NumExperts} touched per layer), {bw}: ep {Ms(e.EpMsPerToken)}, tp {Ms(e.TpMsPerToken)} per token (routed experts per layer: ep {Us(e.EpExpertUsPerLayer)}, tp {Us(e.TpExpertUsPerLayer)})"));
+            _console.Human($"expert placement {(e.Chosen == ExpertPlacement.ExpertParallel ? "ep" : "tp")}: {e.Rule}");
+        }
+
         _console.Human(Inv($"weights: {MemoryPlanner.Gb(l.ModelWeightBytes)} in all, {MemoryPlanner.Gb(l.MaxRankWeightBytes)} on the heaviest GPU"));
         _console.Human(Inv($"per GPU: usable {MemoryPlanner.Gb(p.Heaviest.UsableBytes)} (x {p.Options.GpuMemoryUtilization:0.##}), activation/workspace reserve {MemoryPlanner.Gb(p.Heaviest.ReserveBytes)}"));
         _console.Human(Inv($"KV cache (true CLA, {(l.Variant.KvBytesPerElement() == 1 ? "fp8" : "bf16")}): {p.KvBytesPerToken:N0} bytes/token for the model (the seed's vLLM stores {p.KvBytesPerTokenSeedLayout:N0}), {p.KvBytesPerTokenStored:N0} stored across GPUs; room for {p.MaxKvTokens:N0} tokens"));
@@ -129,6 +162,10 @@ internal sealed class PlanCommand : Command
 
         _console.Human(p.Reason);
     }
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) + " ms" : "invalid";
+
+    private static string Us(double? us) => us is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) + " us" : "invalid";
 
     private static string Truncate(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

@@ -8,9 +8,11 @@ internal sealed record PlanRankOutput(int Rank, string Node, int Gpu, int Stage,
 internal sealed record PlanOutput(
     string Variant, int Tp, int Pp, string ExpertPlacement, int Nodes, int Gpus, long GpuMemoryBytes, double GpuMemoryUtilization,
     bool Fits, long WeightBytesTotal, long WeightBytesPerGpu, long ReserveBytesPerGpu, long KvBytesPerToken, long KvBytesPerTokenStored, long KvBytesPerTokenSeedLayout,
-    long MaxKvTokens, int MaxModelLen, string Reason, string[] Notes, PlanRankOutput[] Ranks)
+    long MaxKvTokens, int MaxModelLen, string Reason, string[] Notes, PlanRankOutput[] Ranks,
+    string ExpertPlacementRule, int MaxNumSeqs, double DistinctExpertsPerLayer, double GpuBandwidthBytesPerSecond, bool BandwidthShared,
+    double? EpMsPerToken, double? TpMsPerToken, double? EpExpertUsPerLayer, double? TpExpertUsPerLayer)
 {
-    public static PlanOutput From(MemoryPlan p, int nodes, int gpus)
+    public static PlanOutput From(MemoryPlan p, PlacementEstimate e, int nodes, int gpus)
     {
         var l = p.Layout;
         return new PlanOutput(
@@ -20,6 +22,7 @@ internal sealed record PlanOutput(
             p.Ranks.Select(r => new PlanRankOutput(r.Rank.Rank, r.Rank.Node, r.Rank.Gpu, r.Rank.Stage, r.Rank.TpIndex, r.Rank.LayersText,
                 r.Rank.Slice.HeadStart, r.Rank.Slice.HeadCount, r.Rank.Slice.KvHeadStart, r.Rank.Slice.KvHeadCount,
                 r.Rank.ExpertsText(l.Config.IntermediateSize), r.Rank.Slice.VocabStart, r.Rank.Slice.VocabCount, r.WeightBytes, r.ReserveBytes,
-                r.KvBytesPerToken, r.MaxKvTokens)).ToArray());
+                r.KvBytesPerToken, r.MaxKvTokens)).ToArray(),
+            e.Rule, e.Batch, e.DistinctExpertsPerLayer, e.BytesPerSecond, e.SharedMemory, e.EpMsPerToken, e.TpMsPerToken, e.EpExpertUsPerLayer, e.TpExpertUsPerLayer);
     }
 }

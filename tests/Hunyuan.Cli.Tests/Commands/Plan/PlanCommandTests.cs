@@ -64,4 +64,37 @@ public sealed class PlanCommandTests
         Assert.Equal(exitCode, r.ExitCode);
         Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task OnH200sTheExpertPlacementFollowsTheEstimateAndBothFiguresArePrinted()
+    {
+        var r = await HycRunner.InProcess("plan", Real, "--variant", "fp8", "--gpus", "8", "--gpu-memory", "141GB", "--gpu-name", "H200", "--max-num-seqs", "1", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        var j = r.Json();
+        Assert.Equal("tp", j.GetProperty("expert_placement").GetString());
+        Assert.Equal(4.8e12, j.GetProperty("gpu_bandwidth_bytes_per_second").GetDouble());
+        Assert.InRange(j.GetProperty("tp_ms_per_token").GetDouble(), 1.1, 1.8);
+        Assert.True(j.GetProperty("ep_ms_per_token").GetDouble() > 3 * j.GetProperty("tp_ms_per_token").GetDouble());
+        Assert.Contains("expert placement tp", r.Stdout + r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForcedExpertsAndVirtualGpusKeepExpertParallel()
+    {
+        var forced = await HycRunner.InProcess("plan", Real, "--variant", "fp8", "--gpus", "8", "--gpu-memory", "141GB", "--gpu-name", "H200", "--experts", "ep", "--json");
+        Assert.Equal("ep", forced.Json().GetProperty("expert_placement").GetString());
+        Assert.Contains("forced", forced.Json().GetProperty("expert_placement_rule").GetString(), StringComparison.Ordinal);
+
+        var cpu = await HycRunner.InProcess("plan", Real, "--variant", "fp8", "--gpus", "8", "--gpu-memory", "96GiB", "--json");
+        Assert.Equal("ep", cpu.Json().GetProperty("expert_placement").GetString());
+        Assert.True(cpu.Json().GetProperty("bandwidth_shared").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ABadBandwidthIsRefused()
+    {
+        var r = await HycRunner.InProcess("plan", Real, "--gpus", "8", "--gpu-memory", "96GiB", "--gpu-bandwidth", "fast");
+        Assert.Equal(ExitCodes.InvalidArguments, r.ExitCode);
+        Assert.Contains("--gpu-bandwidth", r.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The GPU path, checked in one go on a machine with an NVIDIA GPU (H200-class: under 10 minutes on one GPU).
+# Nothing of it has run on a GPU yet: this script is how it first will.
+#
+# Needs (the script stops with this list when any is missing):
+#   - an NVIDIA GPU and its CUDA driver (nvidia-smi works);
+#   - a libtorch 2.10.0 built with CUDA (12.8), named by HYC_LIBTORCH_DIR: a libtorch zip's root (lib/libtorch_cuda.so,
+#     build-version) or a pip torch==2.10.0 tree (site-packages/torch: lib/libtorch_cuda.so, version.py).
+#     TorchSharp 0.107 is built for libtorch 2.10 exactly; a different version fails with undefined symbols or worse.
+#     The device machine this project may borrow has PyTorch 2.11 + CUDA 13 and no .NET: bring a libtorch 2.10
+#     (pip download torch==2.10.0 for cu128, or the libtorch zip) and .NET with you.
+#   - .NET 10: the SDK (the script builds hyc in Release), or the runtime plus a published hyc named by HYC_DLL
+#     (dotnet publish cli/Hunyuan.Cli -c Release -o OUT on a build machine; OUT/hyc.dll);
+#   - python3 (standard library only: reads safetensors and compares logits);
+#   - for the TP2-over-NCCL check, two GPUs and libnccl.so.2 (pip nvidia-nccl-cu12, libnccl2, or the image; or
+#     HYC_NCCL_LIBRARY=/path/libnccl.so.2). With one GPU or no NCCL that check is skipped and says so.
+#
+# Usage: bench/gpu-check.sh [OUT_DIR]   (default ./gpu-check-out). Figures go to OUT_DIR/gpu-check.txt.
+# Knobs: SLICE_LAYERS (4), DECODE_TOKENS (64), GPU_BANDWIDTH_TBS (else from the GPU's name), HYC_TP2_ARGS.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+out="${1:-./gpu-check-out}"
+mkdir -p "$out" || exit 2
+out="$(cd "$out" && pwd)"
+report="$out/gpu-check.txt"
+: > "$report"
+say() { echo "$*" | tee -a "$report"; }
+
+# ---- what is needed, checked before anything runs -------------------------------------------------------------
+missing=()
+if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
+  missing+=("an NVIDIA GPU with its CUDA driver (nvidia-smi -L fails or is absent)")
+fi
+libtorch_lib=""
+if [[ -z "${HYC_LIBTORCH_DIR:-}" ]]; then
+  missing+=("HYC_LIBTORCH_DIR: a libtorch 2.10.0 with CUDA (libtorch zip root or pip torch==2.10.0 site-packages/torch)")
+else
+  libtorch_lib="$HYC_LIBTORCH_DIR/lib"
+  version=""
+  [[ -f "$HYC_LIBTORCH_DIR/build-version" ]] && version=$(cat "$HYC_LIBTORCH_DIR/build-version")
+  [[ -f "$HYC_LIBTORCH_DIR/version.py" ]] && version=$(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$HYC_LIBTORCH_DIR/version.py")
+  if [[ ! -f "$libtorch_lib/libtorch_cuda.so" ]]; then
+    missing+=("HYC_LIBTORCH_DIR=$HYC_LIBTORCH_DIR has no lib/libtorch_cuda.so (a CPU-only libtorch?)")
+  elif [[ "$version" != 2.10.0* ]]; then
+    missing+=("HYC_LIBTORCH_DIR=$HYC_LIBTORCH_DIR is libtorch '${version:-unknown}', TorchSharp 0.107 needs 2.10.0")
+  fi
+fi
+dotnet_bin="${DOTNET:-dotnet}"
+hyc_dll="${HYC_DLL:-}"
+if ! command -v "$dotnet_bin" >/dev/null 2>&1; then
+  missing+=(".NET 10 (dotnet not found; set DOTNET=/path/to/dotnet)")
+elif [[ -z "$hyc_dll" ]] && ! "$dotnet_bin" --list-sdks 2>/dev/null | grep -q '^10\.'; then
+  missing+=(".NET 10 SDK to build hyc, or HYC_DLL=/path/to/published/hyc.dll with the .NET 10 runtime")
+elif ! "$dotnet_bin" --list-runtimes 2>/dev/null | grep -q 'Microsoft.NETCore.App 10\.'; then
+  missing+=(".NET 10 runtime (Microsoft.NETCore.App 10.x)")
+fi
+command -v python3 >/dev/null 2>&1 || missing+=("python3 (standard library only)")
+if (( ${#missing[@]} )); then
+  {
+    echo "gpu-check: cannot run; missing:"
+    for m in "${missing[@]}"; do echo "  - $m"; done
+    echo "(see the top of bench/gpu-check.sh for what each is and where it comes from)"
+  } | tee -a "$report" >&2
+  exit 3
+fi
+
+export LD_LIBRARY_PATH="$libtorch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export HYC_LIBTORCH_DIR
+if [[ -z "$hyc_dll" ]]; then
+  say "building hyc (Release)"
+  timeout 300 "$dotnet_bin" build cli/Hunyuan.Cli -c Release -v q -nologo >"$out/build.log" 2>&1 || { say "FAIL build (see $out/build.log)"; exit 4; }
+  hyc_dll="$PWD/cli/Hunyuan.Cli/bin/Release/net10.0/linux-x64/hyc.dll"
+fi
+hyc() { timeout "${HYC_STEP_TIMEOUT:-240}" "$dotnet_bin" "$hyc_dll" "$@"; }
+fixtures="${HYC_FIXTURES:-/work/shared/fixtures}"
+gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+gpus=$(nvidia-smi -L | wc -l)
+say "gpu: $gpu_name x $gpus; libtorch: $HYC_LIBTORCH_DIR; hyc: $hyc_dll"
+failures=0
+
+# ---- 1. golden fixtures on cuda:0 against the reference logits (float32, 1e-3) ----------------------------------
+compare() { # compare GOT.safetensors EXPECTED.safetensors TOLERANCE -> prints max |diff|, exit 1 above tolerance
+  python3 - "$@" <<'PY'
+import json, struct, sys
+def read(path, name):
+    with open(path, 'rb') as f:
+        n = struct.unpack('<Q', f.read(8))[0]
+        header = json.loads(f.read(n))
+        meta = header[name]
+        start, end = meta['data_offsets']
+        f.seek(8 + n + start)
+        raw = f.read(end - start)
+    code = {'F32': 'f', 'I64': 'q'}[meta['dtype']]
+    return list(struct.unpack('<%d%s' % (len(raw) // struct.calcsize(code), code), raw))
+got, want = read(sys.argv[1], 'logits'), read(sys.argv[2], 'logits')
+if len(got) != len(want):
+    print('shape mismatch %d vs %d' % (len(got), len(want))); sys.exit(1)
+worst = max(abs(a - b) for a, b in zip(got, want))
+print('%.3g' % worst); sys.exit(0 if worst <= float(sys.argv[3]) else 1)
+PY
+}
+ids_of() { python3 - "$1" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], 'rb') as f:
+    n = struct.unpack('<Q', f.read(8))[0]; h = json.loads(f.read(n)); m = h['input_ids']
+    f.seek(8 + n + m['data_offsets'][0]); raw = f.read(m['data_offsets'][1] - m['data_offsets'][0])
+print(','.join(str(x) for x in struct.unpack('<%dq' % (len(raw) // 8), raw)))
+PY
+}
+for fx in tiny-moe tiny-moe-bf16-sharded tiny-moe-fp8; do
+  dir="$fixtures/$fx"
+  [[ -d "$dir" ]] || { say "SKIP fixture $fx (not in $fixtures)"; continue; }
+  extra=(); [[ "$fx" == tiny-moe-fp8 ]] && extra=(--variant fp8 --fp8-exact)
+  if hyc model run "$dir" --device cuda:0 --dtype float32 --ids "$(ids_of "$dir/expected.safetensors")" --generate 0 \
+       --logits-out "$out/$fx.logits.safetensors" "${extra[@]}" >"$out/$fx.log" 2>&1 \
+     && diff=$(compare "$out/$fx.logits.safetensors" "$dir/expected.safetensors" 1e-3); then
+    say "PASS fixture $fx on cuda:0: max |logit diff| $diff (<= 1e-3)"
+  else
+    say "FAIL fixture $fx on cuda:0: ${diff:-hyc failed, see $out/$fx.log}"; failures=$((failures + 1))
+  fi
+  unset diff
+done
+
+# ---- 2. batch-1 decode on a real-width slice against the HBM roofline -------------------------------------------
+layers="${SLICE_LAYERS:-4}"
+slice="$out/slice"
+rm -rf "$slice"
+if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts 16 --topk 1 --shared-experts 1 \
+     --intermediate 18304 --layers "$layers" --vocab 129024 --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
+   && hyc model run "$slice" --device cuda:0 --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
+        >"$out/slice-run.json" 2>"$out/slice-run.log"; then
+  bw_tbs="${GPU_BANDWIDTH_TBS:-$(case "$gpu_name" in *H200*) echo 4.8;; *H100*PCIe*) echo 2.0;; *H100*) echo 3.35;; *H20*) echo 4.0;;
+    *A100*) echo 2.0;; *L40S*) echo 0.864;; *) echo 0;; esac)}"
+  python3 - "$slice/config.json" "$out/slice-run.json" "$bw_tbs" <<'PY' | tee -a "$report"
+import json, sys
+c = json.load(open(sys.argv[1])); run = json.load(open(sys.argv[2])); bw = float(sys.argv[3]) * 1e12
+h, L, nh, kv = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads']
+d = h // nh; inter = c['intermediate_size']; k = c.get('moe_topk', 1); shared = c.get('num_shared_expert', 1)
+cla = c.get('cla_share_factor', 1) if c.get('use_cla', False) else 1
+self_layers = (L + cla - 1) // cla
+# Weights read per token at batch 1 (bf16): q and o everywhere, k and v on self layers, shared + top-k experts, lm_head.
+params = L * 2 * h * nh * d + self_layers * 2 * h * kv * d + L * (shared + k) * 3 * h * inter + c['vocab_size'] * h
+bytes_per_token = params * 2
+tps = run['decode_tokens_per_s']
+achieved = bytes_per_token * tps
+print('slice: %d layers, %.2f GB read per token (bf16, batch 1)' % (L, bytes_per_token / 1e9))
+print('decode: %.1f tokens/s = %.3f ms/token; weights streamed at %.0f GB/s' % (tps, 1e3 / tps, achieved / 1e9))
+if bw > 0:
+    print('roofline: %.3f ms/token at %.2f TB/s; achieved %.0f%% of the HBM bandwidth' % (bytes_per_token / bw * 1e3, bw / 1e12, 100 * achieved / bw))
+else:
+    print('roofline: unknown GPU, set GPU_BANDWIDTH_TBS to compare')
+PY
+else
+  say "FAIL real-width slice decode (see $out/init-tiny.log, $out/slice-run.log)"; failures=$((failures + 1))
+fi
+rm -rf "$slice"
+
+# ---- 3. TP2 over NCCL against TP1 --------------------------------------------------------------------------------
+nccl_found=""
+if [[ -n "${HYC_NCCL_LIBRARY:-}" && -f "${HYC_NCCL_LIBRARY}" ]]; then nccl_found="$HYC_NCCL_LIBRARY"
+elif ldconfig -p 2>/dev/null | grep -q 'libnccl.so.2'; then nccl_found="libnccl.so.2 (ldconfig)"
+else
+  for p in "$HYC_LIBTORCH_DIR"/../nvidia/nccl/lib/libnccl.so.2; do [[ -f "$p" ]] && nccl_found="$p" && export HYC_NCCL_LIBRARY="$p"; done
+fi
+if (( gpus < 2 )); then
+  say "SKIP TP2 over NCCL: one GPU"
+elif [[ -z "$nccl_found" ]]; then
+  say "SKIP TP2 over NCCL: libnccl.so.2 not found (pip nvidia-nccl-cu12, libnccl2, or HYC_NCCL_LIBRARY)"
+else
+  dir="$fixtures/tiny-moe"
+  ids="$(ids_of "$dir/expected.safetensors")"
+  # Ranks on cuda:0 and cuda:1; the flag spelling follows `hyc model run --device` (HYC_TP2_ARGS overrides it).
+  read -r -a tp2_args <<< "${HYC_TP2_ARGS:---tp 2 --device cuda}"
+  if hyc model run "$dir" --device cuda:0 --dtype float32 --ids "$ids" --generate 8 --logits-out "$out/tp1.safetensors" --json >"$out/tp1.json" 2>"$out/tp1.log" \
+     && hyc model run "$dir" "${tp2_args[@]}" --dtype float32 --ids "$ids" --generate 8 --logits-out "$out/tp2.safetensors" --json >"$out/tp2.json" 2>"$out/tp2.log" \
+     && diff=$(compare "$out/tp2.safetensors" "$out/tp1.safetensors" 1e-4) \
+     && python3 -c 'import json,sys; a,b=(json.load(open(p))["greedy_ids"] for p in sys.argv[1:]); sys.exit(a!=b)' "$out/tp1.json" "$out/tp2.json"; then
+    say "PASS TP2 over NCCL ($nccl_found) against TP1: max |logit diff| $diff, same greedy ids"
+    grep -i nccl "$out/tp2.log" >>"$report" || say "note: tp2.log does not say nccl was used; check the collective backend"
+  else
+    say "FAIL TP2 over NCCL against TP1: ${diff:-a run failed or greedy ids differ; see $out/tp1.log, $out/tp2.log}"; failures=$((failures + 1))
+  fi
+fi
+
+say "gpu-check: $failures failure(s); figures in $report"
+exit $(( failures > 0 ? 1 : 0 ))
