@@ -38,7 +38,9 @@ public sealed class ExternalLibTorchTests
     {
         using var dir = new TempDirectory();
         var app = Path.Combine(dir.Path, "hyc");
-        await BuildExternalAsync(app, dir.File("build.log"));
+        // Its own obj/external keeps it incremental across runs and apart from the cpu build's obj/.
+        var (code, log) = await DotnetBuild.RunAsync(dir.File("build.log"), TimeSpan.FromMinutes(8), "cli/Hunyuan.Cli/Hunyuan.Cli.csproj", "-c", "Debug", "-p:TorchBackend=external", "-o", app, "-v:q");
+        Assert.True(code == 0, $"dotnet build -p:TorchBackend=external failed:\n{log}");
 
         var natives = Directory.EnumerateFiles(app, "*", SearchOption.AllDirectories).Select(Path.GetFileName).OfType<string>().ToList();
         Assert.DoesNotContain(natives, LibTorchFiles.IsLibTorchNative);
@@ -104,31 +106,5 @@ public sealed class ExternalLibTorchTests
         using var ln = Process.Start("ln", [source, target]);
         ln.WaitForExit();
         return ln.ExitCode == 0;
-    }
-
-    /// <summary>
-    /// dotnet build of the CLI for the external flavour into <paramref name="output"/>; its own obj/external keeps it
-    /// incremental across runs and apart from the cpu build's obj/. Output goes to a file: build servers it leaves
-    /// running would hold a pipe open past its exit.
-    /// </summary>
-    private static async Task BuildExternalAsync(string output, string log)
-    {
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Fixtures.RepoRoot };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec dotnet build cli/Hunyuan.Cli/Hunyuan.Cli.csproj -c Debug -p:TorchBackend=external -o \"$1\" -v:q -nologo > \"$2\" 2>&1");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(output);
-        psi.ArgumentList.Add(log);
-
-        // The test host runs under an MSBuild of its own (dotnet test); its variables would steer this build.
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            psi.Environment.Remove(key);
-        }
-
-        using var build = Process.Start(psi)!;
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await build.WaitForExitAsync(cts.Token);
-        Assert.True(build.ExitCode == 0, $"dotnet build -p:TorchBackend=external failed:\n{await File.ReadAllTextAsync(log)}");
     }
 }
