@@ -16,7 +16,10 @@ internal static class ExitCodes
     /// <summary>The checkpoint is missing tensors, has wrong shapes or dtypes, or is truncated.</summary>
     public const int BadCheckpoint = 4;
 
-    /// <summary>A file or directory the command needs does not exist or cannot be written.</summary>
+    /// <summary>
+    /// A file or directory the command needs does not exist or cannot be written; also any command whose HYC_LIBTORCH_DIR
+    /// is refused at start (missing directory or library, a libtorch other than 2.10.x, a hyc carrying its own).
+    /// </summary>
     public const int FileError = 5;
 
     /// <summary>`hyc plan`: the deployment does not fit the GPUs (the verdict says why).</summary>

@@ -36,7 +36,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            bundle = AgentBundle.ForThisProcess();
+            bundle = AgentBundle.ForThisProcess(withoutLibTorch: inventory.Runtime.LibTorchDir is not null);
         }
         catch (IOException e)
         {
@@ -44,7 +44,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         }
 
         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture,
-            $"agent bundle {bundle.Id}: hyc and the .NET {Environment.Version} runtime, {bundle.Files.Count} files, {bundle.TotalBytes >> 20} MiB (hashed in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s)")));
+            $"agent bundle {bundle.Id}: hyc{(inventory.Runtime.LibTorchDir is { } lib ? $" without libtorch (the hosts load {lib})" : "")} and the .NET {Environment.Version} runtime, {bundle.Files.Count} files, {bundle.TotalBytes >> 20} MiB (hashed in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s)")));
 
         var result = await new ClusterProvisioner(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).UpAsync(bundle, key, cancellationToken);
         var state = new ClusterState
@@ -128,7 +128,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         {
             var shell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
             List<string> args = ["serve", "--deployment", request.Deployment, "--gateway", gateway, "--cluster-id", state.ClusterId, "--host", address, "--port", request.Port.ToString(CultureInfo.InvariantCulture)];
-            var commandLine = BundleCommand.Line(bundle, args);
+            var commandLine = BundleCommand.Line(bundle, args, inventory.Runtime.LibTorchDir);
             var keyFile = $"api-key-{name}";
             try
             {

@@ -12,7 +12,8 @@ public sealed record BundleFile(string LocalPath, string RelativePath, long Leng
 }
 
 /// <summary>
-/// What `up` installs on every host: hyc itself (app/, the directory hyc runs from, libtorch included) and the .NET
+/// What `up` installs on every host: hyc itself (app/, the directory hyc runs from, libtorch included unless the hosts
+/// have their own) and the .NET
 /// runtime it runs on (dotnet/: the host, hostfxr and the NETCore and AspNetCore shared frameworks of this process),
 /// so a GPU host needs nothing but Linux on x86-64. Its id is a content hash: the same build gives the same id, which is
 /// how a second `up` knows the agent is already there.
@@ -36,11 +37,16 @@ public sealed class AgentBundle
     public string Manifest => string.Join('\n', Files.Select(f => f.ManifestLine)) + "\n";
 
     /// <summary>The bundle of the running hyc: its own directory and the runtime it runs on.</summary>
-    public static AgentBundle ForThisProcess() =>
-        From(AppContext.BaseDirectory, DotnetRootOfThisProcess(), Environment.Version.ToString());
+    /// <param name="withoutLibTorch">Leave out libtorch (<see cref="LibTorchFiles"/>): the hosts have their own.</param>
+    public static AgentBundle ForThisProcess(bool withoutLibTorch = false) =>
+        From(AppContext.BaseDirectory, DotnetRootOfThisProcess(), Environment.Version.ToString(), withoutLibTorch);
 
     /// <summary>A bundle from an app directory (with hyc.dll) and a dotnet root holding runtime <paramref name="runtimeVersion"/>.</summary>
-    public static AgentBundle From(string appDirectory, string dotnetRoot, string runtimeVersion)
+    /// <param name="withoutLibTorch">
+    /// Leave the app directory's libtorch native files out (<see cref="LibTorchFiles"/>): the hosts load their own
+    /// (runtime.libtorch_dir), and a CPU libtorch shipped beside it would be the one TorchSharp loads.
+    /// </param>
+    public static AgentBundle From(string appDirectory, string dotnetRoot, string runtimeVersion, bool withoutLibTorch = false)
     {
         if (!File.Exists(Path.Combine(appDirectory, "hyc.dll")))
         {
@@ -49,6 +55,11 @@ public sealed class AgentBundle
 
         var files = new List<BundleFile>();
         AddTree(files, appDirectory, "app");
+        if (withoutLibTorch)
+        {
+            files.RemoveAll(f => LibTorchFiles.IsLibTorchNative(Path.GetFileName(f.RelativePath)));
+        }
+
         var muxer = Path.Combine(dotnetRoot, "dotnet");
         if (!File.Exists(muxer))
         {

@@ -233,23 +233,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
 
     private async Task AgentAsync(HostWork w, AgentBundle bundle, string headAddress, string redisSpec, CancellationToken cancellationToken)
     {
-        List<string> args =
-        [
-            "agent", "--node", w.Entry.Address, "--cluster-id", Cluster, "--clustering", "redis",
-            "--redis", $"{headAddress}:{options.RedisPort}", "--address", w.AdvertisedAddress,
-            "--silo-port", $"{options.SiloPort}", "--gateway-port", $"{options.GatewayPort}",
-        ];
-        if (w.IsHead)
-        {
-            args.Add("--head");
-        }
-
-        if (w.Entry.VirtualGpus is { } v)
-        {
-            args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
-        }
-
-        var commandLine = $"{BundleCommand.Line(bundle.Id, args)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+        var commandLine = AgentCommandLine(w.Entry, w.AdvertisedAddress, headAddress, bundle.Id);
 
         // The spec changes with the bundle, the arguments and Redis (whose spec follows its password): any of them restarts the agent.
         var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker);
@@ -264,6 +248,28 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         w.Agent = action == ProcessAction.Restarted ? "restarted" : "started";
         w.Change($"agent {w.Agent} (pid {pid}; log {agent.DisplayLogFile})");
         progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
+    }
+
+    /// <summary>The agent's command line on <paramref name="host"/>: no secrets (the Redis password is in a file it reads).</summary>
+    internal string AgentCommandLine(HostEntry host, string advertisedAddress, string headAddress, string bundleId)
+    {
+        List<string> args =
+        [
+            "agent", "--node", host.Address, "--cluster-id", Cluster, "--clustering", "redis",
+            "--redis", $"{headAddress}:{options.RedisPort}", "--address", advertisedAddress,
+            "--silo-port", $"{options.SiloPort}", "--gateway-port", $"{options.GatewayPort}",
+        ];
+        if (host.Address == inventory.Head)
+        {
+            args.Add("--head");
+        }
+
+        if (host.VirtualGpus is { } v)
+        {
+            args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
+        }
+
+        return $"{BundleCommand.Line(bundleId, args, inventory.Runtime.LibTorchDir)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
     }
 
     private void ReportMesh(HostWork w, MeshChanges mesh, string where)

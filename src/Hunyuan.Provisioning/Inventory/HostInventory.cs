@@ -10,6 +10,13 @@ public sealed record RuntimeSettings(HostRuntimeKind Kind, string Image, string 
 {
     /// <summary>Bind mounts of the container, "/host/path:/container/path[:ro]" (model weights, most of all).</summary>
     public IReadOnlyList<string> Volumes { get; init; } = [];
+
+    /// <summary>
+    /// A libtorch lib/ directory already on every host (as the agent sees it: inside the container for docker), such
+    /// as a CUDA libtorch 2.10; null ships the operator's own. When set, the agent bundle carries no libtorch and the
+    /// agents and the endpoint load this one (HYC_LIBTORCH_DIR).
+    /// </summary>
+    public string? LibTorchDir { get; init; }
 }
 
 /// <summary>Declared GPUs of a CPU-only host (simulated: computed on the CPU).</summary>

@@ -15,7 +15,7 @@ public static class InventoryParser
 {
     private static readonly string[] TopKeys = ["cluster", "ssh", "runtime", "head", "hosts"];
     private static readonly string[] SshKeys = ["user", "port", "identity_file", "password_env", "accept_new_host_keys"];
-    private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size", "volumes"];
+    private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size", "volumes", "libtorch_dir"];
     private static readonly string[] HostKeys = ["address", "user", "port", "identity_file", "gpus", "virtual_gpus", "interface"];
 
     public static HostInventory Load(string path) => Parse(File.ReadAllText(path), path);
@@ -81,6 +81,7 @@ public static class InventoryParser
             r.String(runtimeNode, "shm_size", "runtime.") ?? "64g")
         {
             Volumes = Volumes(r, runtimeNode, source),
+            LibTorchDir = LibTorchDir(r, runtimeNode),
         };
 
         if (!root.Children.TryGetValue(new YamlScalarNode("hosts"), out var hostsNode) || hostsNode is not YamlSequenceNode hostList || hostList.Children.Count == 0)
@@ -174,6 +175,16 @@ public static class InventoryParser
         }
 
         return volumes;
+    }
+
+    private static string? LibTorchDir(Reader r, YamlMappingNode? runtime)
+    {
+        var dir = r.String(runtime, "libtorch_dir", "runtime.");
+
+        // It goes into the agent's command line on every host: an absolute path, nothing a shell would expand.
+        return dir is null || (dir.StartsWith('/') && !dir.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '`' or '\\' or '~'))
+            ? dir
+            : throw r.Error(runtime!, "libtorch_dir", $"'{dir}' is not an absolute path without spaces or quotes (a libtorch lib/ directory on every host)", "runtime.");
     }
 
     private sealed class Reader(string source)

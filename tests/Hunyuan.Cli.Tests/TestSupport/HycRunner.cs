@@ -27,13 +27,17 @@ public static class HycRunner
 
     /// <summary>Runs the built hyc.dll with `dotnet`, environment overrides applied; killed after the timeout.</summary>
     public static Task<HycResult> AsProcess(IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args) =>
-        Run([], env, timeout, args);
+        Run([], AppContext.BaseDirectory, env, timeout, args);
+
+    /// <summary>The same for the hyc.dll of another build (in <paramref name="appDirectory"/>).</summary>
+    public static Task<HycResult> AsProcessFrom(string appDirectory, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args) =>
+        Run([], appDirectory, env, timeout, args);
 
     /// <summary>The same, inside a network namespace (`ip netns exec`), as an operator's machine of a test's own.</summary>
     public static Task<HycResult> InNamespace(string netns, IReadOnlyDictionary<string, string> env, TimeSpan timeout, params string[] args) =>
-        Run(["ip", "netns", "exec", netns], env, timeout, args);
+        Run(["ip", "netns", "exec", netns], AppContext.BaseDirectory, env, timeout, args);
 
-    private static async Task<HycResult> Run(string[] prefix, IReadOnlyDictionary<string, string> env, TimeSpan timeout, string[] args)
+    private static async Task<HycResult> Run(string[] prefix, string appDirectory, IReadOnlyDictionary<string, string> env, TimeSpan timeout, string[] args)
     {
         var psi = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var word in prefix.Skip(1).Append(prefix.Length > 0 ? "dotnet" : null).OfType<string>())
@@ -41,7 +45,7 @@ public static class HycRunner
             psi.ArgumentList.Add(word);
         }
 
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hyc.dll"));
+        psi.ArgumentList.Add(Path.Combine(appDirectory, "hyc.dll"));
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

@@ -58,6 +58,15 @@ public sealed class InventoryParserTests
         Assert.Equal("10.211.0.2", inv.Head);
     }
 
+    [Fact]
+    public void LibTorchDirIsOptionalAndKeptAsWritten()
+    {
+        const string Hosts = "hosts:\n  - address: 10.0.0.1\n";
+        Assert.Null(InventoryParser.Parse("ssh:\n  identity_file: k\n" + Hosts, "h.yaml").Runtime.LibTorchDir);
+        var inv = InventoryParser.Parse("ssh:\n  identity_file: k\nruntime:\n  kind: process\n  libtorch_dir: /opt/libtorch-2.10.0-cu128/lib\n" + Hosts, "h.yaml");
+        Assert.Equal("/opt/libtorch-2.10.0-cu128/lib", inv.Runtime.LibTorchDir);
+    }
+
     [Theory]
     [InlineData("hosts:\n  - address: 10.0.0.1\n    port: 99999\nssh:\n  identity_file: k\n", 3, "hosts[0].port")]
     [InlineData("ssh:\n  identity_file: k\n  acept_new_host_keys: true\nhosts:\n  - address: 10.0.0.1\n", 3, "ssh.acept_new_host_keys")]
@@ -70,6 +79,10 @@ public sealed class InventoryParserTests
     [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    gpus: 8\n    virtual_gpus: {count: 1, memory: 1GiB}\n", 6, "hosts[0].virtual_gpus")]
     [InlineData("ssh:\n  identity_file: k\nruntime:\n  volumes:\n    - /data:/data:ro\n    - models:/models\nhosts:\n  - address: 10.0.0.1\n", 6, "runtime.volumes[1]")]
     [InlineData("ssh:\n  identity_file: k\nruntime:\n  volumes: /data:/data\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.volumes")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: opt/libtorch/lib\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: ~/libtorch/lib\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: /opt/lib torch\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
+    [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: [/opt/libtorch]\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
     public void ErrorsNameTheLineAndKey(string yaml, int line, string key)
     {
         var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse(yaml, "hosts.yaml"));

@@ -8,6 +8,7 @@ using Hunyuan.Model.Config;
 using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Native;
 using Hunyuan.Model.SafeTensors;
 using Hunyuan.Model.Variants;
 using TorchSharp;
@@ -166,7 +167,8 @@ internal sealed class RunCommand : Command
             var output = new RunOutput(
                 result.Ids.ToArray(), ids.Length, result.Ids.Count, ComputeDType.Name(dtype),
                 Math.Round(loadMs, 1), Math.Round(result.Prefill.TotalMilliseconds, 2), Math.Round(result.DecodeTokensPerSecond, 2),
-                ResidentBytes(lm), config.KvBytesPerToken(options.Fp8KvCache ? 1 : (dtype == torch.ScalarType.Float32 ? 4 : 2)), variant.Name(), tp, pp);
+                ResidentBytes(lm), config.KvBytesPerToken(options.Fp8KvCache ? 1 : (dtype == torch.ScalarType.Float32 ? 4 : 2)), variant.Name(), tp, pp,
+                LibTorchLoader.Description);
             _console.Human($"prompt {ids.Length} tokens, prefill {output.PrefillMs:F1} ms, decode {output.DecodeTokensPerS:F1} tokens/s");
             _console.Human($"greedy ids: {string.Join(",", output.GreedyIds)}");
             if (r.GetValue(JsonOption))
@@ -181,4 +183,4 @@ internal sealed class RunCommand : Command
 
 internal sealed record RunOutput(
     long[] GreedyIds, int PromptTokens, int GeneratedTokens, string Dtype, double LoadMs, double PrefillMs,
-    double DecodeTokensPerS, long ResidentWeightBytes, long KvBytesPerToken, string Variant, int Tp, int Pp);
+    double DecodeTokensPerS, long ResidentWeightBytes, long KvBytesPerToken, string Variant, int Tp, int Pp, string Libtorch);
