@@ -89,8 +89,18 @@ public sealed class HunyuanModel : IDisposable
             seg.Cache.Reserve(seg.TokenCount);
         }
 
-        var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64)).ToList(), 0);
-        var (cos, sin) = _rope.Angles(positions, DType);
+        // Positions are known on the host: one tensor from a host array, and one table lookup for every layer.
+        var positions = new long[total];
+        var filled = 0;
+        foreach (var seg in segments)
+        {
+            for (var t = 0; t < seg.TokenCount; t++)
+            {
+                positions[filled++] = seg.Cache.Length + t;
+            }
+        }
+
+        var (cos, sin) = _rope.Angles(StepTensors.Int64(positions), DType, positions.Max());
         var x = Slice.HasEmbedding ? Embed(input) : input.to(DType);
 
         // Sequence lengths do not change until the commit below: the batched decode's indices serve every layer.
