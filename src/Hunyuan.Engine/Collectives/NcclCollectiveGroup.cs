@@ -178,7 +178,7 @@ public sealed class NcclCollectiveGroup : ICollectiveGroup
     {
         using var source = Checked(index, local, "all-gather").contiguous();
         var dim = dimension < 0 ? dimension + source.dim() : dimension;
-        using var gathered = torch.empty([Size, .. source.shape], source.dtype, source.device);
+        using var gathered = torch.empty([Size, .. source.shape], source.dtype, device: source.device);
         using var done = Run(index, "all-gather", gathered.alias(), comm =>
             _nccl.AllGather(TensorPointers.DataPointer(source), TensorPointers.DataPointer(gathered), source.NumberOfElements, NcclDataTypes.For(source.dtype), comm));
 

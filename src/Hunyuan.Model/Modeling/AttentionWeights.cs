@@ -11,8 +11,7 @@ namespace Hunyuan.Model.Modeling;
 /// </summary>
 public sealed class AttentionWeights : IDisposable
 {
-    private readonly long _qWidth;
-    private readonly long _kvWidth;
+    private readonly torch.Tensor? _queryFold;
 
     /// <param name="k">K projection; null on a cross layer.</param>
     /// <param name="v">V projection; null on a cross layer.</param>
@@ -24,12 +23,17 @@ public sealed class AttentionWeights : IDisposable
         IsSelf = isSelf;
         Heads = heads;
         KvHeads = kvHeads;
-        _qWidth = q.OutFeatures;
-        _kvWidth = k?.OutFeatures ?? 0;
         Qkv = isSelf ? StackedLinear.Of(q, k!, v!) : q;
         O = o;
         QueryNorm = queryNorm;
         KeyNorm = keyNorm;
+        if (queryNorm is not null && keyNorm is not null)
+        {
+            // q_layernorm's weight and the folded key_layernorm weight in one multiply; the product is formed in
+            // float32 so the activation is rounded once instead of twice.
+            using var product = queryNorm.to(torch.ScalarType.Float32) * keyNorm.to(torch.ScalarType.Float32);
+            _queryFold = product.to(queryNorm.dtype).DetachFromDisposeScope();
+        }
     }
 
     public int Layer { get; }
@@ -61,37 +65,45 @@ public sealed class AttentionWeights : IDisposable
     internal torch.Tensor Forward(torch.Tensor h, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, PagedDecodeBatch? decodeBatch, HunyuanConfig config)
     {
         var n = h.shape[0];
-        var d = config.HeadDim;
-        var eps = config.RmsNormEps;
         using var qkv = Qkv.Forward(h);
-        using var qRaw = qkv.narrow(1, 0, _qWidth);
-        using var qHeads = qRaw.reshape(n, Heads, d);
-        var q = RotaryEmbedding.Apply(qHeads, cos, sin);
-        if (QueryNorm is not null && KeyNorm is not null)
-        {
-            using var normed = RmsNorm.Apply(q, QueryNorm, eps);
-            q.Dispose();
 
-            // Fold this layer's key_layernorm weight into q: (q ⊙ w_k) · u == q · (w_k ⊙ u), exact in real arithmetic.
-            q = normed * KeyNorm;
+        // One view of every head (q, then k and v on a self layer); RoPE and the QK-norm run once over q and k together.
+        using var heads = qkv.view(n, -1, config.HeadDim);
+        var rotatedHeads = IsSelf ? Heads + KvHeads : Heads;
+        using var qk = heads.narrow(1, 0, rotatedHeads);
+        using var rotated = RotaryEmbedding.Apply(qk, cos, sin);
+
+        // rms(RoPE(k)) == rms(k): the pair shares U = RoPE(k)/rms and each layer applies its own weight through q.
+        using var normed = _queryFold is not null ? RmsNorm.Normalize(rotated, config.RmsNormEps) : rotated.alias();
+        using var q = normed.narrow(1, 0, Heads);
+        if (_queryFold is not null)
+        {
+            // (q ⊙ w_q ⊙ w_k) · u == (q ⊙ w_q) · (w_k ⊙ u): this layer's key_layernorm weight folded into q.
+            StepTensors.InPlace(q, t => t.mul_(_queryFold));
         }
 
-        using var _q = q;
+        using var u = IsSelf ? normed.narrow(1, Heads, KvHeads) : null;
+        using var v = IsSelf ? heads.narrow(1, rotatedHeads, KvHeads) : null;
         if (decodeBatch is { } batch)
         {
             if (IsSelf)
             {
-                using var rows = NewKeysAndValues(qkv, cos, sin, config);
-                batch.Write(segments[0].Cache.EntryOf(Layer), rows.U, rows.V);
+                batch.Write(segments[0].Cache.EntryOf(Layer), u!, v!);
             }
 
             using var attended = AttendDecodeBatch(q, batch, segments, config);
             return O.Forward(attended);
         }
 
+        if (segments.Count == 1 && n == 1)
+        {
+            using var attended = AttendOneDecodeToken(q, u, v, segments[0].Cache, config);
+            return O.Forward(attended);
+        }
+
         if (IsSelf)
         {
-            WriteNewKeysAndValues(qkv, cos, sin, segments, config);
+            WriteNewKeysAndValues(u!, v!, segments);
         }
 
         var outputs = new List<torch.Tensor>(segments.Count);
@@ -117,51 +129,50 @@ public sealed class AttentionWeights : IDisposable
         }
     }
 
-    /// <summary>U (RoPE'd keys, normalised when the layer has QK-norm) and V of the step's rows, [N, kv_heads, D].</summary>
-    private KeysAndValues NewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, HunyuanConfig config)
+    // One sequence, one new token: write its row, then one fused attention call over the cache (no mask: every
+    // cached position precedes the new one). A KV head's query heads stand in for rows of one "sequence".
+    private torch.Tensor AttendOneDecodeToken(torch.Tensor q, torch.Tensor? u, torch.Tensor? v, IKvCache cache, HunyuanConfig config)
     {
-        var n = qkv.shape[0];
-        var d = config.HeadDim;
-        using var kRaw = qkv.narrow(1, _qWidth, _kvWidth);
-        using var vRaw = qkv.narrow(1, _qWidth + _kvWidth, _kvWidth);
-        using var kHeads = kRaw.reshape(n, KvHeads, d);
-        using var kRot = RotaryEmbedding.Apply(kHeads, cos, sin);
+        var entry = cache.EntryOf(Layer);
+        if (IsSelf)
+        {
+            using var ut = u!.transpose(0, 1);
+            using var vt = v!.transpose(0, 1);
+            cache.Write(entry, ut, vt);
+        }
 
-        // rms(RoPE(k)) == rms(k): the pair shares U = RoPE(k)/rms and each layer applies its own weight through q.
-        return new KeysAndValues(QueryNorm is not null ? RmsNorm.Normalize(kRot, config.RmsNormEps) : kRot.alias(), vRaw.reshape(n, KvHeads, d));
+        var (keys, values) = cache.Read(entry, 1);
+        using var _k = keys;
+        using var _v = values;
+        using var k4 = keys.unsqueeze(0);
+        using var v4 = values.unsqueeze(0);
+        using var q4 = q.view(1, KvHeads, Heads / KvHeads, config.HeadDim);
+        using var o = torch.nn.functional.scaled_dot_product_attention(q4, k4, v4);
+        return o.view(1, Heads * config.HeadDim);
     }
 
-    private void WriteNewKeysAndValues(torch.Tensor qkv, torch.Tensor cos, torch.Tensor sin, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
+    private void WriteNewKeysAndValues(torch.Tensor u, torch.Tensor v, IReadOnlyList<SequenceSegment> segments)
     {
-        using var rows = NewKeysAndValues(qkv, cos, sin, config);
-        var (u, vHeads) = (rows.U, rows.V);
         long row = 0;
         foreach (var seg in segments)
         {
             using var us = u.narrow(0, row, seg.TokenCount).transpose(0, 1);
-            using var vs = vHeads.narrow(0, row, seg.TokenCount).transpose(0, 1);
+            using var vs = v.narrow(0, row, seg.TokenCount).transpose(0, 1);
             seg.Cache.Write(seg.Cache.EntryOf(Layer), us, vs);
             row += seg.TokenCount;
         }
     }
 
-    // Every row is one sequence's decode token: q [B, heads, D] against [B, kv_heads, S_max, D], padding masked.
+    // Every row is one sequence's decode token: one fused attention call for all of them, padding masked out.
     private torch.Tensor AttendDecodeBatch(torch.Tensor q, PagedDecodeBatch batch, IReadOnlyList<SequenceSegment> segments, HunyuanConfig config)
     {
         var d = config.HeadDim;
-        var groups = Heads / KvHeads;
         var (keys, values) = batch.Read(segments[0].Cache.EntryOf(Layer));
         using var _k = keys;
         using var _v = values;
-        using var qg = q.reshape(batch.Count, KvHeads, groups, d);
-        using var kt = keys.transpose(2, 3);
-        using var raw = qg.matmul(kt);
-        using var scores = raw / Math.Sqrt(d);
-        scores.masked_fill_(batch.Padding, float.NegativeInfinity);
-        using var probs32 = torch.nn.functional.softmax(scores, -1, torch.ScalarType.Float32);
-        using var probs = probs32.to(q.dtype);
-        using var o = probs.matmul(values);
-        return o.reshape(batch.Count, Heads * d);
+        using var qg = q.view(batch.Count, KvHeads, Heads / KvHeads, d);
+        using var o = torch.nn.functional.scaled_dot_product_attention(qg, keys, values, batch.Keep);
+        return o.view(batch.Count, Heads * d);
     }
 
     private torch.Tensor AttendOneSequence(torch.Tensor q, SequenceSegment seg, HunyuanConfig config)
@@ -194,20 +205,12 @@ public sealed class AttentionWeights : IDisposable
         return heads.permute(1, 0, 2).reshape(t, Heads * d);
     }
 
-    private sealed record KeysAndValues(torch.Tensor U, torch.Tensor V) : IDisposable
-    {
-        public void Dispose()
-        {
-            U.Dispose();
-            V.Dispose();
-        }
-    }
-
     public void Dispose()
     {
         Qkv.Dispose();
         O.Dispose();
         QueryNorm?.Dispose();
         KeyNorm?.Dispose();
+        _queryFold?.Dispose();
     }
 }

@@ -32,18 +32,28 @@ public sealed class DecoderLayer(int index, torch.Tensor inputNorm, AttentionWei
         torch.Tensor afterAttention;
         using (var h = RmsNorm.Apply(x, InputNorm, config.RmsNormEps))
         using (var partial = Attention.Forward(h, cos, sin, segments, decodeBatch, config))
-        using (var a = group.Size > 1 ? group.AllReduceSum(partial) : partial.alias())
         {
-            afterAttention = x + a;
+            afterAttention = AddSummed(x, partial, group);
         }
 
         using (afterAttention)
         using (var h2 = RmsNorm.Apply(afterAttention, PostAttentionNorm, config.RmsNormEps))
         using (var partial = Moe is not null ? Moe.Forward(h2) : Dense!.Forward(h2))
-        using (var m = group.Size > 1 ? group.AllReduceSum(partial) : partial.alias())
         {
-            return afterAttention + m;
+            return AddSummed(afterAttention, partial, group);
         }
+    }
+
+    // residual + the group's sum of the partial outputs; a group of one adds its partial directly (no alias op).
+    private static torch.Tensor AddSummed(torch.Tensor residual, torch.Tensor partial, ITensorParallelGroup group)
+    {
+        if (group.Size == 1)
+        {
+            return residual + partial;
+        }
+
+        using var summed = group.AllReduceSum(partial);
+        return residual + summed;
     }
 
     public void Dispose()

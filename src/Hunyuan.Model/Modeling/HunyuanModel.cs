@@ -95,9 +95,19 @@ public sealed class HunyuanModel : IDisposable
             seg.Cache.Reserve(seg.TokenCount);
         }
 
+        // Positions are known on the host: one tensor from a host array, and one table lookup for every layer.
+        var positions = new long[total];
+        var filled = 0;
+        foreach (var seg in segments)
+        {
+            for (var t = 0; t < seg.TokenCount; t++)
+            {
+                positions[filled++] = seg.Cache.Length + t;
+            }
+        }
+
         var device = Device.Torch;
-        var positions = torch.cat(segments.Select(s => torch.arange(s.Cache.Length, s.Cache.Length + s.TokenCount, dtype: torch.ScalarType.Int64, device: device)).ToList(), 0);
-        var (cos, sin) = _rope.Angles(positions, DType);
+        var (cos, sin) = _rope.Angles(StepTensors.Int64(positions, device), DType, positions.Max());
         var here = TensorDevices.On(input, device);
         var x = Slice.HasEmbedding ? Embed(here) : here.to(DType);
 

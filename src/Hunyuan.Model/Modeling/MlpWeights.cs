@@ -15,6 +15,16 @@ public sealed class MlpWeights : IDisposable
         Down = down;
     }
 
+    private MlpWeights(ILinear gateUp, ILinear down, long intermediate)
+    {
+        Intermediate = intermediate;
+        GateUp = gateUp;
+        Down = down;
+    }
+
+    /// <summary>An MLP whose [gate; up] weight is already one stacked linear (a row of an <see cref="ExpertBank"/>).</summary>
+    internal static MlpWeights FromStacked(ILinear gateUp, ILinear down) => new(gateUp, down, gateUp.OutFeatures / 2);
+
     /// <summary>[gate; up] stacked: output columns 0..I-1 are gate, I..2I-1 are up.</summary>
     public ILinear GateUp { get; }
 

@@ -9,19 +9,37 @@ namespace Hunyuan.Model.Modeling;
 /// with weight 1; no token is ever dropped. <see cref="Experts"/> may hold only some experts (expert parallelism):
 /// the output is then this holder's share of the sum.
 /// </summary>
-public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared, IReadOnlyDictionary<int, MlpWeights> experts) : IDisposable
+public sealed class MoeWeights : IDisposable
 {
     /// <summary>torch.finfo(float32).eps, the floor the reference puts under the top-k probability sum.</summary>
     private const double Float32MachineEpsilon = 1.1920928955078125e-07;
 
+    /// <summary>
+    /// The most expert weight bytes a step may gather into a grouped matmul. Small experts (the host-bound case:
+    /// the deep narrow benchmark, the mini) are gathered; real-size experts (hundreds of MB each) would triple
+    /// their memory traffic that way, so they run one expert at a time after reading the routing on the host.
+    /// </summary>
+    private const long GatherLimitBytes = 64L << 20;
+
+    private readonly ExpertBank? _bank;
+
+    public MoeWeights(torch.Tensor router, int topK, MlpWeights? shared, IReadOnlyDictionary<int, MlpWeights> experts)
+    {
+        Router = router;
+        TopK = topK;
+        Shared = shared;
+        _bank = ExpertBank.TryCreate(experts, router.shape[0], out var views);
+        Experts = views;
+    }
+
     /// <summary>Router weight [experts, hidden], float32.</summary>
-    public torch.Tensor Router { get; } = router;
+    public torch.Tensor Router { get; }
 
-    public int TopK { get; } = topK;
+    public int TopK { get; }
 
-    public MlpWeights? Shared { get; } = shared;
+    public MlpWeights? Shared { get; }
 
-    public IReadOnlyDictionary<int, MlpWeights> Experts { get; } = experts;
+    public IReadOnlyDictionary<int, MlpWeights> Experts { get; }
 
     public long ResidentBytes => (Router.NumberOfElements * Router.ElementSize)
         + (Shared?.ResidentBytes ?? 0) + Experts.Values.Sum(e => e.ResidentBytes);
@@ -32,16 +50,19 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
         using (indices)
         using (weights)
         {
-            var combined = x.shape[0] == 1 ? CombineOneToken(x, indices, weights) : CombineByExpert(x, indices, weights);
+            var combined = _bank is not null && _bank.BytesPerExpert * x.shape[0] * TopK <= GatherLimitBytes
+                ? _bank.Combine(x, indices, weights)
+                : x.shape[0] == 1 ? CombineOneToken(x, indices, weights) : CombineByExpert(x, indices, weights);
             if (Shared is null)
             {
                 return combined;
             }
 
+            var s = Shared.Forward(x);
             using (combined)
-            using (var s = Shared.Forward(x))
             {
-                return s + combined;
+                StepTensors.InPlace(s, t => t.add_(combined));
+                return s;
             }
         }
     }
@@ -117,6 +138,7 @@ public sealed class MoeWeights(torch.Tensor router, int topK, MlpWeights? shared
 
     public void Dispose()
     {
+        _bank?.Dispose();
         Router.Dispose();
         Shared?.Dispose();
         foreach (var e in Experts.Values)

@@ -14,14 +14,14 @@ internal sealed class PagedDecodeBatch : IDisposable
     private readonly torch.Tensor _readSlots;
     private readonly torch.Tensor _writeSlots;
 
-    private PagedDecodeBatch(KvBlockPool pool, int count, int longest, torch.Tensor readSlots, torch.Tensor writeSlots, torch.Tensor padding)
+    private PagedDecodeBatch(KvBlockPool pool, int count, int longest, torch.Tensor readSlots, torch.Tensor writeSlots, torch.Tensor keep)
     {
         _pool = pool;
         Count = count;
         Longest = longest;
         _readSlots = readSlots;
         _writeSlots = writeSlots;
-        Padding = padding;
+        Keep = keep;
     }
 
     public int Count { get; }
@@ -29,8 +29,8 @@ internal sealed class PagedDecodeBatch : IDisposable
     /// <summary>S_max: the longest sequence, its new token included.</summary>
     public int Longest { get; }
 
-    /// <summary>[B, 1, 1, S_max], true where a position lies past its sequence's end.</summary>
-    public torch.Tensor Padding { get; }
+    /// <summary>[B, 1, 1, S_max], true where a position is the sequence's (attention's boolean mask convention).</summary>
+    public torch.Tensor Keep { get; }
 
     /// <summary>A batch when every segment is one decode token on a paged cache of the same pool, and there are several; else null.</summary>
     public static PagedDecodeBatch? TryCreate(IReadOnlyList<SequenceSegment> segments)
@@ -50,7 +50,7 @@ internal sealed class PagedDecodeBatch : IDisposable
         var longest = caches.Max(c => c.Length) + 1;
         var read = new long[caches.Length * longest];
         var write = new long[caches.Length];
-        var padding = new bool[caches.Length * longest];
+        var keep = new bool[caches.Length * longest];
         for (var b = 0; b < caches.Length; b++)
         {
             var length = caches[b].Length + 1;
@@ -59,15 +59,15 @@ internal sealed class PagedDecodeBatch : IDisposable
             {
                 // Padded positions read the sequence's first slot (a valid index) and are masked.
                 read[(b * longest) + p] = caches[b].SlotOf(p < length ? p : 0);
-                padding[(b * longest) + p] = p >= length;
+                keep[(b * longest) + p] = p < length;
             }
         }
 
         var device = pool.Device.Torch;
         return new PagedDecodeBatch(pool, caches.Length, longest,
-            torch.tensor(read, dtype: torch.ScalarType.Int64, device: device),
-            torch.tensor(write, dtype: torch.ScalarType.Int64, device: device),
-            torch.tensor(padding, [caches.Length, 1, 1, longest], dtype: torch.ScalarType.Bool, device: device));
+            StepTensors.Int64(read, device),
+            StepTensors.Int64(write, device),
+            StepTensors.Bool(keep, [caches.Length, 1, 1, longest], device));
     }
 
     /// <summary>Writes each sequence's new row: U and V as [B, kv_heads, D].</summary>
@@ -95,6 +95,6 @@ internal sealed class PagedDecodeBatch : IDisposable
     {
         _readSlots.Dispose();
         _writeSlots.Dispose();
-        Padding.Dispose();
+        Keep.Dispose();
     }
 }

@@ -35,8 +35,8 @@ public static class ScaledMm
             torch.ScalarType.BFloat16 => "mm_bf16",
             _ => throw new NotSupportedException($"scaled_mm output in {outDtype}"),
         };
-        using var sa = torch.tensor((float)scaleA, torch.ScalarType.Float32, a.device);
-        using var sb = torch.tensor((float)scaleB, torch.ScalarType.Float32, a.device);
+        using var sa = torch.tensor((float)scaleA, torch.ScalarType.Float32, device: a.device);
+        using var sb = torch.tensor((float)scaleB, torch.ScalarType.Float32, device: a.device);
         return Unit.Value.invoke<torch.Tensor>(function, a, b, sa, sb);
     }
 }

@@ -15,7 +15,7 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// </summary>
 internal sealed class BenchDecodeCommand : Command
 {
-    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory (e.g. one made by `hyc model init-tiny`) or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
     private static readonly Option<string> DTypesOption = new("--dtypes") { Description = "Comma-separated compute dtypes", DefaultValueFactory = _ => "bfloat16,float32" };
     private static readonly Option<string> VariantsOption = new("--variants") { Description = "Comma-separated variants (bf16, fp8, int8), each quantized at load from the model's checkpoint where needed", DefaultValueFactory = _ => "bf16" };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens before decoding", DefaultValueFactory = _ => 32 };
@@ -92,10 +92,12 @@ internal sealed class BenchDecodeCommand : Command
                 var roofline = bw.ReadBytesPerSecond / result.ActiveWeightBytesPerToken;
                 var row = new BenchDecodeRow(variant.Name(), ComputeDType.Name(dtype), Math.Round(result.TokensPerSecond, 2), Math.Round(result.MeanStepMs, 3),
                     Math.Round(result.MedianStepMs, 3), result.ActiveWeightBytesPerToken, result.ResidentWeightBytes,
-                    Math.Round(roofline, 1), Math.Round(result.TokensPerSecond / roofline, 3));
+                    Math.Round(roofline, 1), Math.Round(result.TokensPerSecond / roofline, 3), model.Layers.Count,
+                    Math.Round(result.TensorsPerLayerStep, 1), Math.Round(result.HostMicrosecondsPerLayerStep, 1),
+                    [.. result.PromptIds], [.. result.GeneratedIds]);
                 rows.Add(row);
                 _console.Human(string.Create(CultureInfo.InvariantCulture,
-                    $"{row.Variant,-5} {row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); resident weights {row.ResidentWeightBytes / 1e6:F1} MB, active {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline"));
+                    $"{row.Variant,-5} {row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); resident weights {row.ResidentWeightBytes / 1e6:F1} MB, active {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline; {row.OpsPerLayerStep:F1} ops and {row.HostUsPerLayerStep:F0} us per layer step"));
             }
 
             if (r.GetValue(JsonOption))
@@ -108,6 +110,7 @@ internal sealed class BenchDecodeCommand : Command
     }
 }
 
-internal sealed record BenchDecodeRow(string Variant, string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline);
+internal sealed record BenchDecodeRow(string Variant, string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline,
+    int Layers, double OpsPerLayerStep, double HostUsPerLayerStep, long[] PromptIds, long[] GeneratedIds);
 
 internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, BenchDecodeRow[] Results);
