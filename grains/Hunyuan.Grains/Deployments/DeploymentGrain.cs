@@ -175,12 +175,21 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
         var config = HunyuanConfig.Load(ModelSource.Resolve(spec.ModelPath, spec.BuiltInModel));
 
-        var experts = spec.ExpertPlacement == "tp" ? ExpertPlacement.TensorParallel : ExpertPlacement.ExpertParallel;
-        var plan = PartitionPlanner.Create(config, variant, new GpuInventory(inventory), new LayoutRequest(spec.Tp, spec.Pp, experts));
+        // "ep" or "tp" is the user's; anything else ("auto") follows the arithmetic: both placements' decode time from
+        // the bytes each rank reads and the GPUs' bandwidth at the expected batch (virtual GPUs share one host's memory,
+        // so the two tie there and expert-parallel stays, as the CPU measurements favoured).
+        ExpertPlacement? forced = spec.ExpertPlacement switch
+        {
+            "tp" => ExpertPlacement.TensorParallel,
+            "ep" => ExpertPlacement.ExpertParallel,
+            _ => null,
+        };
+        var (plan, estimate) = ExpertPlacementAdvisor.Plan(config, variant, new GpuInventory(inventory), spec.Tp, spec.Pp, Math.Max(1, spec.MaxNumSeqs), forced: forced);
+        var experts = plan.ExpertPlacement;
         var memory = inventory.SelectMany(n => n.Gpus).Min(g => g.MemoryBytes);
         var verdict = MemoryPlanner.Plan(plan, memory, new MemoryPlanOptions { GpuMemoryUtilization = spec.GpuMemoryUtilization, MaxModelLen = spec.MaxModelLen });
         _plan = plan;
-        _planText = $"{plan.LayoutText}; {verdict.Reason}";
+        _planText = $"{plan.LayoutText}; experts {(experts == ExpertPlacement.TensorParallel ? "tp" : "ep")} ({estimate.Rule}); {verdict.Reason}";
         if (!verdict.Fits)
         {
             throw new LayoutException(verdict.Reason);

@@ -17,8 +17,8 @@ public sealed record DeployRequest
 
     public int? Pp { get; init; }
 
-    /// <summary>ep or tp.</summary>
-    public string Experts { get; init; } = "ep";
+    /// <summary>ep, tp, or auto: the deployment grain picks by the bytes each GPU reads and its bandwidth.</summary>
+    public string Experts { get; init; } = "auto";
 
     public bool Fp8ExactDequantize { get; init; }
 

@@ -47,9 +47,12 @@ public sealed class ModelCheckTests(TwoNodeCluster cluster) : IClassFixture<TwoN
     public async Task ABuiltInDeploymentIgnoresTheOperatorsPathAndBecomesReady()
     {
         var grain = cluster.Grains.GetGrain<IDeploymentGrain>("tiny");
-        var status = await grain.DeployAsync(Spec("tiny", "/home/operator/.hyc/models/tiny", builtIn: "tiny") with { Tp = 1, Pp = 2 });
+        var status = await grain.DeployAsync(Spec("tiny", "/home/operator/.hyc/models/tiny", builtIn: "tiny") with { Tp = 1, Pp = 2, ExpertPlacement = "auto" });
         Assert.NotEqual(DeploymentState.Failed, status.State);
         Assert.Equal([TwoNodeCluster.Head, TwoNodeCluster.Worker], status.Ranks.Select(r => r.Node).Order(StringComparer.Ordinal));
+
+        // No placement asked for: virtual GPUs share one host's memory, the two estimates tie, and expert-parallel stays.
+        Assert.Contains("experts ep (", status.PlanText, StringComparison.Ordinal);
 
         var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
         while (status.State != DeploymentState.Ready && status.State != DeploymentState.Failed && DateTimeOffset.UtcNow < deadline)
