@@ -67,12 +67,13 @@ fi
 export LD_LIBRARY_PATH="$libtorch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export HYC_LIBTORCH_DIR
 if [[ -z "$hyc_dll" ]]; then
-  say "building hyc (Release)"
-  timeout 300 "$dotnet_bin" build cli/Hunyuan.Cli -c Release -v q -nologo >"$out/build.log" 2>&1 || { say "FAIL build (see $out/build.log)"; exit 4; }
-  hyc_dll="$PWD/cli/Hunyuan.Cli/bin/Release/net10.0/linux-x64/hyc.dll"
+  # The external flavour: no libtorch of its own, so the CUDA libtorch of HYC_LIBTORCH_DIR is the one loaded.
+  say "building hyc (Release, TorchBackend=external)"
+  timeout 300 "$dotnet_bin" build cli/Hunyuan.Cli -c Release -p:TorchBackend=external -v q -nologo >"$out/build.log" 2>&1 || { say "FAIL build (see $out/build.log)"; exit 4; }
+  hyc_dll="$PWD/cli/Hunyuan.Cli/bin/external/Release/net10.0/linux-x64/hyc.dll"
 fi
 hyc() { timeout "${HYC_STEP_TIMEOUT:-240}" "$dotnet_bin" "$hyc_dll" "$@"; }
-fixtures="${HYC_FIXTURES:-/work/shared/fixtures}"
+fixtures="${HYC_FIXTURES:-$PWD/../shared/fixtures}"
 gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
 gpus=$(nvidia-smi -L | wc -l)
 say "gpu: $gpu_name x $gpus; libtorch: $HYC_LIBTORCH_DIR; hyc: $hyc_dll"
