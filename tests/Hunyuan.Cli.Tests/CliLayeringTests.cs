@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hunyuan.Cli.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed partial class CliLayeringTests
     [Fact]
     public void TheCliHoldsNoSshNoProcessesAndNoOrleansClientSetup()
     {
-        var cli = Path.Combine(RepositoryRoot(), "cli");
+        var cli = Path.Combine(RepositoryPaths.Root(), "cli");
         var files = Directory.EnumerateFiles(cli, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -36,19 +37,6 @@ public sealed partial class CliLayeringTests
         Assert.Matches(Forbidden(), "Process.Start(psi)");
         Assert.Matches(Forbidden(), "builder.UseOrleansClient(c => { });");
         Assert.DoesNotMatch(Forbidden(), "var sw = Stopwatch.StartNew();");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hunyuan.Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Hunyuan.Cluster.sln above {AppContext.BaseDirectory}");
     }
 
     [GeneratedRegex(@"Renci\.SshNet|\bProcessStartInfo\b|\bProcess\.(Start|GetProcessById|GetCurrentProcess|GetProcesses)\b|System\.Diagnostics\.Process\b|UseOrleansClient|\bIClientBuilder\b|ClientBuilder\(")]

@@ -57,6 +57,8 @@ public static class AgentHost
             ? CollectiveBackends.InProcess
             : CollectiveBackends.ForNode(Enumerable.Range(0, TorchSharp.torch.cuda.device_count()).Select(i => new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, i)).ToList()));
         builder.Services.AddSingleton<LocalHubRegistry>();
+        builder.Services.AddSingleton<Metrics.AgentMetrics>();
+        builder.Services.AddHostedService<Metrics.AgentMetricsServer>();
         builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();
         builder.Services.AddSingleton<IGpuProbe>(sp =>
             GpuProbes.ForThisHost(options.VirtualGpus, options.VirtualGpuMemoryBytes, sp.GetRequiredService<IProcessRunner>(), options.NvidiaSmiPath));

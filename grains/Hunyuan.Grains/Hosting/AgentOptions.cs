@@ -48,6 +48,10 @@ public sealed class AgentOptions
     /// <value>30000.</value>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>Port of the agent's Prometheus /metrics, on the advertised address; 0 serves none.</summary>
+    /// <value>0.</value>
+    public int MetricsPort { get; set; }
+
     /// <summary>Localhost clustering: the primary silo's port (this silo's own port makes it the primary).</summary>
     /// <value>11111.</value>
     public int PrimarySiloPort { get; set; } = 11111;
@@ -116,6 +120,11 @@ public sealed class AgentOptions
         if (SiloPort == GatewayPort)
         {
             problems.Add("--silo-port and --gateway-port must differ");
+        }
+
+        if (MetricsPort is < 0 or > 65535 || (MetricsPort != 0 && (MetricsPort == SiloPort || MetricsPort == GatewayPort)))
+        {
+            problems.Add($"--metrics-port {MetricsPort} must be 0 (none) or a TCP port other than the silo's and the gateway's");
         }
 
         if (VirtualGpus < 0 || (VirtualGpus > 0 && VirtualGpuMemoryBytes <= 0))

@@ -22,7 +22,7 @@ namespace Hunyuan.Grains.Ranks;
 [NodePinnedPlacement]
 [CollectionAgeLimit(AlwaysActive = true)]
 #pragma warning disable CA1001 // the worker is disposed with the activation (OnDeactivateAsync), not by an owner
-internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry hubs, ILocalSiloDetails silo, ILogger<RankGrain> logger) : Grain, IRankGrain
+internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry hubs, ILocalSiloDetails silo, Metrics.AgentMetrics metrics, ILogger<RankGrain> logger) : Grain, IRankGrain
 #pragma warning restore CA1001
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
@@ -79,13 +79,18 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
                 Device = device,
             };
             LogLoading(logger, layout.Deployment, rank, node, me.LayersText);
-            var progress = new Progress<double>(p => _percent = p * 100);
+            var progress = new Progress<double>(p =>
+            {
+                _percent = p * 100;
+                metrics.LoadProgress(layout.Deployment, rank, p);
+            });
             var paged = layout.KvBlocks > 0 ? new PagedKvOptions(layout.KvBlocks, layout.KvBlockSize) : null;
             _ = _worker.LoadAsync(modelPath, options, progress, paged).ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
                     _percent = 100;
+                    metrics.LoadProgress(layout.Deployment, rank, 1);
                     _state = RankState.Ready;
                     LogReady(logger, layout.Deployment, rank, _worker?.ResidentWeightBytes ?? 0);
                 }
@@ -124,9 +129,11 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
 
         var steps = batch.Select(w => new SequenceStep(w.SequenceId, w.StartPosition, w.TokenIds, w.BlockTable)).ToArray();
         torch.Tensor? logits;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             logits = await _worker.StepAsync(stepId, steps, returnAllPositions ? LogitsMode.All : LogitsMode.LastOfEachSegment);
+            metrics.Step(_layout?.Deployment ?? "", _rank, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
         catch
         {
@@ -184,6 +191,11 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
 
     public Task UnloadAsync()
     {
+        if (_layout is { } layout)
+        {
+            metrics.Unloaded(layout.Deployment, _rank);
+        }
+
         DisposeWorker();
         _state = RankState.Pending;
         DeactivateOnIdle();

@@ -9,7 +9,7 @@ using Hunyuan.Provisioning.Ssh;
 namespace Hunyuan.Cluster.Preflight;
 
 /// <summary>The ports `preflight` checks are free: the cluster's on every host, Redis and the endpoint on the head.</summary>
-public sealed record PreflightPorts(int Silo, int Gateway, int Redis, int Endpoint);
+public sealed record PreflightPorts(int Silo, int Gateway, int Redis, int Endpoint, int Metrics);
 
 /// <summary>
 /// `preflight` of a host list: connects to every host in parallel (host keys verified against the cluster's
@@ -25,7 +25,7 @@ public sealed class HostListPreflight(string hycHome)
         var inventory = ClusterRuntimes.FromHostList(path, new SshRuntimeOptions()).Inventory;
         var store = new ClusterStore(hycHome, inventory.Cluster);
         var knownHosts = store.KnownHosts;
-        int[] everyHost = ports is null ? [] : [ports.Silo, ports.Gateway, .. inventory.Runtime.Kind.ExtraPorts(inventory.Runtime)];
+        int[] everyHost = ports is null ? [] : [ports.Silo, ports.Gateway, ports.Metrics, .. inventory.Runtime.Kind.ExtraPorts(inventory.Runtime)];
         var connector = new SshHostConnector(inventory, knownHosts, acceptNewHostKeys || inventory.Ssh.AcceptNewHostKeys, connectTimeout);
         progress.Report(new ClusterEvent($"preflight of {inventory.Hosts.Count} host(s) of cluster '{inventory.Cluster}' ({path}); known hosts: {knownHosts.Path}"));
         var hosts = await Task.WhenAll(inventory.Hosts.Select(host =>

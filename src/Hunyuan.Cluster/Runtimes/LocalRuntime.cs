@@ -50,7 +50,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
             ClusterId = ClusterId,
             Gateways = Enumerable.Range(0, layout.Nodes).Select(i => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{layout.GatewayPort(i)}")).ToArray(),
             Head = "127.0.0.1",
-            Hosts = Enumerable.Range(0, layout.Nodes).Select(i => new ClusterHost("127.0.0.1", i == 0 ? "head" : "worker", LocalLayout.NodeName(i), $"{layout.GpusPerNode} virtual")).ToArray(),
+            Hosts = Enumerable.Range(0, layout.Nodes).Select(i => new ClusterHost("127.0.0.1", i == 0 ? "head" : "worker", LocalLayout.NodeName(i), $"{layout.GpusPerNode} virtual", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{layout.MetricsPort(i)}"))).ToArray(),
             Local = layout,
             Endpoints = existing?.Endpoints ?? [],
         };
@@ -124,7 +124,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         var node = LocalLayout.NodeName(i);
         List<string> args =
         [
-            "agent", "--node", node, "--silo-port", Str(layout.SiloPort(i)), "--gateway-port", Str(layout.GatewayPort(i)), "--primary-port", Str(layout.SiloPort(0)),
+            "agent", "--node", node, "--silo-port", Str(layout.SiloPort(i)), "--gateway-port", Str(layout.GatewayPort(i)), "--metrics-port", Str(layout.MetricsPort(i)), "--primary-port", Str(layout.SiloPort(0)),
             "--virtual-gpus", Str(layout.GpusPerNode), "--virtual-gpu-memory", Str(layout.GpuMemoryBytes),
         ];
         if (i == 0)
@@ -137,7 +137,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         var current = await processes.StatusAsync(name, AgentMarker(i), cancellationToken);
         if (!current.Running)
         {
-            var busy = new[] { layout.SiloPort(i), layout.GatewayPort(i) }.Where(p => !ports.IsFree(p)).ToArray();
+            var busy = new[] { layout.SiloPort(i), layout.GatewayPort(i), layout.MetricsPort(i) }.Where(p => !ports.IsFree(p)).ToArray();
             if (busy.Length > 0)
             {
                 return Report(layout, i, "not started", [], $"port {string.Join(", ", busy)} on 127.0.0.1 is in use by another process (choose --base-port)");

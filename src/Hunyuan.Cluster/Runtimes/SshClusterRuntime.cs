@@ -54,7 +54,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
             ClusterId = inventory.Cluster,
             Gateways = result.Hosts.Select(h => $"{h.AdvertisedAddress}:{options.Provision.GatewayPort}").ToArray(),
             Head = inventory.Head,
-            Hosts = result.Hosts.Select(h => new ClusterHost(h.Address, h.Role, h.Node, h.Gpus)).ToArray(),
+            Hosts = result.Hosts.Select(h => new ClusterHost(h.Address, h.Role, h.Node, h.Gpus, $"{h.AdvertisedAddress}:{options.Provision.MetricsPort}")).ToArray(),
             Inventory = Path.GetFullPath(inventoryPath),
             AgentBundle = bundle.Id,
             Endpoints = existing?.Endpoints ?? [],

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Hunyuan.Cluster.Control;
+using Hunyuan.Cluster.Monitoring;
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.State;
 using Hunyuan.Cluster.Status;
@@ -204,6 +205,7 @@ public sealed class ClusterService(
         if (expected.Count > 0)
         {
             store.Write(state);
+            PrometheusConfig.Write(store, state);
         }
 
         var hosts = up.Hosts.Select(h => new UpHost(h, !h.Ok ? "failed" : joined.Contains(h.Node) ? "alive" : "not joined")).ToList();
@@ -260,7 +262,9 @@ public sealed class ClusterService(
         var record = await _runtimeOf(state).EnsureEndpointAsync(store, state, request, progress, cancellationToken);
         record = record with { Port = request.Port, ApiKeyEnv = request.ApiKeyEnv };
         var current = store.Read() ?? state;
-        store.Write(current with { Endpoints = [.. current.Endpoints.Where(e => e.Deployment != record.Deployment), record], UpdatedAt = time.GetUtcNow() });
+        var updated = current with { Endpoints = [.. current.Endpoints.Where(e => e.Deployment != record.Deployment), record], UpdatedAt = time.GetUtcNow() };
+        store.Write(updated);
+        PrometheusConfig.Write(store, updated);
         return record;
     }
 

@@ -96,7 +96,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         var ports = new List<int>();
         if (!agentRunning)
         {
-            ports.AddRange([options.SiloPort, options.GatewayPort]);
+            ports.AddRange([options.SiloPort, options.GatewayPort, options.MetricsPort]);
         }
 
         if (w.IsHead && !await new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage).IsRunningAsync(cancellationToken))
@@ -257,7 +257,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         [
             "agent", "--node", host.Address, "--cluster-id", Cluster, "--clustering", "redis",
             "--redis", $"{headAddress}:{options.RedisPort}", "--address", advertisedAddress,
-            "--silo-port", $"{options.SiloPort}", "--gateway-port", $"{options.GatewayPort}",
+            "--silo-port", $"{options.SiloPort}", "--gateway-port", $"{options.GatewayPort}", "--metrics-port", $"{options.MetricsPort}",
         ];
         if (host.Address == inventory.Head)
         {

@@ -9,6 +9,9 @@ public sealed class ProvisionOptions
 
     public int RedisPort { get; init; } = 6379;
 
+    /// <summary>Each agent's Prometheus /metrics, on its cluster address.</summary>
+    public int MetricsPort { get; init; } = 9400;
+
     public long MinFreeDiskBytes { get; init; } = 20L << 30;
 
     /// <summary>Image of the Redis container (docker runtime only; the process runtime runs the head's redis-server).</summary>
@@ -19,10 +22,10 @@ public sealed class ProvisionOptions
 
     public void Validate()
     {
-        int[] ports = [SiloPort, GatewayPort, RedisPort];
+        int[] ports = [SiloPort, GatewayPort, RedisPort, MetricsPort];
         if (ports.Any(p => p is < 1 or > 65535) || ports.Distinct().Count() != ports.Length)
         {
-            throw new ArgumentException($"silo, gateway and Redis ports must be distinct TCP ports (1..65535): {string.Join(", ", ports)}");
+            throw new ArgumentException($"silo, gateway, Redis and metrics ports must be distinct TCP ports (1..65535): {string.Join(", ", ports)}");
         }
 
         if (MinFreeDiskBytes < 0 || string.IsNullOrWhiteSpace(RedisImage) || StopGrace < TimeSpan.Zero)

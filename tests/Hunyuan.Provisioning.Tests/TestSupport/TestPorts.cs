@@ -37,8 +37,8 @@ public static class TestPorts
         }
     }
 
-    /// <summary>Offsets of a local cluster's silo and gateway ports (`up --local --base-port`).</summary>
-    public static int[] LocalCluster(int nodes) => [.. Enumerable.Range(0, nodes), .. Enumerable.Range(20000, nodes)];
+    /// <summary>Offsets of a local cluster's silo, metrics and gateway ports (`up --local --base-port`).</summary>
+    public static int[] LocalCluster(int nodes) => [.. Enumerable.Range(0, nodes), .. Enumerable.Range(10000, nodes), .. Enumerable.Range(20000, nodes)];
 
     private static bool IsFree(int port)
     {

@@ -21,7 +21,7 @@ internal sealed class PreflightCommand : Command
     {
         _console = console;
         Arguments.Add(HostsArgument);
-        foreach (var o in new Option[] { RemoteCommandOptions.AcceptNewOption, RemoteCommandOptions.SiloPortOption, RemoteCommandOptions.GatewayPortOption, RemoteCommandOptions.RedisPortOption, EndpointPortOption, RemoteCommandOptions.MinDiskOption, RemoteCommandOptions.ConnectTimeoutOption, RemoteCommandOptions.JsonOption })
+        foreach (var o in new Option[] { RemoteCommandOptions.AcceptNewOption, RemoteCommandOptions.SiloPortOption, RemoteCommandOptions.GatewayPortOption, RemoteCommandOptions.RedisPortOption, RemoteCommandOptions.MetricsPortOption, EndpointPortOption, RemoteCommandOptions.MinDiskOption, RemoteCommandOptions.ConnectTimeoutOption, RemoteCommandOptions.JsonOption })
         {
             Options.Add(o);
         }
@@ -37,7 +37,7 @@ internal sealed class PreflightCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, problem);
         }
 
-        var ports = new PreflightPorts(ssh.Provision.SiloPort, ssh.Provision.GatewayPort, ssh.Provision.RedisPort, r.GetValue(EndpointPortOption));
+        var ports = new PreflightPorts(ssh.Provision.SiloPort, ssh.Provision.GatewayPort, ssh.Provision.RedisPort, r.GetValue(EndpointPortOption), ssh.Provision.MetricsPort);
         var output = await new HostListPreflight(HycHome.Path).RunAsync(path, ssh.AcceptNewHostKeys, ssh.ConnectTimeout, ssh.Provision.MinFreeDiskBytes, ports, new ConsoleProgress(_console), cancellationToken);
         if (r.GetValue(RemoteCommandOptions.JsonOption))
         {

@@ -13,13 +13,14 @@ internal static class RemoteCommandOptions
     public static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Agent silo port on every host", DefaultValueFactory = _ => 11111 };
     public static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Agent gateway port on every host", DefaultValueFactory = _ => 30000 };
     public static readonly Option<int> RedisPortOption = new("--redis-port") { Description = "Redis port on the head", DefaultValueFactory = _ => 6379 };
+    public static readonly Option<int> MetricsPortOption = new("--metrics-port") { Description = "Each agent's Prometheus /metrics port, on its cluster address", DefaultValueFactory = _ => 9400 };
     public static readonly Option<string> MinDiskOption = new("--min-free-disk") { Description = "Free space needed under $HOME on every host", DefaultValueFactory = _ => "20GiB" };
     public static readonly Option<bool> JsonOption = new("--json") { Description = "Write the outcome per host as JSON to stdout" };
     private static readonly Option<string> RedisImageOption = new("--redis-image") { Description = "Redis image for the docker runtime", DefaultValueFactory = _ => "redis:7.2" };
 
     public static void AddTo(Command command)
     {
-        foreach (var o in new Option[] { AcceptNewOption, ConnectTimeoutOption, SiloPortOption, GatewayPortOption, RedisPortOption, MinDiskOption, RedisImageOption, JsonOption })
+        foreach (var o in new Option[] { AcceptNewOption, ConnectTimeoutOption, SiloPortOption, GatewayPortOption, RedisPortOption, MetricsPortOption, MinDiskOption, RedisImageOption, JsonOption })
         {
             command.Options.Add(o);
         }
@@ -43,6 +44,7 @@ internal static class RemoteCommandOptions
                 SiloPort = r.GetValue(SiloPortOption),
                 GatewayPort = r.GetValue(GatewayPortOption),
                 RedisPort = r.GetValue(RedisPortOption),
+                MetricsPort = r.GetValue(MetricsPortOption),
                 MinFreeDiskBytes = minDisk,
                 RedisImage = r.GetValue(RedisImageOption) ?? "redis:7.2",
             },

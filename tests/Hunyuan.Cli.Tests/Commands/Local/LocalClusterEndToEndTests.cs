@@ -54,6 +54,29 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             Assert.Equal("ready", json.GetProperty("deployments")[0].GetProperty("state").GetString());
             Assert.Equal(url, json.GetProperty("deployments")[0].GetProperty("endpoint").GetString());
 
+            // Each agent's /metrics (Orleans', the runtime's and hyc's own meters), and a prometheus.yml naming every target.
+            using (var http = new HttpClient())
+            {
+                var agentMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_base + 10000}/metrics"));
+                Assert.Contains("hyc_gpu_memory_total", agentMetrics, StringComparison.Ordinal);
+                Assert.Contains("hyc_rank_step_duration", agentMetrics, StringComparison.Ordinal);
+                Assert.Contains("orleans", agentMetrics, StringComparison.OrdinalIgnoreCase);
+                var endpointMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                Assert.Contains("vllm_generation_tokens_total", endpointMetrics, StringComparison.Ordinal);
+
+                // Every series the example Grafana dashboard queries is one that hyc serves (vllm:X is stored from vllm_X
+                // by prometheus.yml's relabelling). Virtual GPUs have no utilization and no used-memory figure.
+                var dashboard = File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "examples", "grafana", "hyc.json"));
+                var served = agentMetrics + endpointMetrics;
+                var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, @"(vllm:[a-z_]+|hunyuan_agent_[a-z_]+)").Select(m => m.Value.Replace("vllm:", "vllm_", StringComparison.Ordinal)).Distinct().ToList();
+                Assert.True(queried.Count >= 10, string.Join(", ", queried));
+                Assert.All(queried.Where(q => q is not ("hunyuan_agent_hyc_gpu_utilization" or "hunyuan_agent_hyc_gpu_memory_used")), q => Assert.Contains(q, served, StringComparison.Ordinal));
+            }
+
+            var prometheus = File.ReadAllText(Path.Combine(ClusterDir, "prometheus.yml"));
+            Assert.Contains($"'127.0.0.1:{_base + 10000}', '127.0.0.1:{_base + 10001}'", prometheus, StringComparison.Ordinal);
+            Assert.Contains($"'127.0.0.1:{port}'", prometheus, StringComparison.Ordinal);
+
             var health = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "health", "--cluster", "local");
             Assert.True(health.ExitCode == 0, health.ToString());
 
