@@ -62,6 +62,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             // The test cluster names its silos Primary and Secondary_N; the agents' placement finds nodes by name.
             siloBuilder.Services.PostConfigure<SiloOptions>(o => o.SiloName = o.SiloName == "Primary" ? SiloNames.For(Head, isHead: true) : Worker);
             siloBuilder.Services.AddSingleton<LocalHubRegistry>();
+            siloBuilder.Services.AddSingleton<Hunyuan.Grains.Metrics.AgentMetrics>();
             siloBuilder.AddPlacementDirector<NodePinnedPlacementStrategy, NodePinnedPlacementDirector>();
             siloBuilder.AddPlacementDirector<HeadPlacementStrategy, NodePinnedPlacementDirector>();
         }
