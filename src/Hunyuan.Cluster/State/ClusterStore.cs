@@ -19,10 +19,14 @@ public sealed class ClusterStore
         }
 
         Name = name;
+        HycHome = hycHome;
         Directory = Path.Combine(hycHome, "clusters", name);
     }
 
     public string Name { get; }
+
+    /// <summary>The hyc home this cluster's directory is in.</summary>
+    public string HycHome { get; }
 
     public string Directory { get; }
 
@@ -33,8 +37,6 @@ public sealed class ClusterStore
     public string LogsDirectory => Path.Combine(Directory, "logs");
 
     public KnownHosts KnownHosts => new(Path.Combine(Directory, "known_hosts"));
-
-    public static ClusterStore For(string name) => new(HycHome.Path, name);
 
     /// <summary>The state, or null when there is no cluster of this name. Files of earlier versions are migrated and rewritten once.</summary>
     public ClusterState? Read()
