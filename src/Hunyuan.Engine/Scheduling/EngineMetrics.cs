@@ -24,8 +24,6 @@ public sealed class EngineMetrics
 
     public long Preemptions => Interlocked.Read(ref _preemptions);
 
-    public long RequestsFinished => Enum.GetValues<FinishReason>().Sum(FinishedBy);
-
     public Histogram TimeToFirstToken { get; } = new(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
 
     public Histogram InterTokenLatency { get; } = new(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5);

@@ -104,6 +104,7 @@ public sealed class ClusterDiagnosticsTests : IDisposable
         Write("n1", "agent.log", "2026-12-01T11:00:00.000Z info: up\n");
         WriteSecret("n0", "redis.password", RedisPassword + "\n");
         WriteSecret("n0", "api-key-serve-m", ApiKey + "\n");
+        WriteSecret("n0", "cluster_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
         var path = _dir.File("out/bundle.tar.gz");
 
         var report = await Diagnostics.DebugBundleAsync("lab", path, new RecordingProgress(), default);
@@ -124,6 +125,7 @@ public sealed class ClusterDiagnosticsTests : IDisposable
         Assert.DoesNotContain(RedisPassword, all, StringComparison.Ordinal);
         Assert.DoesNotContain(ApiKey, all, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("b3BlbnNzaC1rZXktdjEAAAAA", all, StringComparison.Ordinal);
         Assert.False(File.Exists(path + ".partial"));
     }
 

@@ -47,7 +47,7 @@ internal sealed class DeployCommand : Command
     }
 
     /// <summary>Reads deploy's options into a request; null with the problem when they make no sense.</summary>
-    public static DeployRequest? ReadRequest(ParseResult r, string model, out string? problem)
+    private static DeployRequest? ReadRequest(ParseResult r, string model, out string? problem)
     {
         problem = null;
         if (!ModelVariants.TryParse(r.GetValue(VariantOption), out var variant))
