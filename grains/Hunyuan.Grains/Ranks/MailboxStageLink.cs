@@ -24,6 +24,11 @@ public sealed class MailboxStageLink(IGrainFactory grains, string? peerKey, Rank
         }
     }
 
+    /// <summary>The rank set driver aborts every mailbox of a failed step itself.</summary>
+    public void SendFailure(long stepId, string reason)
+    {
+    }
+
     public torch.Tensor Receive(long stepId)
     {
         var (dtype, shape, data) = own.Take(Tag(stepId), timeout);
