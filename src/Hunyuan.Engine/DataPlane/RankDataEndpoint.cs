@@ -6,9 +6,11 @@ namespace Hunyuan.Engine.DataPlane;
 /// connection under an older lease is refused, and a step carrying an older lease is failed, so a stale endpoint can
 /// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>.
 /// </summary>
-public sealed class RankDataEndpoint(string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null)
+public sealed class RankDataEndpoint(
+    string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null)
 {
     private long _lease;
+    private long _servedLease;
 
     public string Deployment { get; } = deployment;
 
@@ -58,6 +60,19 @@ public sealed class RankDataEndpoint(string deployment, string epoch, int rank, 
         return null;
     }
 
+    /// <summary>
+    /// Called before a driver's hello is answered: a driver under a newer lease than the last one served starts from a
+    /// clean rank (the previous holder's sequences, undelivered activations and any aborted collective are dropped, since
+    /// its steps will never complete). Done before the answer, so every rank is clean before the driver sends a step.
+    /// </summary>
+    public async Task AcceptDriverAsync(long lease)
+    {
+        if (Interlocked.Exchange(ref _servedLease, lease) != lease)
+        {
+            await ResetAsync();
+        }
+    }
+
     /// <summary>Serves a driver connection until it closes.</summary>
     public async Task ServeDriverAsync(FrameConnection connection, long lease, CancellationToken cancellationToken)
     {
@@ -76,7 +91,17 @@ public sealed class RankDataEndpoint(string deployment, string epoch, int rank, 
 
                     // Queued now, in arrival order; the outcome is sent whenever the rank's thread finishes it.
                     _ = runner.RunStepAsync(step).ContinueWith(
-                        t => SendOutcomeAsync(connection, t.Result, cancellationToken), cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+                        t =>
+                        {
+                            if (t.Result.CollectivesAffected)
+                            {
+                                // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
+                                abortCollectives?.Invoke(t.Result.Error!);
+                            }
+
+                            return SendOutcomeAsync(connection, t.Result, cancellationToken);
+                        },
+                        cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
                     break;
                 case FrameKind.Release:
                     foreach (var id in DecodeRelease(frame.Payload))
@@ -88,9 +113,7 @@ public sealed class RankDataEndpoint(string deployment, string epoch, int rank, 
                 case FrameKind.Reset:
                     if (lease == Lease)
                     {
-                        await runner.ReleaseAllAsync();
-                        Inbox?.Drain();
-                        resetCollectives?.Invoke();
+                        await ResetAsync();
                     }
 
                     break;
@@ -98,6 +121,13 @@ public sealed class RankDataEndpoint(string deployment, string epoch, int rank, 
                     throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a driver connection");
             }
         }
+    }
+
+    private async Task ResetAsync()
+    {
+        await runner.ReleaseAllAsync();
+        Inbox?.Drain();
+        resetCollectives?.Invoke();
     }
 
     internal static ReadOnlyMemory<byte> EncodeRelease(IReadOnlyList<long> ids) => new WireWriter().I64s(ids.ToArray()).Written;

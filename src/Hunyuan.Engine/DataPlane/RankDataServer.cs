@@ -107,6 +107,11 @@ public sealed partial class RankDataServer : IAsyncDisposable
 
             var endpoint = _ranks.GetValueOrDefault((hello.Deployment, hello.Rank));
             var refusal = endpoint is null ? $"no rank {hello.Rank} of deployment '{hello.Deployment}' on this node" : endpoint.Refusal(hello);
+            if (refusal is null && hello.Role == DataPlaneRole.Driver)
+            {
+                await endpoint!.AcceptDriverAsync(hello.Lease);
+            }
+
             await connection.SendAsync(FrameKind.HelloReply, DataPlaneClient.Reply(refusal is null, refusal ?? "ok"), cancellationToken: _stop.Token);
             if (refusal is not null)
             {

@@ -46,20 +46,32 @@ public sealed class StageOutbox(DataPlaneHello hello, Func<string> peerEndpoint,
         }
     }
 
+    /// <summary>
+    /// Sends on the open connection; if that one turns out dead (the next stage's agent restarted), once more on a fresh
+    /// one: the new peer has not seen this frame, so sending it again is safe.
+    /// </summary>
     private void Write(Action<FrameConnection> send)
     {
         lock (_gate)
         {
-            _connection ??= Open();
-            try
+            var reused = _connection is not null;
+            for (var attempt = 0; ; attempt++)
             {
-                send(_connection);
-            }
-            catch (DataPlaneException)
-            {
-                _connection.Dispose();
-                _connection = null;
-                throw;
+                _connection ??= Open();
+                try
+                {
+                    send(_connection);
+                    return;
+                }
+                catch (DataPlaneException)
+                {
+                    _connection.Dispose();
+                    _connection = null;
+                    if (!reused || attempt > 0)
+                    {
+                        throw;
+                    }
+                }
             }
         }
     }

@@ -20,8 +20,9 @@ namespace Hunyuan.Engine.Execution;
 /// The partition is loaded on that thread from the rank's own memory-mapped view of the checkpoint, reading only its
 /// slices; <see cref="BytesRead"/> says how much that was.
 /// </summary>
-public sealed class RankWorker : IRankStepRunner, IDisposable
+public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
 {
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
     private readonly Dictionary<long, IKvCache> _caches = [];
@@ -34,6 +35,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
     private HunyuanModel? _model;
     private KvBlockPool? _pool;
     private long _bytesRead;
+    private TimeSpan _transport;
 
     public RankWorker(RankPlan plan, HunyuanConfig config, ITensorParallelGroup group, IStageLink? inbound, IStageLink? outbound)
     {
@@ -47,6 +49,12 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
     }
 
     public RankPlan Plan { get; }
+
+    /// <summary>
+    /// Called on the rank's thread after each data-plane step: its whole time, and the part of it spent on the pipeline
+    /// links (waiting for the previous stage's activations, sending to the next stage).
+    /// </summary>
+    public Action<TimeSpan, TimeSpan>? StepTimed { get; set; }
 
     public long BytesRead => _checkpoint?.BytesRead ?? Interlocked.Read(ref _bytesRead);
 
@@ -120,7 +128,14 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
     /// bad sequence, an upstream failure) leaves collectives untouched; one during it is reported as affecting them.
     /// Either way the next stage is told, so it fails the step at once instead of waiting.
     /// </summary>
-    public Task<StepOutcome> RunStepAsync(StepMessage message) => Post(() => RunStep(message));
+    public Task<StepOutcome> RunStepAsync(StepMessage message) => Post(() =>
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        _transport = TimeSpan.Zero;
+        var outcome = RunStep(message);
+        StepTimed?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started), _transport);
+        return outcome;
+    });
 
     public Task ReleaseAsync(long sequenceId) => Post(() =>
     {
@@ -144,6 +159,29 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
         _caches.Clear();
         return true;
     });
+
+    /// <summary>
+    /// Stops the thread after the work already queued, without blocking the caller (a grain must not block its
+    /// scheduler): waits asynchronously, at most 30 s, for the thread to free the partition.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_work.IsAddingCompleted)
+        {
+            return;
+        }
+
+        _work.CompleteAdding();
+        if (Thread.CurrentThread != _thread)
+        {
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        if (_exited.Task.IsCompleted)
+        {
+            _work.Dispose();
+        }
+    }
 
     private StepOutcome RunStep(StepMessage step)
     {
@@ -173,7 +211,9 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
             }
             else
             {
+                var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 using var received = _inbound!.Receive(stepId);
+                _transport += System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted);
                 if (received.shape[0] != rows)
                 {
                     throw new InvalidDataException($"step {stepId}: the previous stage sent {received.shape[0]} rows for a batch of {rows} tokens");
@@ -197,7 +237,9 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
                 {
                     using (output)
                     {
+                        var sendStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                         _outbound!.Send(stepId, output);
+                        _transport += System.Diagnostics.Stopwatch.GetElapsedTime(sendStarted);
                     }
 
                     return new StepOutcome(stepId, null);
@@ -289,5 +331,6 @@ public sealed class RankWorker : IRankStepRunner, IDisposable
         _pool?.Dispose();
         _model?.Dispose();
         _checkpoint?.Dispose();
+        _exited.TrySetResult();
     }
 }

@@ -36,7 +36,7 @@ internal sealed class LoopbackRankSet : IAsyncDisposable
     public DataPlaneTarget Target(long lease) =>
         new(Deployment, Epoch, Token, lease, Plan.Ranks.Select(r => EndpointOf(r.Rank)).ToArray(), (Plan.Pp - 1) * Plan.Tp, Plan.Pp);
 
-    public static async Task<LoopbackRankSet> LoadAsync(string modelDir, int tp, int pp)
+    public static async Task<LoopbackRankSet> LoadAsync(string modelDir, int tp, int pp, PagedKvOptions? paged = null)
     {
         var config = HunyuanConfig.Load(modelDir);
         var plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(pp, tp, 1L << 30), new LayoutRequest(tp, pp));
@@ -59,7 +59,7 @@ internal sealed class LoopbackRankSet : IAsyncDisposable
                 var group = tp == 1 ? SingleRankGroup.Instance : hub.Member(me.TpIndex);
                 var worker = new RankWorker(me, config, group, inbox, outbox);
                 set.Workers.Add(worker);
-                await worker.LoadAsync(modelDir, LoadOptions.Of(torch.ScalarType.Float32));
+                await worker.LoadAsync(modelDir, LoadOptions.Of(torch.ScalarType.Float32), null, paged);
                 set._owned.Add(set.Servers[s].Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, Token, worker, inbox, hub.Reset)));
                 if (inbox is not null)
                 {
