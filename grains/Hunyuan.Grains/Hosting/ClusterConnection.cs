@@ -84,7 +84,7 @@ public sealed record ClusterConnection(
             var where = RedisEndpoint is not null ? $"Redis {RedisEndpoint}" : $"gateway(s) {string.Join(", ", Gateways)}";
             var refusal = tls is null || cancellationToken.IsCancellationRequested ? null : await TlsRefusalAsync(tls);
             throw new ClusterUnreachableException(refusal is not null
-                ? $"the cluster '{ClusterId}' refused this client at the TLS handshake: {refusal}. The client certificate in {TlsDirectory} is missing or not the cluster's (run `hyc up` again on the machine that made the cluster to reissue it)"
+                ? $"the TLS handshake with the cluster '{ClusterId}' failed: {refusal}. The client certificate (or ca.pem) in {TlsDirectory} is not the cluster's (run `hyc up` again on the machine that made the cluster to issue them, or use that machine's tls directory with --tls-dir)"
                 : $"cannot reach the cluster '{ClusterId}' through {where}: {ex.GetBaseException().Message}");
         }
     }
