@@ -17,7 +17,8 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// handshake (a plain SslStream, not hyc's own options) on the silo and gateway ports shows each node's certificate
 /// from the cluster CA; a bare Orleans client with the right cluster id, a TLS client without a certificate or with
 /// another CA's, and a plaintext connection are all closed; `hyc status` without the client certificate, with another
-/// CA's, or with another CA altogether exits 10 and says why; a second `up` keeps the CA and every certificate.
+/// CA's, or with another CA altogether exits 10 and says why; a second `up` keeps the CA and every certificate, and
+/// `up --rotate-certs` replaces them all and restarts each agent with its new one.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 public sealed class LocalClusterTlsEndToEndTests : IDisposable
@@ -106,6 +107,25 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
             Assert.Contains("already up", again.Stderr, StringComparison.Ordinal);
             Assert.DoesNotContain("TLS:", again.Stderr, StringComparison.Ordinal);
             Assert.All(saved, s => Assert.Equal(s.Value, File.ReadAllBytes(s.Key)));
+
+            // Rotation: a new CA, every certificate from it, each agent restarted with its own, the cluster whole again.
+            var rotated = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "up", "--local", "--detach", "--base-port", basePort, "--rotate-certs");
+            Assert.True(rotated.ExitCode == 0, rotated.ToString());
+            Assert.Contains("[local-0] agent restarted", rotated.Stderr, StringComparison.Ordinal);
+            Assert.Contains("[local-1] agent restarted", rotated.Stderr, StringComparison.Ordinal);
+            Assert.All(saved, s => Assert.NotEqual(s.Value, File.ReadAllBytes(s.Key)));
+            using var newCa = X509Certificate2.CreateFromPem(File.ReadAllText(Files.AuthorityCertificate));
+            using var newClient = X509Certificate2.CreateFromPemFile(Files.Certificate("client"), Files.Key("client"));
+            using (var shown = await HandshakeAsync(_base + 20001, newClient))
+            {
+                Assert.Null(new ClusterCertificateValidator(newCa).Problem(shown, PeerRole.Server));
+                Assert.NotNull(validator.Problem(shown, PeerRole.Server));
+            }
+
+            Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, client), "the old CA's client certificate must be refused after rotation");
+            var afterRotation = await Status();
+            Assert.True(afterRotation.ExitCode == 0, afterRotation.ToString());
+            Assert.Contains("2/2 nodes alive", afterRotation.Stderr, StringComparison.Ordinal);
         }
         finally
         {
