@@ -34,7 +34,7 @@ internal static class ExitCodes
     /// <summary>Waited past --timeout.</summary>
     public const int Timeout = 9;
 
-    /// <summary>No gateway or Redis of the cluster answered.</summary>
+    /// <summary>No gateway or Redis of the cluster answered, or the cluster refused this client at the TLS handshake (its certificate is missing or not the cluster's; the message says which).</summary>
     public const int ClusterUnreachable = 10;
 
     /// <summary>`hyc preflight`: some host cannot be reached or fails a check (each is named).</summary>

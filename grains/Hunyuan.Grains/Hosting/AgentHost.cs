@@ -1,6 +1,7 @@
 using System.Net;
 using Hunyuan.Engine.Collectives;
 using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Security;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
@@ -17,6 +18,7 @@ namespace Hunyuan.Grains.Hosting;
 /// <summary>The agent: a Generic Host running one Orleans silo for this node, plus the node's heartbeat.</summary>
 public static class AgentHost
 {
+    /// <summary>Throws <see cref="ArgumentException"/> for bad options and <see cref="ClusterTlsException"/> when the node's TLS files are missing or not the cluster's.</summary>
     public static IHost Build(AgentOptions options, Action<ILoggingBuilder>? logging = null)
     {
         options.Validate();
@@ -28,6 +30,7 @@ public static class AgentHost
             Environment.SetEnvironmentVariable("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
         }
 
+        var tls = options.TlsDirectory is { } tlsDirectory ? ClusterTls.Load(tlsDirectory, ClusterTlsFiles.NodeIdentity(options.NodeName)) : null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -53,6 +56,12 @@ public static class AgentHost
         }
 
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        if (tls is not null)
+        {
+            // This node's identity, for other TLS users in the agent (the ranks' data channels).
+            builder.Services.AddSingleton(_ => tls);
+        }
+
         // Virtual GPUs compute on the CPU: the in-process hub. Real ones are this process's CUDA devices (a rank's slot N
         // is cuda:N), so NCCL when every one is a GPU and libnccl.so.2 loads; decided once, lazily, when a rank first asks.
         builder.Services.AddSingleton<ICollectiveBackend>(_ => options.VirtualGpus > 0 || !TorchSharp.torch.cuda.is_available()
@@ -84,6 +93,11 @@ public static class AgentHost
                     o.ServiceId = options.ServiceId;
                 });
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            }
+
+            if (tls is not null)
+            {
+                silo.UseTls(tls.Certificate, o => OrleansTls.ConfigureSilo(o, tls));
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));

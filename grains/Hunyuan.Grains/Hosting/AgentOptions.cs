@@ -38,6 +38,13 @@ public sealed class AgentOptions
     /// </summary>
     public string? RedisPasswordFile { get; set; }
 
+    /// <summary>
+    /// The cluster's TLS directory (ca.pem, node-NODE.pem, node-NODE.key): with it the silo requires a cluster certificate
+    /// on both its ports and presents its own. Without it the silo speaks plain TCP to anyone who knows the cluster id,
+    /// which only tests and hand-started agents do; `up` always gives it.
+    /// </summary>
+    public string? TlsDirectory { get; set; }
+
     /// <summary>Address other silos and clients reach this silo on.</summary>
     /// <value>127.0.0.1.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -109,6 +116,11 @@ public sealed class AgentOptions
         if (RedisPasswordFile is { Length: > 0 } file && !File.Exists(file))
         {
             problems.Add($"--redis-password-file {file}: no such file");
+        }
+
+        if (TlsDirectory is { } tls && !Directory.Exists(tls))
+        {
+            problems.Add($"--tls-dir {tls}: no such directory");
         }
 
         if (!IPAddress.TryParse(AdvertisedAddress, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.None))

@@ -9,8 +9,9 @@ namespace Hunyuan.Cluster.Runtimes;
 /// Runs a deployment's OpenAI endpoint (`hyc serve --deployment NAME`) on this machine's 127.0.0.1, supervised like the
 /// local agents. <paramref name="connectionArguments"/> tell the endpoint how to reach the cluster (--cluster NAME, or
 /// --gateway ... --cluster-id ...). An API key is passed by the name of its environment variable, which the process inherits.
+/// <paramref name="tlsSpec"/> (a hash of the client certificate it presents) restarts it when the certificates change.
 /// </summary>
-public sealed class LocalEndpointLauncher(IManagedProcesses processes, IPortProbe ports, IReadOnlyList<string> connectionArguments)
+public sealed class LocalEndpointLauncher(IManagedProcesses processes, IPortProbe ports, IReadOnlyList<string> connectionArguments, string? tlsSpec = null)
 {
     public const string Marker = "serve --deployment";
 
@@ -24,7 +25,7 @@ public sealed class LocalEndpointLauncher(IManagedProcesses processes, IPortProb
             args.AddRange(["--api-key-env", env]);
         }
 
-        var spec = BundleCommand.Spec([.. args]);
+        var spec = tlsSpec is null ? BundleCommand.Spec([.. args]) : BundleCommand.Spec([.. args, tlsSpec]);
         var current = await processes.StatusAsync(name, Marker, cancellationToken);
         if (!(current.Running && current.Spec == spec) && !current.Running && !ports.IsFree(request.Port))
         {

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Hunyuan.Cluster.Logs;
+using Hunyuan.Engine.Security;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
+using Hunyuan.Cluster.Tls;
 using Hunyuan.Provisioning.Remote;
 using Hunyuan.Provisioning.Shells;
 using Hunyuan.Provisioning.Clusters;
@@ -10,12 +12,16 @@ namespace Hunyuan.Cluster.Runtimes;
 
 /// <summary>
 /// `up --local`: agents local-0..N-1 as supervised processes on this machine (localhost clustering, no SSH, no Redis,
-/// virtual GPUs computed on the CPU), and endpoints on 127.0.0.1. `up` on an existing cluster starts only what is
-/// missing or dead, keeping the cluster's recorded shape.
+/// virtual GPUs computed on the CPU), and endpoints on 127.0.0.1. The agents speak mutual TLS as a host list's do:
+/// certificates from the cluster CA (127.0.0.1 and localhost in each node's SAN), in the cluster's TLS directory. `up`
+/// on an existing cluster starts only what is missing or dead, keeping the cluster's recorded shape.
 /// </summary>
 public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses processes, IPortProbe ports, TimeProvider time, IHostShell? shell = null) : IClusterRuntime
 {
     public const string ClusterId = "hunyuan";
+
+    /// <summary>What each local node's certificate names: its clients reach it as either.</summary>
+    public static readonly IReadOnlyList<string> LoopbackNames = ["127.0.0.1", "localhost"];
 
     public string Kind => ClusterRuntimeKinds.Local;
 
@@ -31,10 +37,22 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
     {
         options.Validate();
         var layout = LayoutFor(existing, progress);
+        using var tls = store.Tls(time);
+        tls.EnsureClient();
+        for (var i = 0; i < layout.Nodes; i++)
+        {
+            tls.EnsureNode(LocalLayout.NodeName(i), LoopbackNames);
+        }
+
+        foreach (var change in tls.Changes)
+        {
+            progress.Report(new ClusterEvent($"TLS: {change} in {store.TlsDirectory}"));
+        }
+
         var hosts = new List<HostOutcome>();
         for (var i = 0; i < layout.Nodes; i++)
         {
-            hosts.Add(await EnsureAgentAsync(layout, i, progress, cancellationToken));
+            hosts.Add(await EnsureAgentAsync(layout, i, store.TlsDirectory, tls.HostFiles(LocalLayout.NodeName(i)).Spec, progress, cancellationToken));
             if (i == 0 && !hosts[0].Ok)
             {
                 // The others would only wait for a head that is not there.
@@ -99,7 +117,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
     }
 
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken) =>
-        new LocalEndpointLauncher(processes, ports, ["--cluster", store.Name]).EnsureAsync(request, progress, cancellationToken);
+        new LocalEndpointLauncher(processes, ports, ["--cluster", store.Name], FileSpec.Of(new ClusterTlsFiles(store.TlsDirectory).Certificate(ClusterTlsFiles.ClientIdentity))).EnsureAsync(request, progress, cancellationToken);
 
     private LocalLayout LayoutFor(ClusterState? existing, IProgress<ClusterEvent> progress)
     {
@@ -119,20 +137,21 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         return layout;
     }
 
-    private async Task<HostOutcome> EnsureAgentAsync(LocalLayout layout, int i, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    private async Task<HostOutcome> EnsureAgentAsync(LocalLayout layout, int i, string tlsDirectory, string tlsSpec, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var node = LocalLayout.NodeName(i);
         List<string> args =
         [
             "agent", "--node", node, "--silo-port", Str(layout.SiloPort(i)), "--gateway-port", Str(layout.GatewayPort(i)), "--metrics-port", Str(layout.MetricsPort(i)), "--primary-port", Str(layout.SiloPort(0)),
-            "--virtual-gpus", Str(layout.GpusPerNode), "--virtual-gpu-memory", Str(layout.GpuMemoryBytes),
+            "--virtual-gpus", Str(layout.GpusPerNode), "--virtual-gpu-memory", Str(layout.GpuMemoryBytes), "--tls-dir", tlsDirectory,
         ];
         if (i == 0)
         {
             args.Add("--head");
         }
 
-        var spec = BundleCommand.Spec([.. args]);
+        // New certificates (a rotation, a renewal) restart the agent, as new arguments do.
+        var spec = BundleCommand.Spec([.. args, tlsSpec]);
         var name = AgentProcess(i);
         var current = await processes.StatusAsync(name, AgentMarker(i), cancellationToken);
         if (!current.Running)

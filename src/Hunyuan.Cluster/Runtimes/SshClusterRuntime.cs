@@ -3,12 +3,15 @@ using System.Text;
 using Hunyuan.Cluster.Logs;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Cluster.State;
+using Hunyuan.Cluster.Tls;
 using Hunyuan.Provisioning.Agents;
 using Hunyuan.Provisioning.Clusters;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Redis;
 using Hunyuan.Provisioning.Remote;
 using Hunyuan.Provisioning.Shells;
+using Hunyuan.Provisioning.Tls;
+using Hunyuan.Engine.Security;
 
 namespace Hunyuan.Cluster.Runtimes;
 
@@ -46,7 +49,20 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture,
             $"agent bundle {bundle.Id}: hyc{(inventory.Runtime.LibTorchDir is { } lib ? $" without libtorch (the hosts load {lib})" : "")} and the .NET {Environment.Version} runtime, {bundle.Files.Count} files, {bundle.TotalBytes >> 20} MiB (hashed in {TimeProvider.System.GetElapsedTime(started).TotalSeconds:F1} s)")));
 
-        var result = await new ClusterProvisioner(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).UpAsync(bundle, key, cancellationToken);
+        using var tls = store.Tls();
+        tls.EnsureClient();
+
+        // Each node's certificate names the address it advertises (and its listed name), known once its host is reached.
+        var result = await new ClusterProvisioner(inventory, options.Provision, Connector(store, options.AcceptNewHostKeys), Reporter(progress)).UpAsync(bundle, key, (host, advertised) =>
+        {
+            tls.EnsureNode(host.Address, [advertised, host.Address]);
+            return tls.HostFiles(host.Address);
+        }, cancellationToken);
+        foreach (var change in tls.Changes)
+        {
+            progress.Report(new ClusterEvent($"TLS: {change} in {store.TlsDirectory}"));
+        }
+
         var state = new ClusterState
         {
             Name = inventory.Cluster,
@@ -147,9 +163,14 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
                     commandLine += $" --api-key-file \"{RemotePaths.Cluster(inventory.Cluster)}/{keyFile}\"";
                 }
 
+                // The endpoint is a client of the cluster like any other: it presents the head's node certificate,
+                // which lies beside the agent there.
+                commandLine += $" --tls-dir \"{HostTlsFiles.Directory(inventory.Cluster)}\" --tls-identity {ShellQuote.Word(ClusterTlsFiles.NodeIdentity(head.Address))}";
+
                 // The key's hash is part of the spec, so a new key restarts the endpoint.
                 var process = new RemoteProcess(shell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker);
-                var (action, pid) = await process.EnsureAsync(commandLine, BundleCommand.Spec(commandLine, apiKey), options.Provision.StopGrace, cancellationToken);
+                var certificateSpec = FileSpec.Of(new ClusterTlsFiles(store.TlsDirectory).Certificate(ClusterTlsFiles.NodeIdentity(head.Address)));
+                var (action, pid) = await process.EnsureAsync(commandLine, certificateSpec is null ? BundleCommand.Spec(commandLine, apiKey) : BundleCommand.Spec(commandLine, apiKey, certificateSpec), options.Provision.StopGrace, cancellationToken);
                 progress.Report(new ClusterEvent(action == ProcessAction.Unchanged
                     ? $"endpoint already serving {request.Deployment} on the head: {url}"
                     : $"starting the OpenAI endpoint for {request.Deployment} on the head {head.Address} (pid {pid}, log {process.DisplayLogFile} there)"));

@@ -194,11 +194,18 @@ public sealed class ClusterService(
 
     private async Task<UpReport> UpLockedAsync(IClusterRuntime runtime, ClusterStore store, ClusterState? existing, UpOptions options, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
+        if (options.RotateCertificates)
+        {
+            using var tls = store.Tls(time);
+            tls.RotateAuthority();
+            progress.Report(new ClusterEvent($"rotating certificates: a new cluster CA in {store.TlsDirectory}; every agent restarts with a certificate from it"));
+        }
+
         var up = await runtime.UpAsync(store, existing, progress, cancellationToken);
         var expected = up.Hosts.Select((h, i) => (Host: h, Gateway: i < up.State.Gateways.Count ? up.State.Gateways[i] : null))
             .Where(x => x.Host.AgentExpected && x.Gateway is not null).ToList();
         var joined = expected.Count > 0
-            ? await WaitForJoinAsync(new ClusterConnection(up.State.ClusterId, up.State.ServiceId, expected.Select(x => x.Gateway!).ToArray()),
+            ? await WaitForJoinAsync(new ClusterConnection(up.State.ClusterId, up.State.ServiceId, expected.Select(x => x.Gateway!).ToArray(), TlsDirectory: store.TlsDirectory),
                 expected.Select(x => x.Host.Node).ToList(), options.JoinTimeout, progress, cancellationToken)
             : [];
         var state = up.State with { UpdatedAt = time.GetUtcNow() };
@@ -256,6 +263,11 @@ public sealed class ClusterService(
             // A cluster reached by --gateway: its endpoint runs here, supervised like a local cluster's.
             var processes = new ShellManagedProcesses(new LocalShell(), store.Name, HycInvocation.OfThisProcess(), TimeSpan.FromSeconds(10));
             List<string> args = [.. target.Gateways.SelectMany(g => new[] { "--gateway", g }), "--cluster-id", target.ClusterId];
+            if (target.TlsDirectory is { } tlsDirectory)
+            {
+                args.AddRange(["--tls-dir", tlsDirectory, "--tls-identity", target.TlsIdentity]);
+            }
+
             return await new LocalEndpointLauncher(processes, new LoopbackPortProbe(), args).EnsureAsync(request, progress, cancellationToken);
         }
 
@@ -337,12 +349,13 @@ public sealed class ClusterService(
         var store = Store(target.Name);
         if (target.Gateways.Count > 0)
         {
-            return (new ClusterConnection(target.ClusterId, "hyc", target.Gateways), null, store);
+            return (new ClusterConnection(target.ClusterId, "hyc", target.Gateways, TlsDirectory: target.TlsDirectory, TlsIdentity: target.TlsIdentity), null, store);
         }
 
         var state = store.Read() ?? throw new ClusterException(ClusterFailure.Unreachable,
             $"no cluster '{target.Name}': {store.StateFile} does not exist (run `hyc up`, or pass --gateway host:port)");
-        return (new ClusterConnection(state.ClusterId, state.ServiceId, state.Gateways), state, store);
+        // A cluster `up` made always speaks TLS: its clients use its TLS directory unless told another.
+        return (new ClusterConnection(state.ClusterId, state.ServiceId, state.Gateways, TlsDirectory: target.TlsDirectory ?? store.TlsDirectory, TlsIdentity: target.TlsIdentity), state, store);
     }
 
     private async Task<IClusterControl> ConnectAsync(ClusterConnection connection, TimeSpan timeout, CancellationToken cancellationToken)

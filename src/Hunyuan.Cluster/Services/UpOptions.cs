@@ -6,4 +6,7 @@ public sealed record UpOptions
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public DeployRequest? Deploy { get; init; }
+
+    /// <summary>A new cluster CA, and with it new certificates for the operator and every node; each agent restarts with its new one.</summary>
+    public bool RotateCertificates { get; init; }
 }

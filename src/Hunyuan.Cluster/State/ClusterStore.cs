@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hunyuan.Cluster.Tls;
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Ssh;
 
@@ -6,8 +7,8 @@ namespace Hunyuan.Cluster.State;
 
 /// <summary>
 /// One cluster's directory on this machine, ~/.hyc/clusters/NAME: the state file (cluster.json), the pinned host keys
-/// (known_hosts), the cluster key, logs and the pid files of local processes, and the lock that makes one `up` or
-/// `down` at a time. Every write is whole (temp file, rename) and 0600.
+/// (known_hosts), the cluster key, the cluster's TLS material (tls/), logs and the pid files of local processes, and the
+/// lock that makes one `up` or `down` at a time. Every write is whole (temp file, rename) and 0600.
 /// </summary>
 public sealed class ClusterStore
 {
@@ -35,6 +36,11 @@ public sealed class ClusterStore
     public string KeyFile => Path.Combine(Directory, "cluster_ed25519");
 
     public string LogsDirectory => Path.Combine(Directory, "logs");
+
+    /// <summary>The cluster CA, the operator's client certificate and the nodes' certificates (<see cref="ClusterTlsStore"/>).</summary>
+    public string TlsDirectory => Path.Combine(Directory, "tls");
+
+    public ClusterTlsStore Tls(TimeProvider? time = null) => new(TlsDirectory, Name, time);
 
     public KnownHosts KnownHosts => new(Path.Combine(Directory, "known_hosts"));
 
@@ -92,7 +98,7 @@ public sealed class ClusterStore
         return (key, true);
     }
 
-    /// <summary>Removes the state file and, with purge, the cluster key; known_hosts stays, the hosts' identities are still worth pinning.</summary>
+    /// <summary>Removes the state file and, with purge, the cluster key and TLS material; known_hosts stays, the hosts' identities are still worth pinning.</summary>
     public IReadOnlyList<string> Remove(bool purge)
     {
         var removed = new List<string>();
@@ -103,6 +109,12 @@ public sealed class ClusterStore
                 File.Delete(file);
                 removed.Add(file);
             }
+        }
+
+        if (purge && System.IO.Directory.Exists(TlsDirectory))
+        {
+            System.IO.Directory.Delete(TlsDirectory, recursive: true);
+            removed.Add(TlsDirectory);
         }
 
         return removed;

@@ -11,6 +11,7 @@ using Hunyuan.Provisioning.Remote;
 using Hunyuan.Provisioning.Runtimes;
 using Hunyuan.Provisioning.Shells;
 using Hunyuan.Provisioning.Ssh;
+using Hunyuan.Provisioning.Tls;
 
 namespace Hunyuan.Provisioning.Clusters;
 
@@ -27,7 +28,12 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
 
     private bool Docker => inventory.Runtime.Kind.UsesContainers;
 
-    public async Task<ProvisionResult> UpAsync(AgentBundle bundle, ClusterKey key, CancellationToken cancellationToken = default)
+    /// <param name="tls">
+    /// Each host's TLS material (the CA certificate, its node certificate and key), asked for once its advertised address
+    /// is known; the agents then require the cluster's certificates on both ports. Null runs them without TLS (tests of
+    /// the steps around it only: `up` always gives it).
+    /// </param>
+    public async Task<ProvisionResult> UpAsync(AgentBundle bundle, ClusterKey key, Func<HostEntry, string, HostTlsFiles>? tls = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var work = inventory.Hosts.Select(h => new HostWork(h, h.Address == inventory.Head)).ToList();
@@ -61,7 +67,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             {
                 try
                 {
-                    await ConvergeAsync(w, bundle, key, knownHostsLines, password, head, redisReady, cancellationToken);
+                    await ConvergeAsync(w, bundle, key, knownHostsLines, password, head, redisReady, tls, cancellationToken);
                 }
                 finally
                 {
@@ -163,7 +169,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         throw new ProvisionException($"cannot read the container's sshd host key (/etc/ssh/ssh_host_ed25519_key.pub; is openssh-server in the image?): {pub.Stderr.Trim()}");
     }
 
-    private async Task ConvergeAsync(HostWork w, AgentBundle bundle, ClusterKey key, IReadOnlyList<string> knownHostsLines, string? password, HostWork head, TaskCompletionSource<string?> redisReady, CancellationToken cancellationToken)
+    private async Task ConvergeAsync(HostWork w, AgentBundle bundle, ClusterKey key, IReadOnlyList<string> knownHostsLines, string? password, HostWork head, TaskCompletionSource<string?> redisReady, Func<HostEntry, string, HostTlsFiles>? tls, CancellationToken cancellationToken)
     {
         var shell = w.Connection!.Shell;
         var mesh = await ClusterMesh.InstallAsync(shell, Cluster, key, knownHostsLines, cancellationToken);
@@ -223,7 +229,8 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
                 ?? throw new ProvisionException($"agent not started: Redis on the head {inventory.Head} did not come up");
         }
 
-        await AgentAsync(w, bundle, head.AdvertisedAddress, redisSpec, cancellationToken);
+        var tlsSpec = tls is null ? null : await TlsAsync(w, tls(w.Entry, w.AdvertisedAddress), cancellationToken);
+        await AgentAsync(w, bundle, head.AdvertisedAddress, redisSpec, tlsSpec, cancellationToken);
         var pruned = await AgentInstaller.PruneAsync(shell, bundle.Id, cancellationToken);
         if (pruned > 0)
         {
@@ -231,13 +238,26 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         }
     }
 
-    private async Task AgentAsync(HostWork w, AgentBundle bundle, string headAddress, string redisSpec, CancellationToken cancellationToken)
+    // The host's CA and node certificate beside the agent (0600, through the host's own file transfer: the agent of the
+    // docker runtime reads them through the mounted ~/.hyc), and the spec that restarts the agent when they change.
+    private async Task<string> TlsAsync(HostWork w, HostTlsFiles files, CancellationToken cancellationToken)
     {
-        var commandLine = AgentCommandLine(w.Entry, w.AdvertisedAddress, headAddress, bundle.Id);
+        var written = await TlsMaterialInstaller.EnsureAsync(w.Connection!.Shell, Cluster, files, cancellationToken);
+        if (written.Count > 0)
+        {
+            w.Change($"wrote the cluster's TLS files ({string.Join(", ", written)}; 0600)");
+        }
 
-        // The spec changes with the bundle, the arguments and Redis (whose spec follows its password): any of them restarts the agent.
+        return files.Spec;
+    }
+
+    private async Task AgentAsync(HostWork w, AgentBundle bundle, string headAddress, string redisSpec, string? tlsSpec, CancellationToken cancellationToken)
+    {
+        var commandLine = AgentCommandLine(w.Entry, w.AdvertisedAddress, headAddress, bundle.Id, tls: tlsSpec is not null);
+
+        // The spec changes with the bundle, the arguments, Redis (whose spec follows its password) and the TLS files: any of them restarts the agent.
         var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker);
-        var (action, pid) = await agent.EnsureAsync(commandLine, BundleCommand.Spec(bundle.Id, commandLine, redisSpec), options.StopGrace, cancellationToken);
+        var (action, pid) = await agent.EnsureAsync(commandLine, tlsSpec is null ? BundleCommand.Spec(bundle.Id, commandLine, redisSpec) : BundleCommand.Spec(bundle.Id, commandLine, redisSpec, tlsSpec), options.StopGrace, cancellationToken);
         if (action == ProcessAction.Unchanged)
         {
             w.Agent = "running";
@@ -251,7 +271,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
     }
 
     /// <summary>The agent's command line on <paramref name="host"/>: no secrets (the Redis password is in a file it reads).</summary>
-    internal string AgentCommandLine(HostEntry host, string advertisedAddress, string headAddress, string bundleId)
+    internal string AgentCommandLine(HostEntry host, string advertisedAddress, string headAddress, string bundleId, bool tls = false)
     {
         List<string> args =
         [
@@ -269,7 +289,8 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
         }
 
-        return $"{BundleCommand.Line(bundleId, args, inventory.Runtime.LibTorchDir)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+        var line = $"{BundleCommand.Line(bundleId, args, inventory.Runtime.LibTorchDir)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+        return tls ? $"{line} --tls-dir \"{HostTlsFiles.Directory(Cluster)}\"" : line;
     }
 
     private void ReportMesh(HostWork w, MeshChanges mesh, string where)

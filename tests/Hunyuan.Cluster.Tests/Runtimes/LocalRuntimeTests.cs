@@ -119,6 +119,29 @@ public sealed class LocalRuntimeTests : IDisposable
         Assert.Contains("port 8001", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EveryAgentGetsTheClustersTlsDirectoryAndNewCertificatesRestartEachOne()
+    {
+        var runtime = Runtime();
+        var first = await runtime.UpAsync(Store, null, _progress, default);
+        Assert.All(_processes.Running.Values, p => Assert.Equal(Store.TlsDirectory, ArgAfter(p.Args, "--tls-dir")));
+        Assert.Contains("created the cluster CA", _progress.Text, StringComparison.Ordinal);
+        using (var node = Hunyuan.Engine.Security.ClusterTls.Load(Store.TlsDirectory, "node-local-1"))
+        {
+            Assert.Equal("CN=local-1", node.Certificate.Subject);
+        }
+
+        using (var tls = Store.Tls())
+        {
+            tls.RotateAuthority();
+        }
+
+        var rotated = await runtime.UpAsync(Store, first.State, _progress, default);
+
+        Assert.All(rotated.Hosts, h => Assert.Equal("restarted", h.Agent));
+        Assert.Equal(["started agent-local-0", "started agent-local-1", "restarted agent-local-0", "restarted agent-local-1"], _processes.Log);
+    }
+
     public void Dispose() => _home.Dispose();
 
     private static string ArgAfter(IReadOnlyList<string> args, string flag) => args[args.ToList().IndexOf(flag) + 1];

@@ -13,6 +13,22 @@ public sealed class AgentOptionsTests
         Assert.Null(Record.Exception(o.Validate));
     }
 
+    [Fact]
+    public void AnAgentWithATlsDirectoryButNoCertificateOfItsNodeDoesNotStart()
+    {
+        var dir = Directory.CreateTempSubdirectory("hyc-agent-tls-");
+        try
+        {
+            var e = Assert.Throws<Hunyuan.Engine.Security.ClusterTlsException>(() => AgentHost.Build(new AgentOptions { NodeName = "n0", TlsDirectory = dir.FullName }));
+            Assert.Contains("ca.pem", e.Message, StringComparison.Ordinal);
+            Assert.Contains("is missing", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--node", "")]
     [InlineData("--node", "a|b")]
@@ -21,6 +37,7 @@ public sealed class AgentOptionsTests
     [InlineData("--address", "0.0.0.0")]
     [InlineData("--silo-port", "70000")]
     [InlineData("--redis-password-env", "HYC_TEST_UNSET_VARIABLE_4711")]
+    [InlineData("--tls-dir", "/nonexistent/hyc-tls-4711")]
     public void EachBadOptionIsNamed(string option, string? value)
     {
         var o = new AgentOptions { NodeName = "n0" };
@@ -32,6 +49,7 @@ public sealed class AgentOptionsTests
             case "--address": o.AdvertisedAddress = value!; break;
             case "--silo-port": o.SiloPort = int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture); break;
             case "--redis-password-env": o.RedisPasswordEnv = value; break;
+            case "--tls-dir": o.TlsDirectory = value; break;
         }
 
         var ex = Assert.Throws<ArgumentException>(o.Validate);

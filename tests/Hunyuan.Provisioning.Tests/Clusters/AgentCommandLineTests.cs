@@ -33,6 +33,16 @@ public sealed class AgentCommandLineTests
     }
 
     [Fact]
+    public async Task WithTlsTheAgentIsToldTheClustersTlsDirectoryWhichTheShellExpands()
+    {
+        var line = Provisioner("  kind: process\n").AgentCommandLine(new HostEntry("10.0.0.2", "root", 22, null, 8, null, null, 1), "10.0.0.2", "10.0.0.1", "0123456789abcdef", tls: true);
+
+        Assert.EndsWith(" --tls-dir \"${HYC_HOME:-$HOME/.hyc}/clusters/c/tls\"", line, StringComparison.Ordinal);
+        var expanded = await new LocalShell(new Dictionary<string, string> { ["HOME"] = "/home/u", ["HYC_HOME"] = "" }).RunAsync("echo " + line[line.IndexOf("--tls-dir", StringComparison.Ordinal)..]);
+        Assert.Equal("--tls-dir /home/u/.hyc/clusters/c/tls", expanded.Stdout.Trim());
+    }
+
+    [Fact]
     public async Task TheShellSetsTheVariableForTheCommand()
     {
         // What the host's shell makes of it: `env` sets the variable for the command it runs and nothing else.

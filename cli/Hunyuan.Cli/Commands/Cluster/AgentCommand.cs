@@ -1,11 +1,16 @@
 using System.CommandLine;
 using Hunyuan.Engine.Planning;
+using Hunyuan.Engine.Security;
 using Hunyuan.Grains.Hosting;
 using Microsoft.Extensions.Hosting;
 
 namespace Hunyuan.Cli.Commands.Cluster;
 
-/// <summary>`hyc agent`: run this node's silo until stopped (SIGTERM or Ctrl-C). Exit codes: Success, InvalidArguments.</summary>
+/// <summary>
+/// `hyc agent`: run this node's silo until stopped (SIGTERM or Ctrl-C). With --tls-dir (or HYC_TLS_DIR) both its ports
+/// require a cluster certificate and it presents node-NODE.pem from there. Exit codes: Success, InvalidArguments,
+/// FileError (the TLS files are missing or not the cluster's).
+/// </summary>
 internal sealed class AgentCommand : Command
 {
     private static readonly Option<string> NodeOption = new("--node") { Description = "This node's name", DefaultValueFactory = _ => Environment.MachineName };
@@ -23,7 +28,10 @@ internal sealed class AgentCommand : Command
     private static readonly Option<int?> PrimaryPortOption = new("--primary-port") { Description = "Localhost clustering: the primary silo's port (default: this silo's)" };
     private static readonly Option<int> VirtualGpusOption = new("--virtual-gpus") { Description = "Declare N virtual GPUs (CPU host); 0 probes nvidia-smi", DefaultValueFactory = _ => 0 };
     private static readonly Option<string> VirtualGpuMemoryOption = new("--virtual-gpu-memory") { Description = "Memory budget per virtual GPU", DefaultValueFactory = _ => "16GiB" };
+    private static readonly Option<string?> TlsDirOption = new("--tls-dir") { Description = "The cluster's TLS directory (ca.pem, node-NODE.pem/.key): require and present cluster certificates. Default: $HYC_TLS_DIR; none: plain TCP", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TlsDirVariable) is { Length: > 0 } dir ? dir : null };
     private static readonly Option<string> NvidiaSmiOption = new("--nvidia-smi") { Description = "Path of nvidia-smi", DefaultValueFactory = _ => "nvidia-smi" };
+
+    private const string TlsDirVariable = "HYC_TLS_DIR";
 
     private readonly CliConsole _console;
 
@@ -31,7 +39,7 @@ internal sealed class AgentCommand : Command
         : base("agent", "Run this node's agent (an Orleans silo) until stopped")
     {
         _console = console;
-        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption })
+        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption, TlsDirOption })
         {
             Options.Add(o);
         }
@@ -65,6 +73,7 @@ internal sealed class AgentCommand : Command
             VirtualGpus = r.GetValue(VirtualGpusOption),
             VirtualGpuMemoryBytes = gpuMemory,
             NvidiaSmiPath = r.GetRequiredValue(NvidiaSmiOption),
+            TlsDirectory = r.GetValue(TlsDirOption),
         };
 
         IHost host;
@@ -76,11 +85,15 @@ internal sealed class AgentCommand : Command
         {
             return _console.Fail(ExitCodes.InvalidArguments, ex.Message);
         }
+        catch (ClusterTlsException ex)
+        {
+            return _console.Fail(ExitCodes.FileError, ex.Message);
+        }
 
         using (host)
         {
             await host.StartAsync(cancellationToken);
-            _console.Human($"agent {options.NodeName}{(options.IsHead ? " (head)" : "")} up: silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {(options.VirtualGpus > 0 ? $"{options.VirtualGpus} virtual GPUs" : "GPUs from nvidia-smi")}");
+            _console.Human($"agent {options.NodeName}{(options.IsHead ? " (head)" : "")} up: silo {options.AdvertisedAddress}:{options.SiloPort}, gateway {options.GatewayPort}, {(options.TlsDirectory is null ? "no TLS (plain TCP: anyone who knows the cluster id can connect)" : "mutual TLS")}, {(options.VirtualGpus > 0 ? $"{options.VirtualGpus} virtual GPUs" : "GPUs from nvidia-smi")}");
             await host.WaitForShutdownAsync(cancellationToken);
         }
 

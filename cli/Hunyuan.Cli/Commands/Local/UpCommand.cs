@@ -27,6 +27,7 @@ internal sealed class UpCommand : Command
     private static readonly Option<int> PortOption = new("--port") { Description = "With --local: OpenAI endpoint port on 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<int> BasePortOption = new("--base-port") { Description = "With --local: first silo port; gateways use base + 20000", DefaultValueFactory = _ => 11111 };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "With --local: return once up; stop with `hyc down --local`" };
+    private static readonly Option<bool> RotateCertsOption = new("--rotate-certs") { Description = "A new cluster CA and new certificates for the operator and every node; the agents restart with them" };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for each stage (agents joining, a deployment)", DefaultValueFactory = _ => 300 };
 
     private readonly CliConsole _console;
@@ -36,7 +37,7 @@ internal sealed class UpCommand : Command
     {
         _console = console;
         Arguments.Add(HostsArgument);
-        foreach (var o in new Option[] { LocalOption, NodesOption, GpusOption, GpuMemoryOption, DeployOption, VariantOption, PortOption, BasePortOption, DetachOption, TimeoutOption })
+        foreach (var o in new Option[] { LocalOption, NodesOption, GpusOption, GpuMemoryOption, DeployOption, VariantOption, PortOption, BasePortOption, DetachOption, RotateCertsOption, TimeoutOption })
         {
             Options.Add(o);
         }
@@ -74,7 +75,7 @@ internal sealed class UpCommand : Command
             }
 
             var runtime = ClusterRuntimes.FromHostList(hosts, ssh);
-            var report = await service.UpAsync(runtime, new UpOptions { JoinTimeout = timeout }, progress, cancellationToken);
+            var report = await service.UpAsync(runtime, new UpOptions { JoinTimeout = timeout, RotateCertificates = r.GetValue(RotateCertsOption) }, progress, cancellationToken);
             return ProvisionRendering.Up(_console, r.GetValue(RemoteCommandOptions.JsonOption), hosts, report, runtime.Inventory.Source);
         }
 
@@ -99,7 +100,7 @@ internal sealed class UpCommand : Command
         }
 
         var localRuntime = ClusterRuntimes.Local(local);
-        var up = await service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy }, progress, cancellationToken);
+        var up = await service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy, RotateCertificates = r.GetValue(RotateCertsOption) }, progress, cancellationToken);
         if (r.GetValue(RemoteCommandOptions.JsonOption))
         {
             _console.Json(ProvisionRendering.Output(up, "up"), CliJsonContext.Default.ProvisionOutput);

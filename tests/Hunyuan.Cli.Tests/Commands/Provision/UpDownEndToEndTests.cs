@@ -110,15 +110,32 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_home.Path, "clusters", "lab", "cluster.json")));
             var clusterKeyText = File.ReadAllText(Path.Combine(head.Home, ".ssh", "hyc_lab_ed25519"));
             var keyBody = clusterKeyText.Split('\n')[1];
+
+            // Each host holds the cluster CA's certificate and its own node certificate and key beside the agent, 0600,
+            // and never the CA's key; the agent is told the directory, and each key stays out of argv, logs and output.
+            var tlsKeys = new List<string>();
+            foreach (var h in lab.Hosts)
+            {
+                var tls = Path.Combine(h.Home, ".hyc", "clusters", "lab", "tls");
+                Assert.Equal(["ca.pem", $"node-{h.Address}.key", $"node-{h.Address}.pem"], Directory.GetFiles(tls).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
+                Assert.All(Directory.GetFiles(tls), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+                using var node = Hunyuan.Engine.Security.ClusterTls.Load(tls, $"node-{h.Address}");
+                Assert.Contains(System.Net.IPAddress.Parse(h.Address), node.Certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses());
+                tlsKeys.Add(File.ReadAllText(Path.Combine(tls, $"node-{h.Address}.key")).Split('\n')[1]);
+            }
+
+            tlsKeys.Add(File.ReadAllText(Path.Combine(_home.Path, "clusters", "lab", "tls", "ca.key")).Split('\n')[1]);
             var cmdlines = string.Join("\n", Directory.EnumerateDirectories("/proc").Select(d => TryRead(Path.Combine(d, "cmdline"))));
             var logs = string.Join("\n", lab.Hosts.SelectMany(h => Directory.EnumerateFiles(Path.Combine(h.Home, ".hyc", "clusters", "lab", "logs"))).Select(File.ReadAllText));
-            var local = string.Join("\n", Directory.EnumerateFiles(_home.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("cluster_ed25519", StringComparison.Ordinal)).Select(File.ReadAllText));
+            var local = string.Join("\n", Directory.EnumerateFiles(_home.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("cluster_ed25519", StringComparison.Ordinal) && !f.EndsWith(".key", StringComparison.Ordinal)).Select(File.ReadAllText));
+            Assert.Contains("--tls-dir", cmdlines, StringComparison.Ordinal);
             foreach (var (where, text) in new[] { ("process arguments", cmdlines), ("agent and Redis logs", logs), ("local state", local), ("hyc output", string.Join("\n", outputs)) })
             {
                 Assert.False(text.Contains(password, StringComparison.Ordinal), $"the Redis password is in the {where}");
                 Assert.False(text.Contains(keyBody, StringComparison.Ordinal), $"the cluster's private key is in the {where}");
                 Assert.False(text.Contains(lab.Password, StringComparison.Ordinal), $"the SSH password is in the {where}");
                 Assert.False(text.Contains(_apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
+                Assert.All(tlsKeys, k => Assert.False(text.Contains(k, StringComparison.Ordinal), $"a TLS private key is in the {where}"));
             }
 
             // Every host's logs, each line with its host; and a debug bundle of all of it that holds none of the secrets.

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Hunyuan.Cli.Tests.TestSupport;
+using Hunyuan.Engine.Security;
+using Hunyuan.Grains.Hosting;
+using Hunyuan.Model.Tests.TestSupport;
+using Hunyuan.Provisioning.Tests.TestSupport;
+
+namespace Hunyuan.Cli.Tests.Commands.Local;
+
+/// <summary>
+/// The control plane of a real `hyc up --local` cluster speaks only mutual TLS with the cluster's certificates: a TLS
+/// handshake (a plain SslStream, not hyc's own options) on the silo and gateway ports shows each node's certificate
+/// from the cluster CA; a bare Orleans client with the right cluster id, a TLS client without a certificate or with
+/// another CA's, and a plaintext connection are all closed; `hyc status` without the client certificate, with another
+/// CA's, or with another CA altogether exits 10 and says why; a second `up` keeps the CA and every certificate, and
+/// `up --rotate-certs` replaces them all and restarts each agent with its new one.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class LocalClusterTlsEndToEndTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _home = new();
+    private readonly int _base = TestPorts.Base(TestPorts.LocalCluster(2));
+
+    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path };
+
+    private ClusterTlsFiles Files => new(Path.Combine(_home.Path, "clusters", "local", "tls"));
+
+    [Fact]
+    public async Task UpLocalSpeaksOnlyMutualTlsWithTheClustersCertificates()
+    {
+        var basePort = _base.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var up = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(5), "up", "--local", "--detach", "--nodes", "2", "--gpus-per-node", "1", "--base-port", basePort);
+            Assert.True(up.ExitCode == 0, up.ToString());
+            Assert.Contains("TLS: created the cluster CA", up.Stderr, StringComparison.Ordinal);
+            var names = Directory.GetFiles(Files.Directory).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(["ca.key", "ca.pem", "client.key", "client.pem", "node-local-0.key", "node-local-0.pem", "node-local-1.key", "node-local-1.pem"], names);
+            Assert.All(Directory.GetFiles(Files.Directory), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+
+            using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Files.AuthorityCertificate));
+            using var client = X509Certificate2.CreateFromPemFile(Files.Certificate("client"), Files.Key("client"));
+            var validator = new ClusterCertificateValidator(ca);
+            foreach (var (port, node) in new[] { (_base, "local-0"), (_base + 20000, "local-0"), (_base + 1, "local-1"), (_base + 20001, "local-1") })
+            {
+                using var shown = await HandshakeAsync(port, client);
+                Assert.Equal($"CN={node}", shown.Subject);
+                Assert.Equal(ca.Subject, shown.Issuer);
+                Assert.Contains(IPAddress.Loopback, shown.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses());
+                Assert.Null(validator.Problem(shown, PeerRole.Server));
+            }
+
+            // The right cluster id is no longer enough.
+            var bare = new ClusterConnection("hunyuan", "hyc", [$"127.0.0.1:{_base + 20000}"]);
+            await Assert.ThrowsAsync<ClusterUnreachableException>(() => bare.ConnectAsync(TimeSpan.FromSeconds(10)));
+
+            // A TLS client with no certificate, or with another CA's, is closed right after the handshake.
+            using var foreignCa = ClusterCertificateAuthority.Create("local");
+            var foreignClient = foreignCa.IssueClient("hyc operator of cluster local");
+            using var foreign = X509Certificate2.CreateFromPem(foreignClient.CertificatePem, foreignClient.KeyPem);
+            Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, null));
+            Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, foreign));
+            Assert.True(await ClosedAfterHandshakeAsync(_base, foreign));
+            Assert.False(await ClosedAfterHandshakeAsync(_base + 20000, client), "the cluster's own client certificate must be kept");
+
+            // Plain TCP: bytes that are no TLS hello get the connection closed.
+            Assert.True(await PlaintextClosedAsync(_base + 20000));
+            Assert.True(await PlaintextClosedAsync(_base));
+
+            var ok = await Status();
+            Assert.True(ok.ExitCode == 0, ok.ToString());
+
+            var saved = Directory.GetFiles(Files.Directory).ToDictionary(f => f, File.ReadAllBytes);
+
+            File.Delete(Files.Certificate("client"));
+            var missing = await Status();
+            Assert.True(missing.ExitCode == 10, missing.ToString());
+            Assert.Contains("client certificate", missing.Stderr, StringComparison.Ordinal);
+            Assert.Contains("is missing", missing.Stderr, StringComparison.Ordinal);
+
+            File.WriteAllText(Files.Certificate("client"), foreignClient.CertificatePem);
+            File.WriteAllText(Files.Key("client"), foreignClient.KeyPem);
+            var notOurs = await Status();
+            Assert.True(notOurs.ExitCode == 10, notOurs.ToString());
+            Assert.Contains("is not the cluster's", notOurs.Stderr, StringComparison.Ordinal);
+
+            // Another CA altogether (its ca.pem too): nothing is wrong locally, and the handshake fails.
+            File.WriteAllText(Files.AuthorityCertificate, foreignCa.CertificatePem);
+            var otherCa = await Status();
+            Assert.True(otherCa.ExitCode == 10, otherCa.ToString());
+            Assert.Contains("TLS handshake with the cluster 'hunyuan' failed", otherCa.Stderr, StringComparison.Ordinal);
+            Assert.Contains("not the cluster's", otherCa.Stderr, StringComparison.Ordinal);
+
+            foreach (var (file, bytes) in saved)
+            {
+                File.WriteAllBytes(file, bytes);
+            }
+
+            var again = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(2), "up", "--local", "--detach", "--base-port", basePort);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Contains("already up", again.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("TLS:", again.Stderr, StringComparison.Ordinal);
+            Assert.All(saved, s => Assert.Equal(s.Value, File.ReadAllBytes(s.Key)));
+
+            // Rotation: a new CA, every certificate from it, each agent restarted with its own, the cluster whole again.
+            var rotated = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "up", "--local", "--detach", "--base-port", basePort, "--rotate-certs");
+            Assert.True(rotated.ExitCode == 0, rotated.ToString());
+            Assert.Contains("[local-0] agent restarted", rotated.Stderr, StringComparison.Ordinal);
+            Assert.Contains("[local-1] agent restarted", rotated.Stderr, StringComparison.Ordinal);
+            Assert.All(saved, s => Assert.NotEqual(s.Value, File.ReadAllBytes(s.Key)));
+            using var newCa = X509Certificate2.CreateFromPem(File.ReadAllText(Files.AuthorityCertificate));
+            using var newClient = X509Certificate2.CreateFromPemFile(Files.Certificate("client"), Files.Key("client"));
+            using (var shown = await HandshakeAsync(_base + 20001, newClient))
+            {
+                Assert.Null(new ClusterCertificateValidator(newCa).Problem(shown, PeerRole.Server));
+                Assert.NotNull(validator.Problem(shown, PeerRole.Server));
+            }
+
+            Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, client), "the old CA's client certificate must be refused after rotation");
+            var afterRotation = await Status();
+            Assert.True(afterRotation.ExitCode == 0, afterRotation.ToString());
+            Assert.Contains("2/2 nodes alive", afterRotation.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            var down = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "down", "--local");
+            Assert.True(down.ExitCode == 0, down.ToString());
+        }
+    }
+
+    public void Dispose() => _home.Dispose();
+
+    private Task<HycResult> Status() => HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "status", "--cluster", "local", "--connect-timeout", "5");
+
+    // The server's certificate, as a TLS client that presents the cluster's client certificate sees it.
+    private static async Task<X509Certificate2> HandshakeAsync(int port, X509Certificate2 client)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+        await using var ssl = new SslStream(tcp.GetStream());
+        X509Certificate2? shown = null;
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            ClientCertificateContext = SslStreamCertificateContext.Create(client, null, offline: true),
+            RemoteCertificateValidationCallback = (_, cert, _, _) =>
+            {
+                shown = cert is null ? null : X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+                return cert is not null;
+            },
+        }, cts.Token);
+        return shown ?? throw new InvalidOperationException($"port {port} showed no certificate");
+    }
+
+    // Whether the server ends a TLS connection that presents <paramref name="client"/> (or none) at or right after the
+    // handshake (TLS 1.3 tells a refused client only when it reads); one kept open past the bound was accepted.
+    private static async Task<bool> ClosedAfterHandshakeAsync(int port, X509Certificate2? client)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+        await using var ssl = new SslStream(tcp.GetStream());
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                ClientCertificateContext = client is null ? null : SslStreamCertificateContext.Create(client, null, offline: true),
+                // Whatever the server shows: only the server's verdict on the client is under test here.
+                RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null,
+            }, cts.Token);
+            using var window = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            return await ssl.ReadAsync(new byte[1], window.Token) == 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or AuthenticationException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<bool> PlaintextClosedAsync(int port)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+        var stream = tcp.GetStream();
+        try
+        {
+            // What an Orleans client without TLS sends first: a length-prefixed preamble, nothing like a TLS record.
+            await stream.WriteAsync(new byte[] { 0x20, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }, cts.Token);
+            var buffer = new byte[256];
+            while (true)
+            {
+                if (await stream.ReadAsync(buffer, cts.Token) == 0)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}
