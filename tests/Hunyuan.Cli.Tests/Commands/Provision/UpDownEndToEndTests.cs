@@ -121,6 +121,23 @@ public sealed class UpDownEndToEndTests : IDisposable
                 Assert.False(text.Contains(_apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
             }
 
+            // Redis: nothing without credentials, nothing but Orleans' commands with the agents' (read from their 0600
+            // files into redis-cli's environment, never its arguments), bound to the head's address alone.
+            var cli = $"cd {head.Home}/.hyc/clusters/lab && redis-cli -h {head.Address} -p 6379";
+            var anonymous = NetnsLab.AsUser(head, $"{cli} PING");
+            Assert.True(anonymous.Output.Contains("NOAUTH", StringComparison.Ordinal) && !anonymous.Output.Contains("PONG", StringComparison.Ordinal), anonymous.Output);
+            var agents = $"cd {head.Home}/.hyc/clusters/lab && REDISCLI_AUTH=$(cat redis.password) redis-cli -h {head.Address} -p 6379 --user $(cat redis.user)";
+            Assert.Contains("PONG", NetnsLab.AsUser(head, $"{agents} PING").Output, StringComparison.Ordinal);
+            var config = NetnsLab.AsUser(head, $"{agents} CONFIG GET dir");
+            Assert.True(config.Output.Contains("NOPERM", StringComparison.Ordinal), config.Output);
+            var redisListens = NetnsLab.Run("ip", ["netns", "exec", head.Namespace, "cat", "/proc/net/tcp"]).Output.Split('\n')
+                .Where(l => l.Contains(":18EB ", StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)).ToList();
+            Assert.True(redisListens.Count > 0 && redisListens.All(l => !l.Contains(" 00000000:18EB ", StringComparison.Ordinal)), "Redis listens on 0.0.0.0: " + string.Join("; ", redisListens));
+
+            // The agents run as the listed users, and each host's ~/.ssh/config starts with the cluster's block.
+            Assert.All(lab.Hosts, h => Assert.Contains("hyc.dll agent", NetnsLab.Run("ps", ["-u", h.User, "-o", "args="]).Output, StringComparison.Ordinal));
+            Assert.All(lab.Hosts, h => Assert.StartsWith("# >>> hyc cluster lab ", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal));
+
             // Every host's logs, each line with its host; and a debug bundle of all of it that holds none of the secrets.
             var logsOut = await Hyc(outputs, ["logs", "--cluster", "lab"]);
             Assert.True(logsOut.ExitCode == 0, logsOut.ToString());
@@ -183,6 +200,7 @@ public sealed class UpDownEndToEndTests : IDisposable
         {
             Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
+            Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_known_hosts")), "purge removes the cluster's known_hosts");
             Assert.DoesNotContain("hyc cluster lab", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal);
             Assert.Equal(h.Index == 2 ? [] : [lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
         });
