@@ -21,7 +21,7 @@ public sealed class HostListPreflight(string hycHome)
 {
     /// <param name="ports">The ports that must be free; null checks none (a running cluster holds its own).</param>
     /// <param name="redisImage">The docker runtime's Redis image, whose version the head's check reads (the process runtime's is the head's redis-server).</param>
-    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts? ports, IProgress<ClusterEvent> progress, CancellationToken cancellationToken, string redisImage = "redis:7.2")
+    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts? ports, string redisImage, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var inventory = ClusterRuntimes.FromHostList(path, new SshRuntimeOptions()).Inventory;
         var store = new ClusterStore(hycHome, inventory.Cluster);

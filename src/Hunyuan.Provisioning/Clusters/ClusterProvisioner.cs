@@ -16,8 +16,8 @@ namespace Hunyuan.Provisioning.Clusters;
 
 /// <summary>
 /// `up` for a host list, every step check-then-converge and every host in parallel (`down` is <see cref="ClusterTeardown"/>): connect (host keys
-/// verified), preflight, container (docker runtime), the passwordless mesh, the agent bundle, Redis on the head with a
-/// generated password, the agents. A host that fails is reported with its cause and the others go on; the next run
+/// verified) and take the host's lock (<see cref="HostLock"/>), preflight, container (docker runtime), the passwordless
+/// mesh, the agent bundle, Redis on the head (the agents' ACL user with a generated password), the agents. A host that fails is reported with its cause and the others go on; the next run
 /// picks up where this one stopped, and a run on a healthy cluster changes nothing. Progress goes to the callback as
 /// (host, message) while it runs. Joining (Orleans membership) is checked by the caller, which has the client.
 /// </summary>
