@@ -164,6 +164,26 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.True(again.Json().GetProperty("hosts").EnumerateArray().All(h => h.GetProperty("agent").GetString() == "running"), again.ToString());
             Assert.Contains("no changes", again.Stderr, StringComparison.Ordinal);
 
+            // Another `up` or `down` (here a stand-in holding the same flock on the head) makes this one wait a bounded
+            // time, then fail naming the host; nothing is started or stopped meanwhile.
+            var lockFile = Path.Combine(head.Home, ".hyc", "clusters", "lab", "hyc.lock");
+            using (var holder = System.Diagnostics.Process.Start("ip", ["netns", "exec", head.Namespace, "runuser", "-u", head.User, "--", "flock", lockFile, "sleep", "120"]))
+            {
+                try
+                {
+                    await Until(() => NetnsLab.Run("ps", ["-u", head.User, "-o", "args="]).Output, o => o.Contains("flock " + lockFile, StringComparison.Ordinal));
+                    var locked = await Hyc(outputs, ["up", hostsYaml, .. common]);
+                    Assert.True(locked.ExitCode != 0, locked.ToString());
+                    Assert.Contains($"{head.Address}: another `hyc up` or `hyc down` of cluster 'lab' holds its lock on this host", locked.Stderr, StringComparison.Ordinal);
+                    Assert.True(locked.Json().GetProperty("hosts").EnumerateArray().All(h => h.GetProperty("agent").GetString() != "restarted"), locked.ToString());
+                }
+                finally
+                {
+                    holder.Kill(entireProcessTree: true);
+                    holder.WaitForExit(10_000);
+                }
+            }
+
             // A host presenting another key is refused, loudly, and named; the others are still fine.
             var third = lab.Hosts[2];
             lab.RestartSshd(third, ClusterKey.Generate("impostor"));
