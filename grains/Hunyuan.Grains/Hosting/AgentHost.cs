@@ -86,7 +86,7 @@ public static class AgentHost
             }
             else
             {
-                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv, options.RedisPasswordFile));
+                silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv, options.RedisPasswordFile, options.RedisUserEnv, options.RedisUserFile));
                 silo.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = options.ClusterId;
@@ -124,19 +124,27 @@ public static class AgentHost
         return builder.Build();
     }
 
-    public static ConfigurationOptions RedisConfiguration(string endpoint, string? passwordEnv, string? passwordFile = null)
+    /// <summary>
+    /// The StackExchange.Redis options for membership (and grain storage): the user and password each from an
+    /// environment variable or a file, never an argument. The client's tie-breaker key and configuration channel are
+    /// off (they serve replicated setups), and so are CLIENT SETINFO and the CONFIG GET and CLUSTER NODES of its server
+    /// discovery: the agents' ACL user may use none of them, and one Redis needs no discovery.
+    /// </summary>
+    public static ConfigurationOptions RedisConfiguration(string endpoint, string? passwordEnv, string? passwordFile = null, string? userEnv = null, string? userFile = null)
     {
         var config = ConfigurationOptions.Parse(endpoint);
-        if (passwordEnv is { Length: > 0 } && Environment.GetEnvironmentVariable(passwordEnv) is { } password)
-        {
-            config.Password = password;
-        }
-        else if (passwordFile is { Length: > 0 } && File.Exists(passwordFile))
-        {
-            config.Password = File.ReadAllText(passwordFile).Trim();
-        }
-
+        config.Password = Secret(passwordEnv, passwordFile) ?? config.Password;
+        config.User = Secret(userEnv, userFile) ?? config.User;
+        config.TieBreaker = "";
+        config.ConfigurationChannel = "";
+        config.SetClientLibrary = false;
+        config.CommandMap = CommandMap.Create(["CONFIG", "CLUSTER"], available: false);
         config.AbortOnConnectFail = false;
         return config;
     }
+
+    private static string? Secret(string? env, string? file) =>
+        env is { Length: > 0 } && Environment.GetEnvironmentVariable(env) is { } value ? value
+        : file is { Length: > 0 } && File.Exists(file) ? File.ReadAllText(file).Trim()
+        : null;
 }

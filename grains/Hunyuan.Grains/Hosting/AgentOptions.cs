@@ -45,6 +45,15 @@ public sealed class AgentOptions
     /// </summary>
     public string? TlsDirectory { get; set; }
 
+    /// <summary>
+    /// The Redis ACL user, from an environment variable or a 0600 file like the password (`up` gives the agents a user
+    /// of their own with only the commands Orleans needs); neither means Redis's default user.
+    /// </summary>
+    public string? RedisUserEnv { get; set; }
+
+    /// <inheritdoc cref="RedisUserEnv"/>
+    public string? RedisUserFile { get; set; }
+
     /// <summary>Address other silos and clients reach this silo on.</summary>
     /// <value>127.0.0.1.</value>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
@@ -121,6 +130,16 @@ public sealed class AgentOptions
         if (TlsDirectory is { } tls && !Directory.Exists(tls))
         {
             problems.Add($"--tls-dir {tls}: no such directory");
+        }
+
+        if (RedisUserEnv is { Length: > 0 } userEnv && Environment.GetEnvironmentVariable(userEnv) is null)
+        {
+            problems.Add($"--redis-user-env {userEnv}: that environment variable is not set");
+        }
+
+        if (RedisUserFile is { Length: > 0 } userFile && !File.Exists(userFile))
+        {
+            problems.Add($"--redis-user-file {userFile}: no such file");
         }
 
         if (!IPAddress.TryParse(AdvertisedAddress, out var ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.None))

@@ -64,7 +64,7 @@ public sealed class ClusterDiagnostics(ClusterService service, TimeProvider time
 
                 progress.Report(new ClusterEvent("preflight of every host (no port checks: the cluster holds its ports)"));
                 var preflight = await new HostListPreflight(store.HycHome)
-                    .RunAsync(inventoryPath, false, TimeSpan.FromSeconds(15), 0, null, new Progress<ClusterEvent>(), cancellationToken);
+                    .RunAsync(inventoryPath, false, TimeSpan.FromSeconds(15), 0, null, new Provisioning.Clusters.ProvisionOptions().RedisImage, new Progress<ClusterEvent>(), cancellationToken);
                 bundle.Add("preflight.json", JsonSerializer.Serialize(preflight, StatusJson.Default.PreflightOutput));
             }
             catch (Exception e) when (e is ClusterException or InventoryException or IOException)

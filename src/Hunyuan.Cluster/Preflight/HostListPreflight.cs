@@ -20,13 +20,19 @@ public sealed record PreflightPorts(int Silo, int Gateway, int Redis, int Endpoi
 public sealed class HostListPreflight(string hycHome)
 {
     /// <param name="ports">The ports that must be free; null checks none (a running cluster holds its own).</param>
-    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts? ports, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    /// <param name="redisImage">The docker runtime's Redis image, whose version the head's check reads (the process runtime's is the head's redis-server).</param>
+    public async Task<PreflightOutput> RunAsync(string path, bool acceptNewHostKeys, TimeSpan connectTimeout, long minFreeDiskBytes, PreflightPorts? ports, string redisImage, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         var inventory = ClusterRuntimes.FromHostList(path, new SshRuntimeOptions()).Inventory;
         var store = new ClusterStore(hycHome, inventory.Cluster);
         var knownHosts = store.KnownHosts;
         int[] everyHost = ports is null ? [] : [ports.Silo, ports.Gateway, ports.Metrics, .. inventory.Runtime.Kind.ExtraPorts(inventory.Runtime)];
         var connector = new SshHostConnector(inventory, knownHosts, acceptNewHostKeys || inventory.Ssh.AcceptNewHostKeys, connectTimeout);
+        foreach (var warning in inventory.Warnings)
+        {
+            progress.Report(ClusterEvent.Warning(warning));
+        }
+
         progress.Report(new ClusterEvent($"preflight of {inventory.Hosts.Count} host(s) of cluster '{inventory.Cluster}' ({path}); known hosts: {knownHosts.Path}"));
         var hosts = await Task.WhenAll(inventory.Hosts.Select(host =>
         {
@@ -35,6 +41,8 @@ public sealed class HostListPreflight(string hycHome)
             {
                 MinFreeDiskBytes = minFreeDiskBytes,
                 PortsThatMustBeFree = head && ports is not null ? [.. everyHost, ports.Redis, ports.Endpoint] : everyHost,
+                RunsRedis = head,
+                RedisImage = redisImage,
             };
             return CheckHostAsync(connector, inventory, host, head ? "head" : "worker", options, progress, cancellationToken);
         }));

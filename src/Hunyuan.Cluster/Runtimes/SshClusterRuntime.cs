@@ -33,6 +33,11 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
     public async Task<RuntimeUp> UpAsync(ClusterStore store, ClusterState? existing, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         options.Validate();
+        foreach (var warning in inventory.Warnings)
+        {
+            progress.Report(ClusterEvent.Warning(warning));
+        }
+
         var (key, created) = store.LoadOrCreateKey();
         progress.Report(new ClusterEvent($"cluster '{inventory.Cluster}' from {inventoryPath}: {inventory.Hosts.Count} host(s), head {inventory.Head}, runtime {inventory.Runtime.Kind}; cluster key {key.Fingerprint}{(created ? " (new)" : "")}"));
         AgentBundle bundle;

@@ -116,12 +116,45 @@ public static class AgentInstaller
         return reused;
     }
 
-    /// <summary>Removes every other bundle (old versions, interrupted uploads); run once the agent runs on this one.</summary>
+    /// <summary>
+    /// Records that <paramref name="cluster"/> runs <paramref name="bundleId"/> on this host (clusters/NAME/agent.bundle):
+    /// bundles are shared by every cluster on a host, and only this record tells a purge or a prune which are whose.
+    /// </summary>
+    public static async Task UseAsync(IHostShell shell, string cluster, string bundleId, CancellationToken cancellationToken = default) =>
+        await MustAsync(shell, $"mkdir -p \"$HOME/{RemotePaths.RelativeCluster(cluster)}\" && printf '%s\\n' {ShellQuote.Word(bundleId)} > \"$HOME/{RemotePaths.RelativeCluster(cluster)}/{BundleRecordName}\"", cancellationToken);
+
+    /// <summary>
+    /// Removes the bundles no cluster on this host records (old versions, interrupted uploads) but <paramref name="keepId"/>;
+    /// run once the agent runs on that one. A cluster directory without a record (an older hyc's, or one whose `up` is
+    /// still uploading) could be using any bundle, so then nothing is removed.
+    /// </summary>
     public static async Task<int> PruneAsync(IHostShell shell, string keepId, CancellationToken cancellationToken = default)
     {
-        var r = await MustAsync(shell, $"n=0; for d in \"$HOME/.hyc/agents\"/*; do [ -e \"$d\" ] || continue; [ \"$(basename \"$d\")\" = {keepId} ] && continue; rm -rf \"$d\" && n=$((n+1)); done; echo $n", cancellationToken);
+        var r = await MustAsync(shell,
+            $"cd \"$HOME/.hyc/agents\" 2>/dev/null || {{ echo 0; exit 0; }}; "
+            + $"for c in \"$HOME/.hyc/clusters\"/*/; do [ -d \"$c\" ] && [ ! -f \"$c{BundleRecordName}\" ] && {{ echo 0; exit 0; }}; done; "
+            + $"used=$(cat \"$HOME/.hyc/clusters\"/*/{BundleRecordName} 2>/dev/null); n=0; "
+            + $"for d in *; do [ -e \"$d\" ] || continue; id=${{d%.partial}}; [ \"$id\" = {ShellQuote.Word(keepId)} ] && continue; "
+            + "printf '%s\\n' $used | grep -qxF \"$id\" && continue; rm -rf \"$d\" && n=$((n+1)); done; echo $n",
+            cancellationToken);
         return int.TryParse(r.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
     }
+
+    /// <summary>
+    /// A shell fragment for `down --purge`: removes the bundles <paramref name="cluster"/> recorded that no other cluster
+    /// on the host records, then ~/.hyc/agents if that left it empty; prints "removed PATH" for each.
+    /// </summary>
+    public static string PurgeScript(string cluster)
+    {
+        var record = $"\"$HOME/{RemotePaths.RelativeCluster(cluster)}/{BundleRecordName}\"";
+        return $"if [ -f {record} ]; then for id in $(cat {record}); do "
+            + "case \"$id\" in ''|*[!A-Za-z0-9_-]*) continue;; esac; "
+            + $"[ \"$(cat \"$HOME/.hyc/clusters\"/*/{BundleRecordName} 2>/dev/null | grep -cxF \"$id\")\" -le 1 ] || continue; "
+            + "d=\"$HOME/.hyc/agents/$id\"; if [ -e \"$d\" ]; then rm -rf \"$d\" && echo \"removed $d\"; fi; done; fi; "
+            + "rmdir \"$HOME/.hyc/agents\" 2>/dev/null && echo \"removed $HOME/.hyc/agents\"; true";
+    }
+
+    private const string BundleRecordName = "agent.bundle";
 
     private static async Task<ShellResult> MustAsync(IHostShell shell, string command, CancellationToken cancellationToken)
     {

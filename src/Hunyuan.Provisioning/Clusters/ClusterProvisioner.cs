@@ -17,8 +17,8 @@ namespace Hunyuan.Provisioning.Clusters;
 
 /// <summary>
 /// `up` for a host list, every step check-then-converge and every host in parallel (`down` is <see cref="ClusterTeardown"/>): connect (host keys
-/// verified), preflight, container (docker runtime), the passwordless mesh, the agent bundle, Redis on the head with a
-/// generated password, the agents. A host that fails is reported with its cause and the others go on; the next run
+/// verified) and take the host's lock (<see cref="HostLock"/>), preflight, container (docker runtime), the passwordless
+/// mesh, the agent bundle, Redis on the head (the agents' ACL user with a generated password), the agents. A host that fails is reported with its cause and the others go on; the next run
 /// picks up where this one stopped, and a run on a healthy cluster changes nothing. Progress goes to the callback as
 /// (host, message) while it runs. Joining (Orleans membership) is checked by the caller, which has the client.
 /// </summary>
@@ -81,20 +81,19 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         }
         finally
         {
-            foreach (var w in work)
-            {
-                w.Connection?.Dispose();
-            }
+            await Task.WhenAll(work.Select(w => w.ReleaseAsync()));
         }
     }
 
     private async Task ConnectAndCheckAsync(HostWork w, CancellationToken cancellationToken)
     {
-        w.AdvertisedAddress = await AdvertisedAddressAsync(w.Entry.Address, cancellationToken);
+        // The host's cluster ports bind and advertise its interface address when the list names one.
+        w.AdvertisedAddress = w.Entry.Interface ?? await AdvertisedAddressAsync(w.Entry.Address, cancellationToken);
         w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
         w.Reachable = true;
         progress(w.Entry.Address, $"connected as {w.Entry.User}@{w.Entry.Address}:{w.Entry.Port}" + (w.Connection.HostKeyFingerprint is { } fp ? $", host key {fp}" : ""));
         var shell = w.Connection.Shell;
+        w.Lock = await HostLock.AcquireAsync(shell, Cluster, HostLock.Holder("up"), options.LockWait, cancellationToken);
         w.AgentShell = inventory.Runtime.Kind.AgentShell(shell, inventory.Runtime);
 
         // Ports this cluster already holds are not "in use by something else": a second `up` must pass its own preflight.
@@ -115,17 +114,18 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             ports.Add(inventory.Runtime.SshPort);
         }
 
-        var report = await HostPreflight.RunAsync(shell, w.Entry, inventory.Runtime, new PreflightOptions { MinFreeDiskBytes = options.MinFreeDiskBytes, PortsThatMustBeFree = ports }, cancellationToken);
+        var report = await HostPreflight.RunAsync(shell, w.Entry, inventory.Runtime, new PreflightOptions
+        {
+            MinFreeDiskBytes = options.MinFreeDiskBytes,
+            PortsThatMustBeFree = ports,
+            RunsRedis = w.IsHead,
+            RedisImage = options.RedisImage,
+        }, cancellationToken);
         w.Gpus = report.Checks.FirstOrDefault(c => c.Name == "gpus")?.Detail ?? "";
         var failed = report.Checks.Where(c => !c.Ok).ToList();
         if (failed.Count > 0)
         {
             throw new ProvisionException($"preflight failed: {string.Join("; ", failed.Select(c => $"{c.Name}: {c.Detail}"))}");
-        }
-
-        if (w.IsHead && !Docker && !(await shell.RunAsync("command -v redis-server", cancellationToken)).Ok)
-        {
-            throw new ProvisionException("redis-server not found on the head, which the process runtime runs Redis with (apt-get install redis-server)");
         }
 
         progress(w.Entry.Address, $"preflight passed ({string.Join(", ", report.Checks.Select(c => c.Name))})");
@@ -142,7 +142,8 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
     private async Task ContainerAsync(HostWork w, CancellationToken cancellationToken)
     {
         var shell = w.Connection!.Shell;
-        var action = await new DockerRuntime(shell, inventory.Runtime, withGpus: w.Entry.VirtualGpus is null).EnsureAsync(m => progress(w.Entry.Address, m), cancellationToken);
+        // The container's sshd listens where the mesh's ssh config sends the other hosts: the listed address.
+        var action = await new DockerRuntime(shell, inventory.Runtime, w.Entry.Address, withGpus: w.Entry.VirtualGpus is null).EnsureAsync(m => progress(w.Entry.Address, m), cancellationToken);
         if (action != ContainerAction.Reused)
         {
             w.Change($"container {inventory.Runtime.ContainerName} {action.ToString().ToLowerInvariant()}");
@@ -151,7 +152,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         progress(w.Entry.Address, $"container {inventory.Runtime.ContainerName}: {action.ToString().ToLowerInvariant()}");
 
         // The container's sshd key, read over the verified connection to its host: as trustworthy as that host's key.
-        // A container started just now may still be running ssh-keygen -A, so the read is retried for a while.
+        // A container started just now may still be making its key, so the read is retried for a while.
         ShellResult pub = new(1, "", "");
         for (var attempt = 0; attempt < 40; attempt++)
         {
@@ -195,31 +196,33 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             w.Change($"installed agent {bundle.Id}");
         }
 
+        await AgentInstaller.UseAsync(shell, Cluster, bundle.Id, cancellationToken);
+
         if (password is null)
         {
             throw new ProvisionException($"agent not started: the head {inventory.Head} is not ready, and every agent needs its Redis");
         }
 
-        var passwordRelative = $"{RemotePaths.RelativeCluster(Cluster)}/{RemotePaths.PasswordFileName}";
-        var passwordBytes = Encoding.ASCII.GetBytes(password + "\n");
-        var current = await shell.RunAsync($"sha256sum \"$HOME/{passwordRelative}\" 2>/dev/null | cut -d' ' -f1", cancellationToken);
-        if (!string.Equals(current.Stdout.Trim(), Convert.ToHexString(SHA256.HashData(passwordBytes)), StringComparison.OrdinalIgnoreCase))
+        if (await WriteSecretFileAsync(shell, RemotePaths.PasswordFileName, password, cancellationToken))
         {
-            await shell.WriteFileAsync(passwordRelative, passwordBytes, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
             w.Change("wrote the Redis password file (0600)");
+        }
+
+        if (await WriteSecretFileAsync(shell, RemotePaths.RedisUserFileName, RedisAcl.AgentUser, cancellationToken))
+        {
+            w.Change("wrote the Redis user file (0600)");
         }
 
         string? redisSpec;
         if (w.IsHead)
         {
             var redis = new RedisServer(shell, Cluster, inventory.Runtime.Kind, options.RedisImage);
-            var action = await redis.EnsureAsync(w.AdvertisedAddress, options.RedisPort, password, cancellationToken);
+            (var action, redisSpec) = await redis.EnsureAsync(w.AdvertisedAddress, options.RedisPort, password, cancellationToken);
             if (action != RedisAction.Unchanged)
             {
                 w.Change($"Redis {action.ToString().ToLowerInvariant()} on {w.AdvertisedAddress}:{options.RedisPort}");
             }
 
-            redisSpec = RedisServer.Spec(RedisServer.Config(w.AdvertisedAddress, options.RedisPort, password));
             progress(w.Entry.Address, $"Redis on {w.AdvertisedAddress}:{options.RedisPort}: {action.ToString().ToLowerInvariant()}");
             redisReady.TrySetResult(redisSpec);
         }
@@ -270,7 +273,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
     }
 
-    /// <summary>The agent's command line on <paramref name="host"/>: no secrets (the Redis password is in a file it reads).</summary>
+    /// <summary>The agent's command line on <paramref name="host"/>: no secrets (the Redis user and password are in files it reads).</summary>
     internal string AgentCommandLine(HostEntry host, string advertisedAddress, string headAddress, string bundleId, bool tls = false)
     {
         List<string> args =
@@ -289,8 +292,23 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
             args.AddRange(["--virtual-gpus", $"{v.Count}", "--virtual-gpu-memory", $"{v.MemoryBytes}"]);
         }
 
-        var line = $"{BundleCommand.Line(bundleId, args, inventory.Runtime.LibTorchDir)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\"";
+        var line = $"{BundleCommand.Line(bundleId, args, inventory.Runtime.LibTorchDir)} --redis-password-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.PasswordFileName}\" --redis-user-file \"{RemotePaths.Cluster(Cluster)}/{RemotePaths.RedisUserFileName}\"";
         return tls ? $"{line} --tls-dir \"{HostTlsFiles.Directory(Cluster)}\"" : line;
+    }
+
+    /// <summary>Writes one line to a 0600 file in the cluster's directory over the file transfer, unless it holds that already; true when written.</summary>
+    private async Task<bool> WriteSecretFileAsync(IHostShell shell, string name, string value, CancellationToken cancellationToken)
+    {
+        var relative = $"{RemotePaths.RelativeCluster(Cluster)}/{name}";
+        var bytes = Encoding.ASCII.GetBytes(value + "\n");
+        var current = await shell.RunAsync($"sha256sum \"$HOME/{relative}\" 2>/dev/null | cut -d' ' -f1", cancellationToken);
+        if (string.Equals(current.Stdout.Trim(), Convert.ToHexString(SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        await shell.WriteFileAsync(relative, bytes, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        return true;
     }
 
     private void ReportMesh(HostWork w, MeshChanges mesh, string where)

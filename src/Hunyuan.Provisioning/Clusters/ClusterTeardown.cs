@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hunyuan.Provisioning.Agents;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Keys;
 using Hunyuan.Provisioning.Redis;
@@ -32,6 +33,7 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
             {
                 w.Connection = await connector.ConnectAsync(w.Entry, cancellationToken);
                 w.Reachable = true;
+                w.Lock = await HostLock.AcquireAsync(w.Connection.Shell, Cluster, HostLock.Holder("down"), options.LockWait, cancellationToken);
                 w.AgentShell = inventory.Runtime.Kind.AgentShell(w.Connection.Shell, inventory.Runtime);
 
                 // Endpoints (`deploy` starts them on the head) go first: they are clients of the agents.
@@ -59,7 +61,7 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
                     w.Change("stopped Redis");
                 }
 
-                if (Docker && await new DockerRuntime(shell, inventory.Runtime).RemoveAsync(cancellationToken))
+                if (Docker && await DockerContainers.RemoveAsync(shell, inventory.Runtime.ContainerName, cancellationToken))
                 {
                     w.Change($"removed container {inventory.Runtime.ContainerName}");
                 }
@@ -73,10 +75,7 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
         }
         finally
         {
-            foreach (var w in work)
-            {
-                w.Connection?.Dispose();
-            }
+            await Task.WhenAll(work.Select(w => w.ReleaseAsync()));
         }
     }
 
@@ -84,13 +83,15 @@ public sealed class ClusterTeardown(HostInventory inventory, ProvisionOptions op
     {
         var shell = w.Connection!.Shell;
         var keyPath = ClusterMesh.KeyPath(Cluster);
-        var script = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/.hyc/agents\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}\" \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\"; do if [ -e \"$p\" ]; then rm -rf \"$p\" && echo \"removed $p\"; fi; done; ");
+
+        // Bundles first: which are this cluster's is recorded in its directory, removed next.
+        var script = new StringBuilder(AgentInstaller.PurgeScript(Cluster)).Append("; ")
+            // The cluster's directory holds this run's lock: only what else is in it counts as something removed.
+            .Append(CultureInfo.InvariantCulture, $"c=\"$HOME/{RemotePaths.RelativeCluster(Cluster)}\"; if [ -d \"$c\" ]; then if ls -A \"$c\" | grep -qv '^{HostLock.FileName}'; then rm -rf \"$c\" && echo \"removed $c\"; else rm -rf \"$c\"; fi; fi; ")
+            .Append(CultureInfo.InvariantCulture, $"for p in \"$HOME/{keyPath}\" \"$HOME/{keyPath}.pub\" \"$HOME/{ClusterMesh.KnownHostsPath(Cluster)}\"; do if [ -e \"$p\" ]; then rm -rf \"$p\" && echo \"removed $p\"; fi; done");
         if (key is not null)
         {
-            // Public material: safe on a command line. The file keeps its mode (written through a temp file, then cat >).
-            var line = ShellQuote.Word(key.AuthorizedKeysLine);
-            script.Append(CultureInfo.InvariantCulture, $"f=\"$HOME/.ssh/authorized_keys\"; if [ -f \"$f\" ] && grep -qxF {line} \"$f\"; then grep -vxF {line} \"$f\" > \"$f.hyc-tmp\"; cat \"$f.hyc-tmp\" > \"$f\"; rm -f \"$f.hyc-tmp\"; echo 'removed the cluster key from authorized_keys'; fi");
+            script.Append("; ").Append(LineFileScripts.Remove(".ssh/authorized_keys", key.AuthorizedKeysLine, "removed the cluster key from authorized_keys"));
         }
 
         var r = await shell.RunAsync(script.ToString(), cancellationToken);

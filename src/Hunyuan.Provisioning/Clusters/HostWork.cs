@@ -16,6 +16,9 @@ internal sealed class HostWork(HostEntry entry, bool isHead)
 
     public IHostShell? AgentShell { get; set; }
 
+    /// <summary>This run's hold on the host's lock (<see cref="HostLock"/>), released by <see cref="ReleaseAsync"/>.</summary>
+    public IAsyncDisposable? Lock { get; set; }
+
     public bool Reachable { get; set; }
 
     public string AdvertisedAddress { get; set; } = entry.Address;
@@ -36,6 +39,18 @@ internal sealed class HostWork(HostEntry entry, bool isHead)
         {
             _changes.Add(what);
         }
+    }
+
+    /// <summary>Releases the lock, then closes the connection.</summary>
+    public async Task ReleaseAsync()
+    {
+        if (Lock is not null)
+        {
+            await Lock.DisposeAsync();
+            Lock = null;
+        }
+
+        Connection?.Dispose();
     }
 
     public HostOutcome Outcome() => new(Entry.Address, Entry.Line, IsHead ? "head" : "worker", Entry.Address, AdvertisedAddress, Reachable,

@@ -20,6 +20,9 @@ public sealed class ProvisionOptions
     /// <summary>How long a stopping agent or Redis gets after SIGTERM before SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long `up` or `down` waits for another one's lock on a host before it gives up on that host.</summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         int[] ports = [SiloPort, GatewayPort, RedisPort, MetricsPort];
@@ -28,9 +31,9 @@ public sealed class ProvisionOptions
             throw new ArgumentException($"silo, gateway, Redis and metrics ports must be distinct TCP ports (1..65535): {string.Join(", ", ports)}");
         }
 
-        if (MinFreeDiskBytes < 0 || string.IsNullOrWhiteSpace(RedisImage) || StopGrace < TimeSpan.Zero)
+        if (MinFreeDiskBytes < 0 || string.IsNullOrWhiteSpace(RedisImage) || StopGrace < TimeSpan.Zero || LockWait < TimeSpan.Zero)
         {
-            throw new ArgumentException("minimum free disk and stop grace must not be negative, and the Redis image must be named");
+            throw new ArgumentException("minimum free disk, stop grace and lock wait must not be negative, and the Redis image must be named");
         }
     }
 }

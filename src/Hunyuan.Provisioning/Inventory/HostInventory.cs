@@ -22,8 +22,15 @@ public sealed record RuntimeSettings(HostRuntimeKind Kind, string Image, string 
 /// <summary>Declared GPUs of a CPU-only host (simulated: computed on the CPU).</summary>
 public sealed record VirtualGpus(int Count, long MemoryBytes);
 
-/// <summary>One host of the list, with the line it was declared on (for errors that come later, such as preflight).</summary>
+/// <summary>
+/// One host of the list, with the line it was declared on (for errors that come later, such as preflight).
+/// <paramref name="Interface"/> is the address its cluster ports bind, when not <paramref name="Address"/>.
+/// </summary>
 public sealed record HostEntry(string Address, string User, int Port, string? IdentityFile, int? Gpus, VirtualGpus? VirtualGpus, string? Interface, int Line);
 
 /// <summary>A parsed, validated hosts.yaml.</summary>
-public sealed record HostInventory(string Cluster, SshSettings Ssh, RuntimeSettings Runtime, string Head, IReadOnlyList<HostEntry> Hosts, string Source);
+public sealed record HostInventory(string Cluster, SshSettings Ssh, RuntimeSettings Runtime, string Head, IReadOnlyList<HostEntry> Hosts, string Source)
+{
+    /// <summary>What is allowed but worth a word before anything runs ("file:line: ..."), such as a host that runs as root by default.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -18,6 +18,9 @@ public static class InventoryParser
     private static readonly string[] RuntimeKeys = ["kind", "image", "container_name", "ssh_port", "privileged", "shm_size", "volumes", "libtorch_dir"];
     private static readonly string[] HostKeys = ["address", "user", "port", "identity_file", "gpus", "virtual_gpus", "interface"];
 
+    /// <summary>The login when neither ssh.user nor a host's user is given (with a warning: the agents then run as root).</summary>
+    public const string DefaultUser = "root";
+
     public static HostInventory Load(string path) => Parse(File.ReadAllText(path), path);
 
     public static HostInventory Parse(string yaml, string source)
@@ -51,8 +54,9 @@ public static class InventoryParser
             r.OnlyKeys(sshNode, SshKeys, "ssh.");
         }
 
+        var sshUser = r.UserName(sshNode, "ssh.");
         var ssh = new SshSettings(
-            r.String(sshNode, "user", "ssh.") ?? "root",
+            sshUser ?? DefaultUser,
             r.Port(sshNode, "port", "ssh.") ?? 22,
             r.String(sshNode, "identity_file", "ssh."),
             r.String(sshNode, "password_env", "ssh."),
@@ -90,6 +94,7 @@ public static class InventoryParser
         }
 
         var hosts = new List<HostEntry>();
+        var warnings = new List<string>();
         for (var i = 0; i < hostList.Children.Count; i++)
         {
             var prefix = string.Create(CultureInfo.InvariantCulture, $"hosts[{i}].");
@@ -120,8 +125,14 @@ public static class InventoryParser
                 throw r.Error(h, "virtual_gpus", "a host has either gpus (from nvidia-smi) or virtual_gpus, not both", prefix);
             }
 
-            hosts.Add(new HostEntry(address, r.String(h, "user", prefix) ?? ssh.User, r.Port(h, "port", prefix) ?? ssh.Port,
-                r.String(h, "identity_file", prefix) ?? ssh.IdentityFile, gpus, virtualGpus, r.String(h, "interface", prefix), Line(h)));
+            var user = r.UserName(h, prefix);
+            if (user is null && sshUser is null)
+            {
+                warnings.Add($"{source}:{Line(h)}: host {address} has no 'user' (nor ssh.user): hyc logs in as {DefaultUser} and runs its agent as {DefaultUser}; name a user to run it as another");
+            }
+
+            hosts.Add(new HostEntry(address, user ?? ssh.User, r.Port(h, "port", prefix) ?? ssh.Port,
+                r.String(h, "identity_file", prefix) ?? ssh.IdentityFile, gpus, virtualGpus, Interface(r, h, prefix), Line(h)));
         }
 
         // One agent per address: two entries for one address would start two agents on the same ports under one name.
@@ -142,10 +153,22 @@ public static class InventoryParser
             throw new InventoryException(source, sshNode is null ? 1 : Line(sshNode), "ssh", "give identity_file or password_env for first contact");
         }
 
-        return new HostInventory(cluster, ssh, runtime, head, hosts, source);
+        return new HostInventory(cluster, ssh, runtime, head, hosts, source) { Warnings = warnings };
     }
 
     private static int Line(YamlNode node) => (int)node.Start.Line;
+
+    /// <summary>
+    /// The cluster address of a host: the address its silo, gateway and (head) Redis bind and advertise, when it is
+    /// not the listed one (a separate cluster network). A concrete IP: a wildcard would bind every address.
+    /// </summary>
+    private static string? Interface(Reader r, YamlMappingNode host, string prefix)
+    {
+        var text = r.String(host, "interface", prefix);
+        return text is null || (IPAddress.TryParse(text, out var ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any) && !ip.Equals(IPAddress.Broadcast))
+            ? text
+            : throw r.Error(host, "interface", $"'{text}' is not a concrete IP address of the host (the address its cluster ports bind)", prefix);
+    }
 
     private static List<string> Volumes(Reader r, YamlMappingNode? runtime, string source)
     {
@@ -222,6 +245,18 @@ public static class InventoryParser
             }
 
             return v is YamlScalarNode { Value: { } s } ? s : throw new InventoryException(source, Line(v), prefix + key, "must be a single value");
+        }
+
+        /// <summary>
+        /// A login name: POSIX's portable user names (letters, digits, '.', '_', '-', not starting with '-'), at most
+        /// 32 characters. It goes into ~/.ssh/config on every host, where a newline or space would add options.
+        /// </summary>
+        public string? UserName(YamlMappingNode? map, string prefix)
+        {
+            var user = String(map, "user", prefix);
+            return user is null || (user.Length is > 0 and <= 32 && user[0] != '-' && user.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                ? user
+                : throw Error(map!, "user", $"'{user.ReplaceLineEndings("\\n")}' is not a POSIX user name (letters, digits, '.', '_', '-'; not starting with '-')", prefix);
         }
 
         public int? Int(YamlMappingNode? map, string key, string prefix, int min, int max)

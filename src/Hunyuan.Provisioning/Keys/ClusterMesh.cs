@@ -11,17 +11,20 @@ public sealed record MeshChanges(bool KeyWritten, bool AuthorizedKeyAdded, int K
 
 /// <summary>
 /// The passwordless mesh on one host: the cluster's private key in ~/.ssh (0600, by file transfer, never on a command
-/// line), its public key in authorized_keys exactly once, and the host keys actually observed for every host in
-/// known_hosts, so every host reaches every other without a password or a prompt. Check-then-converge: a second run
+/// line), its public key in authorized_keys exactly once, and the host keys actually observed for every host in the
+/// cluster's own known_hosts (which the ssh config block names), so every host reaches every other without a password or a prompt. Check-then-converge: a second run
 /// changes nothing.
 /// </summary>
 public static class ClusterMesh
 {
     public static string KeyPath(string cluster) => $".ssh/hyc_{cluster}_ed25519";
 
+    /// <summary>The cluster's own known_hosts (the ssh config block's UserKnownHostsFile): only its hosts' observed keys.</summary>
+    public static string KnownHostsPath(string cluster) => $".ssh/hyc_{cluster}_known_hosts";
+
     public static async Task<MeshChanges> InstallAsync(IHostShell shell, string cluster, ClusterKey key, IReadOnlyList<string> knownHostsLines, CancellationToken cancellationToken = default)
     {
-        await Must(shell, "mkdir -p \"$HOME/.ssh\" && chmod 700 \"$HOME/.ssh\" && touch \"$HOME/.ssh/authorized_keys\" \"$HOME/.ssh/known_hosts\" && chmod 600 \"$HOME/.ssh/authorized_keys\"", cancellationToken);
+        await Must(shell, $"mkdir -p \"$HOME/.ssh\" && chmod 700 \"$HOME/.ssh\" && touch \"$HOME/.ssh/authorized_keys\" \"$HOME/{KnownHostsPath(cluster)}\" && chmod 600 \"$HOME/.ssh/authorized_keys\"", cancellationToken);
 
         var path = KeyPath(cluster);
         // Rewritten unless both halves are there and the public half is this key's (a lone .pub is not enough).
@@ -37,7 +40,7 @@ public static class ClusterMesh
         var known = 0;
         foreach (var line in knownHostsLines)
         {
-            known += await AppendOnceAsync(shell, ".ssh/known_hosts", line, cancellationToken) ? 1 : 0;
+            known += await AppendOnceAsync(shell, KnownHostsPath(cluster), line, cancellationToken) ? 1 : 0;
         }
 
         return new MeshChanges(keyWritten, authorized, known);
@@ -46,8 +49,7 @@ public static class ClusterMesh
     // Public material only (a public key, a host key line): safe on a command line.
     private static async Task<bool> AppendOnceAsync(IHostShell shell, string relativePath, string line, CancellationToken cancellationToken)
     {
-        var q = ShellQuote.Word(line);
-        var r = await shell.RunAsync($"grep -qxF {q} \"$HOME/{relativePath}\" && echo present || {{ printf '%s\\n' {q} >> \"$HOME/{relativePath}\" && echo added; }}", cancellationToken);
+        var r = await shell.RunAsync(LineFileScripts.AppendOnce(relativePath, line), cancellationToken);
         if (!r.Ok)
         {
             throw new InvalidOperationException($"{shell.Host}: updating ~/{relativePath} failed: {r.Stderr.Trim()}");

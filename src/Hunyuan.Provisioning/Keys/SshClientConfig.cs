@@ -8,9 +8,12 @@ public sealed record MeshPeer(string Address, int Port, string? User);
 
 /// <summary>
 /// A block in ~/.ssh/config, between markers, that makes a plain `ssh ADDRESS` from one host of the cluster reach
-/// another as the right user, on the right port, with the cluster key: what the seed got by overwriting the default
-/// key, without touching the user's own keys. Whatever else the file holds is kept as it is; the block is rewritten
-/// only when it differs, and removed by `down --purge`.
+/// another as the right user, on the right port, with the cluster key only, checking the host key strictly against the
+/// cluster's own known_hosts: what the seed got by overwriting the default key, without touching the user's own keys.
+/// ssh takes the first value it finds for each option, so the block goes first in the file, ahead of any `Host *` of
+/// the user's (only other clusters' blocks may precede it); it ends with `Host *` so the user's lines after it keep
+/// applying to every host, as they did at the top of the file. Whatever else the file holds is kept as it is; the
+/// block is rewritten only when it differs or is not first, and removed by `down --purge`.
 /// </summary>
 public static class SshClientConfig
 {
@@ -21,18 +24,21 @@ public static class SshClientConfig
         var b = new StringBuilder().Append(Begin(cluster)).Append('\n');
         foreach (var p in peers)
         {
-            b.Append("Host ").Append(p.Address).Append('\n')
+            b.Append("Host ").Append(Safe(p.Address, "address")).Append('\n')
                 .Append("    HostName ").Append(p.Address).Append('\n')
                 .Append("    Port ").Append(p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
             if (p.User is not null)
             {
-                b.Append("    User ").Append(p.User).Append('\n');
+                b.Append("    User ").Append(Safe(p.User, "user")).Append('\n');
             }
 
-            b.Append("    IdentityFile ~/").Append(ClusterMesh.KeyPath(cluster)).Append('\n');
+            b.Append("    IdentityFile ~/").Append(ClusterMesh.KeyPath(cluster)).Append('\n')
+                .Append("    IdentitiesOnly yes\n")
+                .Append("    StrictHostKeyChecking yes\n")
+                .Append("    UserKnownHostsFile ~/").Append(ClusterMesh.KnownHostsPath(cluster)).Append('\n');
         }
 
-        return b.Append(End(cluster)).Append('\n').ToString();
+        return b.Append("Host *\n").Append(End(cluster)).Append('\n').ToString();
     }
 
     /// <summary>True when the file changed.</summary>
@@ -40,15 +46,13 @@ public static class SshClientConfig
     {
         var (current, isLink) = await ReadAsync(shell, cancellationToken);
         var block = Block(cluster, peers);
-        if (current.Contains(block, StringComparison.Ordinal) || isLink)
+        if (isLink || IsInPlace(current, cluster, block))
         {
             // A symlinked config belongs to the user's dotfile setup: left alone (the key still works with -i).
             return false;
         }
 
-        var rest = Without(current, cluster).TrimEnd('\n');
-        var updated = (rest.Length > 0 ? rest + "\n\n" : "") + block;
-        await shell.WriteFileAsync(RelativePath, Encoding.UTF8.GetBytes(updated), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        await shell.WriteFileAsync(RelativePath, Encoding.UTF8.GetBytes(WithBlockFirst(current, cluster, block)), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
         return true;
     }
 
@@ -61,9 +65,52 @@ public static class SshClientConfig
             return false;
         }
 
-        var rest = Without(current, cluster).TrimEnd('\n');
+        var rest = Without(current, cluster).Trim('\n');
         await shell.WriteFileAsync(RelativePath, Encoding.UTF8.GetBytes(rest.Length > 0 ? rest + "\n" : ""), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
         return true;
+    }
+
+    /// <summary>The file with this cluster's block first (replacing any older copy of it) and the rest as it was.</summary>
+    public static string WithBlockFirst(string text, string cluster, string block)
+    {
+        var rest = Without(text, cluster).Trim('\n');
+        return rest.Length > 0 ? block + "\n" + rest + "\n" : block;
+    }
+
+    /// <summary>Whether <paramref name="block"/> is in the file ahead of every line that is not another cluster's block.</summary>
+    public static bool IsInPlace(string text, string cluster, string block)
+    {
+        var lines = text.Split('\n');
+        var at = 0;
+        var ours = Begin(cluster);
+        while (at < lines.Length)
+        {
+            if (lines[at].Length == 0)
+            {
+                at++;
+                continue;
+            }
+
+            if (!lines[at].StartsWith(BeginPrefix, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            var end = Array.FindIndex(lines, at, l => l.StartsWith(EndPrefix, StringComparison.Ordinal));
+            if (end < 0)
+            {
+                return false;
+            }
+
+            if (lines[at] == ours)
+            {
+                return string.Join('\n', lines[at..(end + 1)]) + "\n" == block;
+            }
+
+            at = end + 1;
+        }
+
+        return false;
     }
 
     /// <summary>The text without this cluster's block (markers included).</summary>
@@ -81,9 +128,22 @@ public static class SshClientConfig
         return string.Join('\n', lines);
     }
 
-    private static string Begin(string cluster) => $"# >>> hyc cluster {cluster} (written by `hyc up`; `hyc down --purge` removes it)";
+    private const string BeginPrefix = "# >>> hyc cluster ";
 
-    private static string End(string cluster) => $"# <<< hyc cluster {cluster}";
+    private const string EndPrefix = "# <<< hyc cluster ";
+
+    private static string Begin(string cluster) => $"{BeginPrefix}{cluster} (written by `hyc up`; `hyc down --purge` removes it)";
+
+    private static string End(string cluster) => $"{EndPrefix}{cluster}";
+
+    /// <summary>
+    /// A value as ssh_config reads it: one word. Whitespace, a quote or '#' would split it or start a comment, and a
+    /// newline would add options of its own to every host's config (the host list is parsed strictly too).
+    /// </summary>
+    private static string Safe(string value, string what) =>
+        value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#' or '\\' or '=')
+            ? value
+            : throw new ArgumentException($"the {what} '{value.ReplaceLineEndings("\\n")}' cannot go into ~/.ssh/config (whitespace, quotes, '#', '=' or control characters)");
 
     private static async Task<(string Text, bool IsLink)> ReadAsync(IHostShell shell, CancellationToken cancellationToken)
     {

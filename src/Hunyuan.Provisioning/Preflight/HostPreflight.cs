@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hunyuan.Provisioning.Inventory;
+using Hunyuan.Provisioning.Redis;
 using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Provisioning.Preflight;
@@ -33,13 +34,28 @@ public static class HostPreflight
     public static async Task<PreflightReport> RunAsync(IHostShell shell, HostEntry host, RuntimeSettings runtime, PreflightOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var result = await shell.RunAsync(Probe, cancellationToken);
+        var result = await shell.RunAsync(options.RunsRedis ? Probe + "\n" + RedisProbe(runtime, options.RedisImage) : Probe, cancellationToken);
         if (result.ExitCode != 0 && string.IsNullOrWhiteSpace(result.Stdout))
         {
             return new PreflightReport(host, [new PreflightCheck("probe", false, $"the probe script failed (exit {result.ExitCode}): {result.Stderr.Trim()}")]);
         }
 
         return Judge(host, runtime, options, result.Stdout);
+    }
+
+    /// <summary>
+    /// The version of the Redis this head would run: its redis-server, or the image's when it is already pulled
+    /// (preflight pulls nothing; `up` checks a freshly pulled image before it runs it).
+    /// </summary>
+    private static string RedisProbe(RuntimeSettings runtime, string image)
+    {
+        if (!runtime.Kind.UsesContainers)
+        {
+            return "echo \"redis=$(redis-server --version 2>/dev/null || echo absent)\"";
+        }
+
+        var q = ShellQuote.Word(image);
+        return $"if docker image inspect {q} >/dev/null 2>&1; then echo \"redis=$(docker run --rm --entrypoint redis-server {q} --version 2>&1 | head -n 1)\"; else echo redis=not-pulled; fi";
     }
 
     public static PreflightReport Judge(HostEntry host, RuntimeSettings runtime, PreflightOptions options, string facts)
@@ -59,6 +75,11 @@ public static class HostPreflight
         if (runtime.Kind.UsesContainers)
         {
             checks.Add(Docker(Fact("docker")));
+        }
+
+        if (options.RunsRedis)
+        {
+            checks.Add(Redis(Fact("redis"), runtime, options.RedisImage));
         }
 
         var busy = options.PortsThatMustBeFree.Where(listening.Contains).ToList();
@@ -107,6 +128,29 @@ public static class HostPreflight
         return count == 0
             ? new PreflightCheck("gpus", false, "nvidia-smi shows no GPU; declare virtual_gpus for a CPU-only host")
             : new PreflightCheck("gpus", true, $"{count} found" + (host.Gpus is { } e && count > e ? $" ({e} expected; the rest stay unused)" : ""));
+    }
+
+    private static PreflightCheck Redis(string version, RuntimeSettings runtime, string image)
+    {
+        var minimum = RedisServer.MinimumMajorVersion;
+        var what = runtime.Kind.UsesContainers ? $"the image {image}" : "the head's redis-server";
+        if (version is "" or "absent")
+        {
+            return new PreflightCheck("redis", false, $"redis-server not found on the head, which the process runtime runs Redis with (apt-get install redis-server; Redis {minimum} or later)");
+        }
+
+        if (version == "not-pulled")
+        {
+            var tagged = RedisVersion.MajorOfTag(image);
+            return tagged is null or >= RedisServer.MinimumMajorVersion
+                ? new PreflightCheck("redis", true, $"{image} not pulled yet: `up` checks its version (Redis {minimum} or later) when it has pulled it")
+                : new PreflightCheck("redis", false, $"{image} names Redis {tagged}; hyc needs Redis {minimum} or later (ACL users); choose another --redis-image");
+        }
+
+        var major = RedisVersion.Major(version);
+        return major >= minimum
+            ? new PreflightCheck("redis", true, version)
+            : new PreflightCheck("redis", false, $"{what} is '{version}'; hyc needs Redis {minimum} or later (ACL users: the agents get only the commands they need)");
     }
 
     private static PreflightCheck Docker(string version) => version switch

@@ -9,11 +9,22 @@ public sealed class PreflightOptions
     /// <summary>TCP ports that must be free because nothing of this cluster listens there yet (agent, Redis, endpoint, container sshd).</summary>
     public IReadOnlyList<int> PortsThatMustBeFree { get; init; } = [];
 
+    /// <summary>Whether this host runs the cluster's Redis (the head): then its version is checked.</summary>
+    public bool RunsRedis { get; init; }
+
+    /// <summary>The Redis image the docker runtime runs (checked when <see cref="RunsRedis"/>); the process runtime runs the host's redis-server.</summary>
+    public string RedisImage { get; init; } = "redis:7.2";
+
     public void Validate()
     {
         if (MinFreeDiskBytes < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MinFreeDiskBytes), MinFreeDiskBytes, "must be zero or more");
+        }
+
+        if (string.IsNullOrWhiteSpace(RedisImage))
+        {
+            throw new ArgumentException("the Redis image must be named", nameof(RedisImage));
         }
 
         foreach (var port in PortsThatMustBeFree)

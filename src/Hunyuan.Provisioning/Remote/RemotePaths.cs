@@ -20,4 +20,7 @@ public static class RemotePaths
     public static string RelativeBundle(string id) => $".hyc/agents/{id}";
 
     public static string PasswordFileName => "redis.password";
+
+    /// <summary>The agents' Redis ACL user name, in a 0600 file beside the password (as the agents read both).</summary>
+    public static string RedisUserFileName => "redis.user";
 }

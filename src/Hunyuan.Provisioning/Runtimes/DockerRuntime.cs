@@ -17,10 +17,11 @@ public enum ContainerAction
 /// The docker runtime, check-then-converge: a running container of the same name, image and flags is reused;
 /// anything else of that name is removed and the container started with host networking and IPC, all GPUs, a shared
 /// memory size (all GPUs unless the host declares virtual ones), no --privileged unless asked, the host's ~/.hyc mounted
-/// as the container's HYC_HOME (agent bundle and cluster files), and sshd inside on the mesh port with host keys of its
-/// own (ssh-keygen -A makes any the image lacks). The flags are recorded in a label so a changed host list is noticed.
+/// as the container's HYC_HOME (agent bundle and cluster files), and sshd inside on the mesh port of
+/// <paramref name="listenAddress"/> only, with a host key of its own and no passwords (<see cref="ContainerSshd"/>).
+/// The flags are recorded in a label so a changed host list is noticed.
 /// </summary>
-public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bool withGpus = true)
+public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, string listenAddress, bool withGpus = true)
 {
     public const string FlagsLabel = "hyc.flags";
 
@@ -31,7 +32,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
         .. settings.Privileged ? new[] { "--privileged" } : [],
         "-v", HycHomeMount, "-e", $"HYC_HOME={ContainerShell.MountedHycHome}",
         .. settings.Volumes.SelectMany(v => new[] { "-v", v }),
-        settings.Image, "bash", "-c", $"mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p {settings.SshPort} && exec sleep infinity",
+        settings.Image, "sh", "-c", ContainerSshd.Command(settings.SshPort, listenAddress),
     ];
 
     /// <summary>
@@ -88,7 +89,7 @@ public sealed class DockerRuntime(IHostShell shell, RuntimeSettings settings, bo
 
     private string FlagsHash()
     {
-        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}|{withGpus}|{HycHomeMount}|{string.Join(',', settings.Volumes)}";
+        var flags = $"{settings.Image}|{settings.SshPort}|{settings.Privileged}|{settings.ShmSize}|{withGpus}|{HycHomeMount}|{string.Join(',', settings.Volumes)}|{ContainerSshd.Command(settings.SshPort, listenAddress)}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(flags)))[..16].ToLowerInvariant();
     }
 }

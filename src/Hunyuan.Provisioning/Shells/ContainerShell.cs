@@ -15,6 +15,9 @@ public sealed class ContainerShell(IHostShell host, string container) : IHostShe
     public Task<ShellResult> RunAsync(string command, CancellationToken cancellationToken = default) =>
         host.RunAsync(ShellQuote.Join(["docker", "exec", container, "sh", "-c", command]), cancellationToken);
 
+    public Task<IRunningCommand> StartAsync(string command, CancellationToken cancellationToken = default) =>
+        host.StartAsync(ShellQuote.Join(["docker", "exec", "-i", container, "sh", "-c", command]), cancellationToken);
+
     public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) =>
         PlaceAsync(relativePath, mode, stage => host.WriteFileAsync(stage, content, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken), cancellationToken);
 

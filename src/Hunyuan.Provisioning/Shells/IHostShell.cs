@@ -22,6 +22,20 @@ public interface IHostShell
     /// <paramref name="bytesWritten"/> hears the bytes of this file written so far, for progress.
     /// </summary>
     Task UploadFileAsync(string localPath, string relativePath, UnixFileMode mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a command that runs alongside this shell's other commands until the handle is disposed, which closes its
+    /// stdin; a command that reads stdin to its end (a lock holder) thus lives exactly as long as the handle, or the
+    /// connection.
+    /// </summary>
+    Task<IRunningCommand> StartAsync(string command, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A command started by <see cref="IHostShell.StartAsync"/>; disposing it closes its stdin and waits a moment for it to end.</summary>
+public interface IRunningCommand : IAsyncDisposable
+{
+    /// <summary>The next line of its stdout; null at the end.</summary>
+    Task<string?> ReadLineAsync(CancellationToken cancellationToken = default);
 }
 
 public sealed record ShellResult(int ExitCode, string Stdout, string Stderr)

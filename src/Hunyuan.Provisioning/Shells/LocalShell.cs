@@ -35,6 +35,21 @@ public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment 
         return new ShellResult(p.ExitCode, await stdout, await stderr);
     }
 
+    public Task<IRunningCommand> StartAsync(string command, CancellationToken cancellationToken = default)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh");
+        _ = p.StandardError.ReadToEndAsync(CancellationToken.None);
+        return Task.FromResult<IRunningCommand>(new RunningProcess(p));
+    }
+
     public async Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default)
     {
         var path = HomePath(relativePath);
@@ -67,5 +82,26 @@ public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment 
         var path = Path.Combine(home, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return path;
+    }
+
+    private sealed class RunningProcess(Process process) : IRunningCommand
+    {
+        public async Task<string?> ReadLineAsync(CancellationToken cancellationToken = default) => await process.StandardOutput.ReadLineAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            process.StandardInput.Close();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
     }
 }

@@ -86,6 +86,13 @@ public sealed class SshHostShell : IHostShell, IDisposable
         return new ShellResult(cmd.ExitStatus ?? -1, stdout, cmd.Error);
     }, cancellationToken);
 
+    public Task<IRunningCommand> StartAsync(string command, CancellationToken cancellationToken = default) => Task.Run<IRunningCommand>(() =>
+    {
+        var cmd = _client.CreateCommand(command);
+        var execution = cmd.ExecuteAsync(CancellationToken.None);
+        return new RunningSshCommand(cmd, cmd.CreateInputStream(), execution);
+    }, cancellationToken);
+
     public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) => Task.Run(() =>
     {
         using var stream = new MemoryStream(content);
@@ -197,6 +204,29 @@ public sealed class SshHostShell : IHostShell, IDisposable
                 _refusal = $"{_target}: HOST KEY CHANGED from {known} to {HostKeyFingerprint}; refusing to connect (possible man-in-the-middle). If the host was reinstalled, remove its line from {_knownHosts.Path}";
                 e.CanTrust = false;
                 break;
+        }
+    }
+
+    private sealed class RunningSshCommand(SshCommand command, Stream input, Task execution) : IRunningCommand
+    {
+        private readonly StreamReader _output = new(command.OutputStream);
+
+        // SSH.NET's output stream blocks a reader until data or the end comes.
+        public Task<string?> ReadLineAsync(CancellationToken cancellationToken = default) => Task.Run(_output.ReadLine, cancellationToken).WaitAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await input.DisposeAsync();
+            try
+            {
+                await execution.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is TimeoutException or SshException or ObjectDisposedException)
+            {
+                // The connection's end (the caller disposes it next) ends the command anyway.
+            }
+
+            command.Dispose();
         }
     }
 }

@@ -89,6 +89,8 @@ public sealed class AgentInstallerTests : IDisposable
         public Task WriteFileAsync(string relativePath, byte[] content, UnixFileMode mode, CancellationToken cancellationToken = default) =>
             inner.WriteFileAsync(relativePath, content, mode, cancellationToken);
 
+        public Task<IRunningCommand> StartAsync(string command, CancellationToken cancellationToken = default) => inner.StartAsync(command, cancellationToken);
+
         public Task UploadFileAsync(string localPath, string relativePath, UnixFileMode mode, Action<long>? bytesWritten = null, CancellationToken cancellationToken = default)
         {
             Uploads.Add(relativePath[(relativePath.IndexOf(".partial/", StringComparison.Ordinal) + ".partial/".Length)..]);

@@ -47,6 +47,7 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
               - address: 127.0.0.1
                 virtual_gpus: {count: 2, memory: 1GiB}
               - address: 127.0.0.2
+                interface: 127.0.0.12
                 virtual_gpus: {count: 2, memory: 1GiB}
             """, "hosts.yaml");
         var options = new ProvisionOptions { SiloPort = TestPorts.One(), GatewayPort = TestPorts.One(), RedisPort = TestPorts.One(), MinFreeDiskBytes = 1 << 20 };
@@ -63,15 +64,29 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         Assert.Contains("pull -q hunyuaninfer/hunyuan-large:infer-open-source", calls);
         Assert.True(Array.IndexOf(calls, "pull -q hunyuaninfer/hunyuan-large:infer-open-source") < Array.FindIndex(calls, c => c.StartsWith("run ", StringComparison.Ordinal)), "pulled before the run");
         var run = Assert.Single(calls, c => c.StartsWith($"run -d --name {Container} ", StringComparison.Ordinal));
-        Assert.Matches($"^run -d --name {Container} --label hyc.flags=[0-9a-f]{{16}} --net=host --ipc=host --shm-size 64g -v {headHome}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c mkdir -p /run/sshd && ssh-keygen -A && /usr/sbin/sshd -p {sshPort} && exec sleep infinity$", run);
+        Assert.Matches($"^run -d --name {Container} --label hyc.flags=[0-9a-f]{{16}} --net=host --ipc=host --shm-size 64g -v {headHome}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source sh -c set -e; mkdir -p /run/sshd; ", run);
+
+        // The container's sshd config (the rest of that call's lines): the mesh port of the host's address, keys only.
+        Assert.Contains($"Port {sshPort}", calls);
+        Assert.Contains("ListenAddress 127.0.0.1", calls);
+        Assert.Contains("ListenAddress 127.0.0.2", _hosts["127.0.0.2"].Docker.Calls()); // the listed address, where the mesh's ssh config points
+        Assert.Contains("PasswordAuthentication no", calls);
         var redis = Assert.Single(calls, c => c.StartsWith("run -d --name hyc-redis-dock ", StringComparison.Ordinal));
-        Assert.Matches($"^run -d --name hyc-redis-dock --label hyc.spec=[0-9a-f]{{16}} --net=host --restart unless-stopped --entrypoint redis-server -v {headHome}/.hyc/clusters/dock/redis.conf:/etc/hyc-redis.conf:ro redis:7.2 /etc/hyc-redis.conf$", redis);
+        Assert.Matches($"^run -d --name hyc-redis-dock --label hyc.spec=[0-9a-f]{{16}} --net=host --restart unless-stopped --entrypoint redis-server --user [0-9]+:[0-9]+ -v {headHome}/.hyc/clusters/dock/redis.conf:/etc/hyc-redis.conf:ro -v {headHome}/.hyc/clusters/dock/redis-data:/data redis:7.2 /etc/hyc-redis.conf$", redis);
+        Assert.Contains("run --rm --entrypoint redis-server redis:7.2 --version", calls);
         Assert.DoesNotContain(_hosts["127.0.0.2"].Docker.Calls(), c => c.Contains("hyc-redis", StringComparison.Ordinal));
 
-        // Redis's config: bound to the head, the password only there (0600) and in the password files.
+        // Redis's config: bound to the head, append-only, the agents' user with the password's hash only (0600); the
+        // password itself only in the password files, the user name beside it.
         var config = File.ReadAllText(Path.Combine(headHome, ".hyc/clusters/dock/redis.conf"));
         var password = File.ReadAllText(Path.Combine(headHome, ".hyc/clusters/dock/redis.password")).Trim();
-        Assert.Contains($"bind 127.0.0.1\nport {options.RedisPort}\nrequirepass {password}\n", config, StringComparison.Ordinal);
+        Assert.StartsWith($"bind 127.0.0.1\nport {options.RedisPort}\n", config, StringComparison.Ordinal);
+        Assert.Contains("dir \"/data\"\nsave \"\"\nappendonly yes\n", config, StringComparison.Ordinal);
+        Assert.Contains("user default off ", config, StringComparison.Ordinal);
+        Assert.Contains($"user hyc-agent on #{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password))).ToLowerInvariant()} ", config, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, config, StringComparison.Ordinal);
+        Assert.All(_hosts.Values, h => Assert.Equal("hyc-agent", File.ReadAllText(Path.Combine(h.Home, ".hyc/clusters/dock/redis.user")).Trim()));
+        Assert.All(_hosts.Values, h => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(h.Home, ".hyc/clusters/dock/redis.user"))));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(headHome, ".hyc/clusters/dock/redis.conf")));
         Assert.All(_hosts.Values, h => Assert.Equal(password, File.ReadAllText(Path.Combine(h.Home, ".hyc/clusters/dock/redis.password")).Trim()));
         Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.Contains(password, StringComparison.Ordinal)));
@@ -83,14 +98,16 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
             var containerSsh = Path.Combine(docker.ContainerHome(Container), ".ssh");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(containerSsh, "hyc_dock_ed25519")));
             Assert.Single(File.ReadAllLines(Path.Combine(containerSsh, "authorized_keys")), key.AuthorizedKeysLine);
-            var known = File.ReadAllLines(Path.Combine(containerSsh, "known_hosts"));
+            var known = File.ReadAllLines(Path.Combine(containerSsh, "hyc_dock_known_hosts"));
             Assert.Contains(known, l => l.StartsWith($"[127.0.0.1]:{sshPort} ssh-ed25519 ", StringComparison.Ordinal));
             Assert.Contains(known, l => l.StartsWith($"[127.0.0.2]:{sshPort} ssh-ed25519 ", StringComparison.Ordinal));
 
             // The agent runs inside the container from the bundle under HYC_HOME, reading the password from its file.
             var args = File.ReadAllText(Directory.EnumerateFiles(Path.Combine(_hosts[address].Home, ".hyc", "agents", bundle.Id), "args.*").Single());
-            Assert.Contains($"--node {address} --cluster-id dock --clustering redis --redis 127.0.0.1:{options.RedisPort} --address {address} --silo-port {options.SiloPort} --gateway-port {options.GatewayPort}", args, StringComparison.Ordinal);
-            Assert.Contains($"--redis-password-file {_hosts[address].Home}/.hyc/clusters/dock/redis.password", args, StringComparison.Ordinal);
+            // 127.0.0.2's silo and gateway bind and advertise its interface address.
+            var advertised = address == "127.0.0.2" ? "127.0.0.12" : address;
+            Assert.Contains($"--node {address} --cluster-id dock --clustering redis --redis 127.0.0.1:{options.RedisPort} --address {advertised} --silo-port {options.SiloPort} --gateway-port {options.GatewayPort}", args, StringComparison.Ordinal);
+            Assert.Contains($"--redis-password-file {_hosts[address].Home}/.hyc/clusters/dock/redis.password --redis-user-file {_hosts[address].Home}/.hyc/clusters/dock/redis.user", args, StringComparison.Ordinal);
             Assert.Equal(address == "127.0.0.1", args.Contains("--head", StringComparison.Ordinal));
             Assert.Contains(docker.Calls(), c => c.StartsWith($"exec {Container} sh -c ", StringComparison.Ordinal) && c.Contains("setsid nohup", StringComparison.Ordinal));
         }
@@ -105,7 +122,8 @@ public sealed class ClusterProvisionerDockerTests : IDisposable
         Assert.True(second.AllOk, string.Join("; ", second.Hosts.Select(h => h.Error)));
         Assert.False(second.AnyChange, string.Join("; ", second.Hosts.SelectMany(h => h.Changes)));
         Assert.All(second.Hosts, h => Assert.Equal("running", h.Agent));
-        Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => c.StartsWith("run ", StringComparison.Ordinal) || c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("pull ", StringComparison.Ordinal)));
+        // (The head's preflight asks the Redis image its version, in a throwaway `run --rm`.)
+        Assert.All(_hosts.Values, h => Assert.DoesNotContain(h.Docker.Calls(), c => (c.StartsWith("run ", StringComparison.Ordinal) && !c.StartsWith("run --rm ", StringComparison.Ordinal)) || c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("pull ", StringComparison.Ordinal)));
 
         var down = await new ClusterTeardown(inventory, options, new Connector(_hosts), (_, _) => { }).DownAsync(key, purge: false);
         Assert.All(down, h => Assert.True(h.Ok, h.Error));

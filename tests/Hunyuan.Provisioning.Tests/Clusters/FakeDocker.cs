@@ -25,16 +25,21 @@ internal sealed class FakeDocker
               ?*) echo true ;;
             esac ;;
           run)
-            shift; name=""; label=""; image=""
+            shift; name=""; label=""; image=""; rm=""
             while [ $# -gt 0 ]; do
               case "$1" in
                 --name) name="$2"; shift 2 ;;
                 --label) label="${2#*=}"; shift 2 ;;
-                --shm-size|--gpus|-v|-e|--entrypoint|--restart) shift 2 ;;
+                --rm) rm=1; shift ;;
+                --shm-size|--gpus|-v|-e|--entrypoint|--restart|--user) shift 2 ;;
                 -*) shift ;;
                 *) image="$1"; break ;;
               esac
             done
+            if [ -n "$rm" ]; then
+              [ "$2" = --version ] && { echo "Redis server v=${FAKE_REDIS_VERSION:-7.2.4} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=0"; exit 0; }
+              echo "fake docker: unexpected run --rm $*" >&2; exit 2
+            fi
             printf '%s %s\n' "$image" "$label" > "$d/c-$name"
             mkdir -p "$d/$name-home" "$d/$name-etc-ssh"
             cp "$d/host_key.pub" "$d/$name-etc-ssh/ssh_host_ed25519_key.pub"

@@ -83,6 +83,11 @@ public sealed class InventoryParserTests
     [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: ~/libtorch/lib\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
     [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: /opt/lib torch\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
     [InlineData("ssh:\n  identity_file: k\nruntime:\n  libtorch_dir: [/opt/libtorch]\nhosts:\n  - address: 10.0.0.1\n", 4, "runtime.libtorch_dir")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    user: \"root\\n    StrictHostKeyChecking no\"\n", 5, "hosts[0].user")]
+    [InlineData("ssh:\n  identity_file: k\n  user: \"ubuntu ProxyCommand=sh\"\nhosts:\n  - address: 10.0.0.1\n", 3, "ssh.user")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    user: -oProxyCommand\n", 5, "hosts[0].user")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    interface: eth0\n", 5, "hosts[0].interface")]
+    [InlineData("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n    interface: 0.0.0.0\n", 5, "hosts[0].interface")]
     public void ErrorsNameTheLineAndKey(string yaml, int line, string key)
     {
         var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse(yaml, "hosts.yaml"));
@@ -96,5 +101,26 @@ public sealed class InventoryParserTests
     {
         var ex = Assert.Throws<InventoryException>(() => InventoryParser.Parse("hosts:\n  - address: [unclosed\n", "hosts.yaml"));
         Assert.Contains("not valid YAML", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AUserIsAPosixNameAndAListWithoutOneIsWarnedThatItRunsAsRoot()
+    {
+        var named = InventoryParser.Parse("ssh:\n  identity_file: k\n  user: hyc_ops\nhosts:\n  - address: 10.0.0.1\n  - address: 10.0.0.2\n    user: svc.gpu-1\n", "h.yaml");
+        Assert.Equal(["hyc_ops", "svc.gpu-1"], named.Hosts.Select(h => h.User));
+        Assert.Empty(named.Warnings);
+
+        var unnamed = InventoryParser.Parse("ssh:\n  identity_file: k\nhosts:\n  - address: 10.0.0.1\n  - address: 10.0.0.2\n    user: ubuntu\n", "h.yaml");
+        Assert.Equal(["root", "ubuntu"], unnamed.Hosts.Select(h => h.User));
+        var warning = Assert.Single(unnamed.Warnings);
+        Assert.StartsWith("h.yaml:4: host 10.0.0.1 has no 'user'", warning, StringComparison.Ordinal);
+        Assert.Contains("runs its agent as root", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnInterfaceIsTheHostsClusterAddress()
+    {
+        var inv = InventoryParser.Parse("ssh:\n  identity_file: k\n  user: u\nhosts:\n  - address: 10.0.0.1\n    interface: 192.168.7.1\n  - address: 10.0.0.2\n", "h.yaml");
+        Assert.Equal(["192.168.7.1", null], inv.Hosts.Select(h => h.Interface));
     }
 }

@@ -35,7 +35,8 @@ public sealed class ClusterMeshTests : IDisposable
         var second = await ClusterMesh.InstallAsync(shell, "prod", key, known);
         Assert.False(second.Any, second.ToString());
         Assert.Single(File.ReadAllLines(Path.Combine(_home, ".ssh/authorized_keys")), key.AuthorizedKeysLine);
-        Assert.Equal(known, File.ReadAllLines(Path.Combine(_home, ".ssh/known_hosts")));
+        Assert.Equal(known, File.ReadAllLines(Path.Combine(_home, ClusterMesh.KnownHostsPath("prod"))));
+        Assert.False(File.Exists(Path.Combine(_home, ".ssh/known_hosts")), "the user's own known_hosts is not touched");
         Assert.False(File.Exists(keyPath + ".hyc-tmp"));
 
         File.Delete(keyPath);
@@ -72,7 +73,7 @@ public sealed class ClusterMeshTests : IDisposable
         string[] args =
         [
             "/usr/bin/ssh", "-i", Path.Combine(_home, ClusterMesh.KeyPath("prod")),
-            "-o", "UserKnownHostsFile=" + Path.Combine(_home, ".ssh/known_hosts"),
+            "-o", "UserKnownHostsFile=" + Path.Combine(_home, ClusterMesh.KnownHostsPath("prod")),
             "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
             "-F", "/dev/null", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{Environment.UserName}@127.0.0.1", command,

@@ -82,5 +82,23 @@ public sealed class HostPreflightTests : IDisposable
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
+    [Theory]
+    [InlineData("process", "redis=Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0", "redis:7.2", true, "v=7.0.15")]
+    [InlineData("process", "redis=Redis server v=6.2.14 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=1", "redis:7.2", false, "hyc needs Redis 7 or later")]
+    [InlineData("process", "redis=absent", "redis:7.2", false, "redis-server not found on the head")]
+    [InlineData("docker", "redis=Redis server v=7.2.4 sha=0 malloc=libc bits=64 build=1", "redis:7.2", true, "v=7.2.4")]
+    [InlineData("docker", "redis=Redis server v=5.0.14 sha=0 malloc=libc bits=64 build=1", "redis:latest", false, "the image redis:latest is")]
+    [InlineData("docker", "redis=not-pulled", "redis:6.2-alpine", false, "names Redis 6")]
+    [InlineData("docker", "redis=not-pulled", "registry.local:5000/redis", true, "not pulled yet")]
+    public void TheHeadNeedsRedis7OrLater(string kind, string fact, string image, bool ok, string detail)
+    {
+        var runtime = kind == "docker" ? Docker : Process;
+        var report = HostPreflight.Judge(EightGpus, runtime, new PreflightOptions { RunsRedis = true, RedisImage = image }, Healthy + fact + "\n");
+        var check = Assert.Single(report.Checks, c => c.Name == "redis");
+        Assert.Equal(ok, check.Ok);
+        Assert.Contains(detail, check.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(HostPreflight.Judge(EightGpus, runtime, new PreflightOptions(), Healthy).Checks, c => c.Name == "redis");
+    }
+
     public void Dispose() => Directory.Delete(_bin, recursive: true);
 }

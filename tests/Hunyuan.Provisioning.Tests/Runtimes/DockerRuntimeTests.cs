@@ -40,20 +40,21 @@ public sealed class DockerRuntimeTests : IDisposable
     [Fact]
     public async Task StartsTheContainerWithTheSeedsFlagsWhenNoneRuns()
     {
-        var action = await new DockerRuntime(Shell, Settings).EnsureAsync();
+        var action = await new DockerRuntime(Shell, Settings, "10.0.0.1").EnsureAsync();
         Assert.Equal(ContainerAction.Started, action);
         var run = Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal));
         Assert.StartsWith("run -d --name hunyuanLLM_infer --label hyc.flags=", run, StringComparison.Ordinal);
         var home = Environment.GetEnvironmentVariable("HOME");
-        Assert.Contains($"--net=host --ipc=host --gpus all --shm-size 64g -v {home}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source bash -c", run, StringComparison.Ordinal);
-        Assert.Contains("ssh-keygen -A && /usr/sbin/sshd -p 36005", run, StringComparison.Ordinal);
+        Assert.Contains($"--net=host --ipc=host --gpus all --shm-size 64g -v {home}/.hyc:/hyc-home -e HYC_HOME=/hyc-home hunyuaninfer/hunyuan-large:infer-open-source sh -c", run, StringComparison.Ordinal);
+        Assert.Contains("ListenAddress 10.0.0.1", Calls());
+        Assert.Contains("/usr/sbin/sshd -f /etc/ssh/sshd_config; exec sleep infinity", Calls());
         Assert.DoesNotContain("--privileged", run, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ReusesARunningContainerWithTheSameImageAndFlags()
     {
-        var runtime = new DockerRuntime(Shell, Settings);
+        var runtime = new DockerRuntime(Shell, Settings, "10.0.0.1");
         var label = runtime.RunArguments().Single(a => a.StartsWith(DockerRuntime.FlagsLabel + "=", StringComparison.Ordinal))[(DockerRuntime.FlagsLabel.Length + 1)..];
         File.WriteAllText(Path.Combine(_dir, "inspect"), $"true {Settings.Image} {label}\n");
         Assert.Equal(ContainerAction.Reused, await runtime.EnsureAsync());
@@ -64,7 +65,7 @@ public sealed class DockerRuntimeTests : IDisposable
     public async Task ReplacesAContainerWhoseFlagsChanged()
     {
         File.WriteAllText(Path.Combine(_dir, "inspect"), $"true {Settings.Image} 0000000000000000\n");
-        Assert.Equal(ContainerAction.Replaced, await new DockerRuntime(Shell, Settings with { Privileged = true }).EnsureAsync());
+        Assert.Equal(ContainerAction.Replaced, await new DockerRuntime(Shell, Settings with { Privileged = true }, "10.0.0.1").EnsureAsync());
         var calls = Calls();
         Assert.Contains("rm -f hunyuanLLM_infer", calls);
         Assert.Contains(calls, c => c.StartsWith("run ", StringComparison.Ordinal) && c.Contains("--privileged", StringComparison.Ordinal));
@@ -85,7 +86,7 @@ public sealed class DockerRuntimeTests : IDisposable
             exit 0
             """.Replace("\r", "", StringComparison.Ordinal));
         var lines = new List<string>();
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new DockerRuntime(Shell, Settings).EnsureAsync(lines.Add));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new DockerRuntime(Shell, Settings, "10.0.0.1").EnsureAsync(lines.Add));
         Assert.Contains("docker pull hunyuaninfer/hunyuan-large:infer-open-source failed: pull access denied", e.Message, StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("pulling hunyuaninfer/hunyuan-large:infer-open-source", StringComparison.Ordinal));
         Assert.DoesNotContain(Calls(), c => c.StartsWith("rm ", StringComparison.Ordinal) || c.StartsWith("run ", StringComparison.Ordinal));
@@ -95,15 +96,15 @@ public sealed class DockerRuntimeTests : IDisposable
     public async Task VolumesAreMountedAndPartOfTheFlags()
     {
         var withModels = Settings with { Volumes = ["/data/models:/data/models:ro"] };
-        await new DockerRuntime(Shell, withModels).EnsureAsync();
+        await new DockerRuntime(Shell, withModels, "10.0.0.1").EnsureAsync();
         Assert.Contains("-e HYC_HOME=/hyc-home -v /data/models:/data/models:ro hunyuaninfer/", Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal)), StringComparison.Ordinal);
-        Assert.NotEqual(new DockerRuntime(Shell, Settings).RunArguments()[6], new DockerRuntime(Shell, withModels).RunArguments()[6]);
+        Assert.NotEqual(new DockerRuntime(Shell, Settings, "10.0.0.1").RunArguments()[6], new DockerRuntime(Shell, withModels, "10.0.0.1").RunArguments()[6]);
     }
 
     [Fact]
     public async Task CpuHostsGetNoGpuFlag()
     {
-        await new DockerRuntime(Shell, Settings, withGpus: false).EnsureAsync();
+        await new DockerRuntime(Shell, Settings, "10.0.0.1", withGpus: false).EnsureAsync();
         Assert.DoesNotContain("--gpus", Assert.Single(Calls(), c => c.StartsWith("run ", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 

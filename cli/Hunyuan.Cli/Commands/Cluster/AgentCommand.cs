@@ -20,6 +20,8 @@ internal sealed class AgentCommand : Command
     private static readonly Option<string?> RedisOption = new("--redis") { Description = "Redis host:port for membership" };
     private static readonly Option<string?> RedisPasswordEnvOption = new("--redis-password-env") { Description = "Environment variable holding the Redis password" };
     private static readonly Option<string?> RedisPasswordFileOption = new("--redis-password-file") { Description = "File (0600) holding the Redis password" };
+    private static readonly Option<string?> RedisUserEnvOption = new("--redis-user-env") { Description = "Environment variable holding the Redis ACL user (default: Redis's default user)" };
+    private static readonly Option<string?> RedisUserFileOption = new("--redis-user-file") { Description = "File (0600) holding the Redis ACL user" };
     private static readonly Option<string> AddressOption = new("--address") { Description = "Advertised IP address", DefaultValueFactory = _ => "127.0.0.1" };
     private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Silo-to-silo port", DefaultValueFactory = _ => 11111 };
     private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Client gateway port", DefaultValueFactory = _ => 30000 };
@@ -39,7 +41,7 @@ internal sealed class AgentCommand : Command
         : base("agent", "Run this node's agent (an Orleans silo) until stopped")
     {
         _console = console;
-        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption, TlsDirOption })
+        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, RedisUserEnvOption, RedisUserFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption, TlsDirOption })
         {
             Options.Add(o);
         }
@@ -64,6 +66,8 @@ internal sealed class AgentCommand : Command
             RedisEndpoint = r.GetValue(RedisOption),
             RedisPasswordEnv = r.GetValue(RedisPasswordEnvOption),
             RedisPasswordFile = r.GetValue(RedisPasswordFileOption),
+            RedisUserEnv = r.GetValue(RedisUserEnvOption),
+            RedisUserFile = r.GetValue(RedisUserFileOption),
             AdvertisedAddress = r.GetRequiredValue(AddressOption),
             SiloPort = siloPort,
             GatewayPort = r.GetValue(GatewayPortOption),

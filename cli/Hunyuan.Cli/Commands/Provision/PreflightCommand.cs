@@ -38,7 +38,7 @@ internal sealed class PreflightCommand : Command
         }
 
         var ports = new PreflightPorts(ssh.Provision.SiloPort, ssh.Provision.GatewayPort, ssh.Provision.RedisPort, r.GetValue(EndpointPortOption), ssh.Provision.MetricsPort);
-        var output = await new HostListPreflight(HycHome.Path).RunAsync(path, ssh.AcceptNewHostKeys, ssh.ConnectTimeout, ssh.Provision.MinFreeDiskBytes, ports, new ConsoleProgress(_console), cancellationToken);
+        var output = await new HostListPreflight(HycHome.Path).RunAsync(path, ssh.AcceptNewHostKeys, ssh.ConnectTimeout, ssh.Provision.MinFreeDiskBytes, ports, ssh.Provision.RedisImage, new ConsoleProgress(_console), cancellationToken);
         if (r.GetValue(RemoteCommandOptions.JsonOption))
         {
             _console.Json(output, CliJsonContext.Default.PreflightOutput);

@@ -62,7 +62,10 @@ public sealed class PreflightCommandTests : IDisposable
         var host = json.GetProperty("hosts")[0];
         Assert.Equal("head", host.GetProperty("role").GetString());
         Assert.Equal(hostKey.Fingerprint, host.GetProperty("host_key").GetString());
-        Assert.Equal(["os", "disk", "gpus", "ports"], host.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["os", "disk", "gpus", "redis", "ports"], host.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+
+        // The head's Redis (this machine's redis-server, for the process runtime) is 7 or later.
+        Assert.StartsWith("Redis server v=", host.GetProperty("checks")[3].GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(File.ReadAllLines(knownHosts));
 
         // Recorded now: no flag needed. A port the head must offer is held, and the report says which.

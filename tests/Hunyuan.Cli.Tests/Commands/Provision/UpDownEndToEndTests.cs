@@ -138,6 +138,23 @@ public sealed class UpDownEndToEndTests : IDisposable
                 Assert.All(tlsKeys, k => Assert.False(text.Contains(k, StringComparison.Ordinal), $"a TLS private key is in the {where}"));
             }
 
+            // Redis: nothing without credentials, nothing but Orleans' commands with the agents' (read from their 0600
+            // files into redis-cli's environment, never its arguments), bound to the head's address alone.
+            var cli = $"cd {head.Home}/.hyc/clusters/lab && redis-cli -h {head.Address} -p 6379";
+            var anonymous = NetnsLab.AsUser(head, $"{cli} PING");
+            Assert.True(anonymous.Output.Contains("NOAUTH", StringComparison.Ordinal) && !anonymous.Output.Contains("PONG", StringComparison.Ordinal), anonymous.Output);
+            var agents = $"cd {head.Home}/.hyc/clusters/lab && REDISCLI_AUTH=$(cat redis.password) redis-cli -h {head.Address} -p 6379 --user $(cat redis.user)";
+            Assert.Contains("PONG", NetnsLab.AsUser(head, $"{agents} PING").Output, StringComparison.Ordinal);
+            var config = NetnsLab.AsUser(head, $"{agents} CONFIG GET dir");
+            Assert.True(config.Output.Contains("NOPERM", StringComparison.Ordinal), config.Output);
+            var redisListens = NetnsLab.Run("ip", ["netns", "exec", head.Namespace, "cat", "/proc/net/tcp"]).Output.Split('\n')
+                .Where(l => l.Contains(":18EB ", StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)).ToList();
+            Assert.True(redisListens.Count > 0 && redisListens.All(l => !l.Contains(" 00000000:18EB ", StringComparison.Ordinal)), "Redis listens on 0.0.0.0: " + string.Join("; ", redisListens));
+
+            // The agents run as the listed users, and each host's ~/.ssh/config starts with the cluster's block.
+            Assert.All(lab.Hosts, h => Assert.Contains("hyc.dll agent", NetnsLab.Run("ps", ["-u", h.User, "-o", "args="]).Output, StringComparison.Ordinal));
+            Assert.All(lab.Hosts, h => Assert.StartsWith("# >>> hyc cluster lab ", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal));
+
             // Every host's logs, each line with its host; and a debug bundle of all of it that holds none of the secrets.
             var logsOut = await Hyc(outputs, ["logs", "--cluster", "lab"]);
             Assert.True(logsOut.ExitCode == 0, logsOut.ToString());
@@ -163,6 +180,26 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.False(again.Json().GetProperty("changed").GetBoolean(), again.ToString());
             Assert.True(again.Json().GetProperty("hosts").EnumerateArray().All(h => h.GetProperty("agent").GetString() == "running"), again.ToString());
             Assert.Contains("no changes", again.Stderr, StringComparison.Ordinal);
+
+            // Another `up` or `down` (here a stand-in holding the same flock on the head) makes this one wait a bounded
+            // time, then fail naming the host; nothing is started or stopped meanwhile.
+            var lockFile = Path.Combine(head.Home, ".hyc", "clusters", "lab", "hyc.lock");
+            using (var holder = System.Diagnostics.Process.Start("ip", ["netns", "exec", head.Namespace, "runuser", "-u", head.User, "--", "flock", lockFile, "sleep", "120"]))
+            {
+                try
+                {
+                    await Until(() => NetnsLab.Run("ps", ["-u", head.User, "-o", "args="]).Output, o => o.Contains("flock " + lockFile, StringComparison.Ordinal));
+                    var locked = await Hyc(outputs, ["up", hostsYaml, .. common]);
+                    Assert.True(locked.ExitCode != 0, locked.ToString());
+                    Assert.Contains($"{head.Address}: another `hyc up` or `hyc down` of cluster 'lab' holds its lock on this host", locked.Stderr, StringComparison.Ordinal);
+                    Assert.True(locked.Json().GetProperty("hosts").EnumerateArray().All(h => h.GetProperty("agent").GetString() != "restarted"), locked.ToString());
+                }
+                finally
+                {
+                    holder.Kill(entireProcessTree: true);
+                    holder.WaitForExit(10_000);
+                }
+            }
 
             // A host presenting another key is refused, loudly, and named; the others are still fine.
             var third = lab.Hosts[2];
@@ -200,6 +237,7 @@ public sealed class UpDownEndToEndTests : IDisposable
         {
             Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
+            Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_known_hosts")), "purge removes the cluster's known_hosts");
             Assert.DoesNotContain("hyc cluster lab", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal);
             Assert.Equal(h.Index == 2 ? [] : [lab.OperatorKey.AuthorizedKeysLine], File.ReadAllLines(Path.Combine(h.Home, ".ssh", "authorized_keys")));
         });
