@@ -11,6 +11,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchClusterOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.ClusterStatus))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.HealthOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.DeploymentView))]

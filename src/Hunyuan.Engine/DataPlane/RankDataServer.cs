@@ -21,6 +21,7 @@ public sealed partial class RankDataServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Socket _listener;
     private Task? _accept;
+    private int _disposed;
 
     public RankDataServer(IPAddress address, int port = 0, ILogger<RankDataServer>? logger = null)
     {
@@ -48,6 +49,11 @@ public sealed partial class RankDataServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Dispose();
         foreach (var c in _connections.Keys)

@@ -3,12 +3,15 @@ using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Tests.TestSupport;
+using Hunyuan.Model.Variants;
 
 namespace Hunyuan.Engine.Tests.DataPlane;
 
 /// <summary>Steps over the real data plane on loopback: the reference's ids, failures that stay with their batch, leases, bad peers.</summary>
 public sealed class DataPlaneDriverTests
 {
+    private static readonly LoadOptions Float32 = LoadOptions.Of(TorchSharp.torch.ScalarType.Float32);
+
     [Theory]
     [InlineData(1, 2)]
     [InlineData(2, 2)]
@@ -16,7 +19,7 @@ public sealed class DataPlaneDriverTests
     {
         var fixture = Fixtures.Path("tiny-moe");
         using var golden = new Golden(fixture);
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, tp, pp);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, tp, pp, Float32);
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
 
         var ids = await driver.GenerateAsync(7, golden.InputIds, golden.GreedyIds.Length);
@@ -30,7 +33,7 @@ public sealed class DataPlaneDriverTests
     {
         var fixture = Fixtures.Path("tiny-moe");
         using var golden = new Golden(fixture);
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 2, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 2, 2, Float32);
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
         var greedy = SamplingParameters.Greedy;
 
@@ -56,7 +59,7 @@ public sealed class DataPlaneDriverTests
     public async Task AnOutOfVocabularyTokenFailsItsStepOnEveryStageAtOnce()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
 
         // Only stage 0 embeds; stage 1 must hear of the failure from stage 0, not wait out its 30 s receive timeout.
@@ -72,7 +75,7 @@ public sealed class DataPlaneDriverTests
     public async Task ANewerLeaseTakesOverAndTheStaleDriversStepsAreRejected()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         await using var first = await DataPlaneDriver.ConnectAsync(set.Target(5));
         await using var second = await DataPlaneDriver.ConnectAsync(set.Target(6));
 
@@ -88,11 +91,11 @@ public sealed class DataPlaneDriverTests
     public async Task AWrongTokenOrEpochIsRefusedWithoutNamingTheToken()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
 
         var wrongToken = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(1) with { Token = "guess" }));
         Assert.Contains("wrong data-plane token", wrongToken.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(LoopbackRankSet.Token, wrongToken.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(set.Token, wrongToken.Message, StringComparison.Ordinal);
 
         var wrongEpoch = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(1) with { Epoch = "e0" }));
         Assert.Contains("is at epoch e1, not e0", wrongEpoch.Message, StringComparison.Ordinal);
@@ -102,7 +105,7 @@ public sealed class DataPlaneDriverTests
     public async Task GarbageAndHalfFramesAreDroppedAndTheRanksServeOn()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         var (host, port) = DataEndpoints.Parse(set.Servers[1].Endpoint);
 
         // Garbage: a frame header declaring a 2 GiB hello. The server must drop it without allocating that.
@@ -129,11 +132,11 @@ public sealed class DataPlaneDriverTests
     public async Task ActivationsOfTheWrongSizeFailThatStepAndDropThePeer()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         var hidden = set.Plan.Config.HiddenSize;
 
         // A forged "stage 0" with the right token sends step activations of the wrong width to stage 1.
-        var hello = new DataPlaneHello(DataPlaneRole.Peer, LoopbackRankSet.Deployment, LoopbackRankSet.Epoch, 1, LoopbackRankSet.Token, FromRank: 0);
+        var hello = new DataPlaneHello(DataPlaneRole.Peer, LoopbackDeployment.Deployment, LoopbackDeployment.Epoch, 1, set.Token, FromRank: 0);
         await using (var forged = await FrameConnection.ConnectAsync(set.EndpointOf(1), "rank 1", TimeSpan.FromSeconds(5), CancellationToken.None))
         {
             await DataPlaneClient.HandshakeAsync(forged, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
@@ -151,17 +154,15 @@ public sealed class DataPlaneDriverTests
     public async Task ALostRankFailsTheStepsInFlightAtOnceAndBreaksTheDriver()
     {
         var fixture = Fixtures.Path("tiny-moe");
-        var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
         Assert.Equal(2, (await driver.GenerateAsync(1, [5, 6, 7], 2)).Length);
 
-        await set.Servers[1].DisposeAsync();
+        await set.StopStageAsync(1);
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => driver.GenerateAsync(2, [5, 6, 7], 4).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.IsType<DataPlaneException>(failure);
         Assert.NotNull(driver.Broken);
         await Assert.ThrowsAsync<DataPlaneException>(() => driver.StepAsync([new ExecutorSequence(3, 0, [1L], null, SamplingParameters.Greedy, 1)], CancellationToken.None));
-        set.Servers.RemoveAt(1);
-        await set.DisposeAsync();
     }
 
     private static async Task<int> ReadToEndAsync(NetworkStream stream)

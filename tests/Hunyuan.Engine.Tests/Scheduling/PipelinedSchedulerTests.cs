@@ -1,7 +1,6 @@
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Scheduling;
-using Hunyuan.Engine.Tests.DataPlane;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Tests.TestSupport;
@@ -22,7 +21,7 @@ public sealed class PipelinedSchedulerTests
     public async Task TwoMicroBatchesInFlightOverTheDataPlaneGiveEveryRequestItsSoloTokens()
     {
         var options = new EngineOptions { Blocks = 128, BlockSize = 4, MaxBatchedTokens = 32, MaxNumSeqs = 8 };
-        await using var set = await LoopbackRankSet.LoadAsync(Model, 1, 2, new PagedKvOptions(options.Blocks, options.BlockSize));
+        await using var set = await LoopbackDeployment.LoadAsync(Model, 1, 2, Hunyuan.Model.Variants.LoadOptions.Of(torch.ScalarType.Float32), new PagedKvOptions(options.Blocks, options.BlockSize));
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
         var watched = new WatchingExecutor(driver);
         var scheduler = new Scheduler(watched, options);

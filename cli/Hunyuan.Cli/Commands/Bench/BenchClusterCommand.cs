@@ -10,8 +10,10 @@ using Hunyuan.Model.Variants;
 namespace Hunyuan.Cli.Commands.Bench;
 
 /// <summary>
-/// `hyc bench cluster --deployment NAME`: decode step latency through a running deployment's rank grains against the
-/// same model in this process. Per step = (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out.
+/// `hyc bench cluster --deployment NAME`: decode step latency through a running deployment's data plane (the head's
+/// driver sends each step to every rank, stage 0 sends its activations to stage 1, the last stage returns the token)
+/// against the same model in this process. Per step = (time for 1 + N tokens - time for 1 token) / N, so prefill cancels
+/// out. The deployment must not be served meanwhile (deploy with --no-serve): a serving endpoint holds its lease.
 /// </summary>
 internal sealed class BenchClusterCommand : Command
 {
@@ -19,6 +21,7 @@ internal sealed class BenchClusterCommand : Command
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "The deployment's compute dtype, for the one-process run", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
     private readonly CliConsole _console;
 
@@ -31,6 +34,7 @@ internal sealed class BenchClusterCommand : Command
         Options.Add(TokensOption);
         Options.Add(RepeatOption);
         Options.Add(DTypeOption);
+        Options.Add(JsonOption);
         SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r, ct)));
     }
 
@@ -73,8 +77,23 @@ internal sealed class BenchClusterCommand : Command
         };
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
         var single = await Best(async t => await GreedyDecoder.RunAsync(local, prompt, t));
+        var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {status.Ranks.Select(k => k.Node).Distinct().Count()} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x)"));
+            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x)"));
+        if (r.GetValue(JsonOption))
+        {
+            _console.Json(new BenchClusterOutput(Math.Round(cluster, 3), Math.Round(single, 3), Math.Round(cluster - single, 3), status.Tp, status.Pp, nodes), CliJsonContext.Default.BenchClusterOutput);
+        }
+
         return ExitCodes.Success;
     }
 }
+
+/// <summary>The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes.</summary>
+internal sealed record BenchClusterOutput(
+    double ClusterMsPerStep,
+    double SingleMsPerStep,
+    double OverheadMsPerStep,
+    int Tp,
+    int Pp,
+    int Nodes);

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Execution;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Variants;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// `hyc bench pipeline`: aggregate tokens/s of the scheduler over a TP x PP deployment on the real data plane (each
+/// stage behind its own listener on loopback, as if on its own node), with up to PP micro-batches in flight against
+/// one step at a time, rounds interleaved and medians compared.
+/// </summary>
+internal sealed class BenchPipelineCommand : Command
+{
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<int> TpOption = new("--tp") { Description = "Tensor-parallel ranks per stage", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> PpOption = new("--pp") { Description = "Pipeline stages", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> StreamsOption = new("--streams") { Description = "Concurrent streams", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int> TokensOption = new("--tokens") { Description = "Tokens each stream generates", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 16 };
+    private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds, each running both modes; medians are reported", DefaultValueFactory = _ => 3 };
+
+    private readonly CliConsole _console;
+
+    public BenchPipelineCommand(CliConsole console)
+        : base("pipeline", "Aggregate tokens/s over the data plane with pipelined micro-batches against one step at a time")
+    {
+        _console = console;
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r)));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r)
+    {
+        if (!ComputeDType.TryParse(r.GetValue(DTypeOption), out var dtype))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--dtype must be bfloat16 or float32");
+        }
+
+        var (streams, tokens, promptLength, rounds) = (r.GetValue(StreamsOption), r.GetValue(TokensOption), r.GetValue(PromptOption), r.GetValue(RoundsOption));
+        if (streams < 1 || tokens < 1 || promptLength < 1 || rounds < 1)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--streams, --tokens, --prompt and --rounds must be at least 1");
+        }
+
+        var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
+        var engine = new EngineOptions { MaxNumSeqs = streams, MaxBatchedTokens = Math.Max(256, streams * promptLength), MaxModelLen = promptLength + tokens + 1, BlockSize = 16 };
+        var blocks = streams * (((engine.MaxModelLen + engine.BlockSize - 1) / engine.BlockSize) + 1);
+        engine = engine with { Blocks = blocks };
+        await using var ranks = await LoopbackDeployment.LoadAsync(dir, r.GetValue(TpOption), r.GetValue(PpOption), new LoadOptions { DType = dtype }, new PagedKvOptions(blocks, engine.BlockSize));
+        await using var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1));
+        var vocab = ranks.Plan.Config.VocabSize;
+        var modes = new (string Name, IStepExecutor Executor)[] { ("serialized", new SerializedStepExecutor(driver)), ("pipelined", driver) };
+        var rates = modes.ToDictionary(m => m.Name, _ => new List<double>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var (name, executor) in modes)
+            {
+                // A scheduler per run: its own block allocator over the same pools, every block free again at the end.
+                var scheduler = new Scheduler(executor, engine);
+                await using (scheduler)
+                {
+                    await Run(scheduler, Math.Min(2, streams), 4, promptLength, vocab);    // warm-up
+                    var sw = Stopwatch.StartNew();
+                    var generated = await Run(scheduler, streams, tokens, promptLength, vocab);
+                    var rate = generated / sw.Elapsed.TotalSeconds;
+                    rates[name].Add(rate);
+                    _console.Human(string.Create(CultureInfo.InvariantCulture,
+                        $"round {round}: {name,-10} {streams} streams: {generated} tokens in {sw.Elapsed.TotalSeconds:F2} s = {rate:F1} tokens/s"));
+                }
+            }
+        }
+
+        var serialized = Median(rates["serialized"]);
+        var pipelined = Median(rates["pipelined"]);
+        _console.Human(string.Create(CultureInfo.InvariantCulture,
+            $"TP{ranks.Plan.Tp} x PP{ranks.Plan.Pp}, {streams} streams, median of {rounds}: serialized {serialized:F1} tokens/s, pipelined {pipelined:F1} tokens/s ({pipelined / serialized:F2}x)"));
+        return ExitCodes.Success;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static async Task<int> Run(Scheduler scheduler, int streams, int tokens, int promptLength, int vocab)
+    {
+        var random = new Random(streams);
+        var none = new HashSet<long>();
+        var readers = Enumerable.Range(0, streams).Select(_ =>
+        {
+            var prompt = Enumerable.Range(0, promptLength).Select(_ => (long)random.Next(vocab)).ToArray();
+            return scheduler.Submit(new GenerationRequest(prompt, tokens, SamplingParameters.Greedy with { VocabLimit = vocab }, none, none, IgnoreEos: true), CancellationToken.None);
+        }).ToArray();
+        var counts = await Task.WhenAll(readers.Select(async reader =>
+        {
+            var count = 0;
+            await foreach (var e in reader.ReadAllAsync())
+            {
+                if (e.Finish is null)
+                {
+                    count++;
+                }
+                else if (e.Finish == FinishReason.Error)
+                {
+                    throw new InvalidOperationException($"a stream failed: {e.Error}");
+                }
+            }
+
+            return count;
+        }));
+        return counts.Sum();
+    }
+}

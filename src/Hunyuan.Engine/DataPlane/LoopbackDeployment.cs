@@ -1,0 +1,119 @@
+using System.Net;
+using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.Execution;
+using Hunyuan.Engine.Partitioning;
+using Hunyuan.Model.Config;
+using Hunyuan.Model.Parallel;
+using Hunyuan.Model.Variants;
+
+namespace Hunyuan.Engine.DataPlane;
+
+/// <summary>
+/// A deployment's ranks in this process on the real data plane over loopback: each pipeline stage behind its own
+/// <see cref="RankDataServer"/> (as if each stage were a node of its own), the tensor-parallel members of a stage
+/// sharing an in-process hub, stage links and the driver's connections over TCP. For benchmarks and tests of the data
+/// plane without a cluster: the bytes and the code path are the cluster's, the nodes are simulated.
+/// </summary>
+public sealed class LoopbackDeployment : IAsyncDisposable
+{
+    public const string Deployment = "loopback";
+    public const string Epoch = "e1";
+
+    private readonly List<IDisposable> _owned = [];
+
+    private LoopbackDeployment(PartitionPlan plan) => Plan = plan;
+
+    public PartitionPlan Plan { get; }
+
+    /// <summary>The secret the ranks require in every hello (random per instance).</summary>
+    public string Token { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public IReadOnlyList<RankDataServer> Servers => _servers;
+
+    public IReadOnlyList<RankWorker> Workers => _workers;
+
+    private readonly List<RankDataServer> _servers = [];
+
+    private readonly List<RankWorker> _workers = [];
+
+    public string EndpointOf(int rank) => _servers[Plan.Ranks[rank].Stage].Endpoint;
+
+    /// <summary>What a driver under <paramref name="lease"/> connects to.</summary>
+    public DataPlaneTarget Target(long lease) =>
+        new(Deployment, Epoch, Token, lease, Plan.Ranks.Select(r => EndpointOf(r.Rank)).ToArray(), (Plan.Pp - 1) * Plan.Tp, Plan.Pp);
+
+    /// <param name="modelDir">The checkpoint.</param>
+    /// <param name="tp">Tensor-parallel ranks per stage.</param>
+    /// <param name="pp">Pipeline stages, one listener each.</param>
+    /// <param name="options">Dtype and variant of every rank.</param>
+    /// <param name="paged">Paged KV pools for a scheduler's block tables, or none.</param>
+    /// <param name="timeout">How long a collective or stage link waits for a peer.</param>
+    public static async Task<LoopbackDeployment> LoadAsync(string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null)
+    {
+        var config = HunyuanConfig.Load(modelDir);
+        var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, tp, 1L << 40), new LayoutRequest(tp, pp));
+        var set = new LoopbackDeployment(plan);
+        var wait = timeout ?? TimeSpan.FromSeconds(60);
+        try
+        {
+            for (var s = 0; s < pp; s++)
+            {
+                var server = new RankDataServer(IPAddress.Loopback);
+                server.Start();
+                set._servers.Add(server);
+            }
+
+            for (var s = 0; s < pp; s++)
+            {
+                var hub = new InProcessCollectiveHub(tp, wait);
+                set._owned.Add(hub);
+                foreach (var me in plan.Stage(s))
+                {
+                    var (inbox, outbox) = StageLinks.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait);
+                    var group = tp == 1 ? SingleRankGroup.Instance : hub.Member(me.TpIndex);
+                    var worker = new RankWorker(me, config, group, inbox, outbox);
+                    set._workers.Add(worker);
+                    set._owned.Add(set._servers[s].Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub.Reset, hub.Abort)));
+                    if (inbox is not null)
+                    {
+                        set._owned.Add(inbox);
+                    }
+
+                    if (outbox is not null)
+                    {
+                        set._owned.Add(outbox);
+                    }
+                }
+            }
+
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDir, options, null, paged)));
+            return set;
+        }
+        catch
+        {
+            await set.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops one stage's listener and its connections, as if its node died (tests of failure handling).</summary>
+    public async Task StopStageAsync(int stage) => await _servers[stage].DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _servers)
+        {
+            await s.DisposeAsync();
+        }
+
+        foreach (var o in _owned)
+        {
+            o.Dispose();
+        }
+
+        foreach (var w in _workers)
+        {
+            await w.DisposeAsync();
+        }
+    }
+}
