@@ -19,7 +19,8 @@ public static class OpenAiEndpoints
         var apiKey = options.ResolveApiKey();
         app.Use(async (ctx, next) =>
         {
-            if (apiKey is not null && ctx.Request.Path != "/health" && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))
+            // The dashboard checks the key itself: it also accepts its cookie, and answers a browser with the key form.
+            if (apiKey is not null && ctx.Request.Path != "/health" && !ctx.Request.Path.StartsWithSegments("/dashboard") && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))
             {
                 await WriteError(ctx, new ApiException(401, "missing or wrong API key (Authorization: Bearer ...)", "authentication_error", null, "invalid_api_key"));
                 return;

@@ -1,5 +1,7 @@
+using Hunyuan.Serving.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Hunyuan.Serving;
@@ -7,7 +9,10 @@ namespace Hunyuan.Serving;
 /// <summary>Builds the endpoint's web application (Kestrel on the configured address and port).</summary>
 public static class ServingHost
 {
-    public static WebApplication Build(IServingBackend backend, ServingOptions options)
+    /// <param name="backend">What is served.</param>
+    /// <param name="options">Address, model name, API key.</param>
+    /// <param name="cluster">What the dashboard shows of the cluster; this process alone when null (`hyc serve MODEL_DIR`).</param>
+    public static WebApplication Build(IServingBackend backend, ServingOptions options, IClusterSnapshotSource? cluster = null)
     {
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
@@ -20,8 +25,12 @@ public static class ServingHost
             c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         }).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        var source = cluster ?? new InProcessSnapshotSource(backend, options.ModelName);
+        DashboardEndpoints.AddDashboard(builder.Services, sp => new DashboardFeed(source, new LiveRates(backend.Scheduler.Metrics, TimeProvider.System),
+            options.ModelName, TimeProvider.System, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DashboardFeed>()));
         var app = builder.Build();
         OpenAiEndpoints.Map(app, backend, options);
+        DashboardEndpoints.Map(app, new DashboardAccess(options.ResolveApiKey()));
         return app;
     }
 }

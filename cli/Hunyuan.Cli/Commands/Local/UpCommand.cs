@@ -146,6 +146,7 @@ internal sealed class UpCommand : Command
             _console.Human($"OpenAI endpoint: {endpoint} (model \"{deployment}\")");
             _console.Human($"  curl {endpoint}/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{deployment}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 32}}'");
             _console.Human("  (a random tiny model writes random text: it is seeded noise, there to prove the whole path works)");
+            _console.Human($"Dashboard: {(endpoint.EndsWith("/v1", StringComparison.Ordinal) ? endpoint[..^3] : endpoint)}/dashboard");
         }
 
         _console.Human("  hyc status --cluster local    hyc health --cluster local    hyc down --local");
