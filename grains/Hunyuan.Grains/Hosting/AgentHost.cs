@@ -4,6 +4,7 @@ using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
 using Hunyuan.Grains.Ranks;
+using Hunyuan.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,9 @@ public static class AgentHost
                 c.SingleLine = true;
                 c.UseUtcTimestamp = true;
                 c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+
+                // The scopes hold the trace and span ids of the grain call or step a line belongs to.
+                c.IncludeScopes = true;
             }).SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Hunyuan", LogLevel.Information);
 
@@ -50,6 +54,7 @@ public static class AgentHost
             builder.Logging.AddFilter("Polly", LogLevel.Error);
         }
 
+        HycTracing.Add(builder.Services, builder.Logging, "hyc-agent", options.NodeName);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         // Virtual GPUs compute on the CPU: the in-process hub. Real ones are this process's CUDA devices (a rank's slot N
         // is cuda:N), so NCCL when every one is a GPU and libnccl.so.2 loads; decided once, lazily, when a rank first asks.
@@ -82,6 +87,9 @@ public static class AgentHost
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));
+
+            // Grain calls carry the caller's trace context (the endpoint's step), so a rank's work joins the request's trace.
+            silo.AddActivityPropagation();
 
             // The default directory can lose the entry of a live activation when the silo holding that entry
             // dies, and a second activation of a head grain or a loaded rank would start empty. The strongly

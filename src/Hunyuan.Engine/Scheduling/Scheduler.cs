@@ -60,6 +60,7 @@ public sealed class Scheduler : IAsyncDisposable
         {
             if (_waiting.Count >= Options.MaxWaiting)
             {
+                EngineTelemetry.Finish(seq.Trace, FinishReason.Error, 0, "queue full");
                 throw new QueueFullException(_waiting.Count);
             }
 
@@ -123,18 +124,24 @@ public sealed class Scheduler : IAsyncDisposable
             }
 
             long[] tokens;
+            var trace = EngineTelemetry.StartStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)));
             try
             {
                 tokens = await _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
             {
+                trace?.Fail(ex);
                 foreach (var w in batch)
                 {
                     await FinishAsync(w.Sequence, FinishReason.Error, ex.GetBaseException().Message);
                 }
 
                 continue;
+            }
+            finally
+            {
+                trace?.Dispose();
             }
 
             for (var i = 0; i < batch.Count; i++)
@@ -189,6 +196,7 @@ public sealed class Scheduler : IAsyncDisposable
                 if (!s.Admitted)
                 {
                     s.Admitted = true;
+                    EngineTelemetry.Admitted(s.Trace);
                     Metrics.AddPromptTokens(s.Request.Prompt.Length);
                 }
 
@@ -283,6 +291,7 @@ public sealed class Scheduler : IAsyncDisposable
         }
 
         await s.Registration.DisposeAsync();
+        EngineTelemetry.Finish(s.Trace, reason, s.Generated, error);
         Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
         Metrics.AddFinished(reason);
         s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
@@ -324,5 +333,8 @@ public sealed class Scheduler : IAsyncDisposable
         public TimeSpan LastToken { get; set; }
 
         public CancellationTokenRegistration Registration { get; set; }
+
+        // Created in Submit, on the caller's context: the request span's parent is the caller's (HTTP) span.
+        public RequestTrace? Trace { get; } = EngineTelemetry.StartRequest(request);
     }
 }
