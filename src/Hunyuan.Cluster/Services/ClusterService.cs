@@ -110,7 +110,8 @@ public sealed class ClusterService(
                 $"r{k.Rank}@{k.Node}:{(k.State == RankState.Loading ? $"{k.LoadPercent:F0}%" : k.State.ToString().ToLowerInvariant())}")));
             if (line != last)
             {
-                progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(started).TotalSeconds,5:F1}s] {status.State.ToString().ToLowerInvariant()}: {line}"), null, ClusterEventKind.Rank));
+                progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(started).TotalSeconds,5:F1}s] {status.State.ToString().ToLowerInvariant()}: {line}"), null, ClusterEventKind.Rank,
+                    status.Ranks.Select(k => new RankProgress(k.Rank, k.Node, k.Gpu, k.State.ToString().ToLowerInvariant(), k.LoadPercent)).ToArray()));
                 last = line;
             }
 

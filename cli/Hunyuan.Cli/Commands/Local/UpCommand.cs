@@ -99,7 +99,7 @@ internal sealed class UpCommand : Command
         }
 
         var localRuntime = ClusterRuntimes.Local(local);
-        var up = await service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy }, progress, cancellationToken);
+        var up = await progress.WithRankBarsAsync(() => service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy }, progress, cancellationToken));
         if (r.GetValue(RemoteCommandOptions.JsonOption))
         {
             _console.Json(ProvisionRendering.Output(up, "up"), CliJsonContext.Default.ProvisionOutput);
