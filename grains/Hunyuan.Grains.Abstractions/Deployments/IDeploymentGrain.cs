@@ -11,23 +11,32 @@ public interface IDeploymentGrain : IGrainWithStringKey
 
     Task<DeploymentStatus?> GetStatusAsync();
 
-    /// <summary>Greedy generation through the ranks (the canary uses it; so do tests).</summary>
+    /// <summary>
+    /// Greedy generation through the ranks over the head's own data-plane driver (the canary's path; tests and `bench
+    /// cluster` use it). Refused while a serving endpoint holds the lease: its steps and these would not share one order.
+    /// </summary>
     Task<long[]> GenerateAsync(long[] prompt, int maxTokens);
 
     /// <summary>The deployment's layout (model, ranks, KV pool), for the serving engine; null before a successful deploy.</summary>
     Task<Ranks.DeploymentLayout?> GetLayoutAsync();
 
     /// <summary>
-    /// One engine step through the ranks, serialized with every other step of this deployment (the canary's too), so
-    /// all ranks see steps in one order. Returns one token per sequence.
+    /// The serving lease: one step driver per deployment, so every rank sees one step order. Granted when free, expired
+    /// or held by <paramref name="holder"/> already, or with <paramref name="takeOver"/>; else refused with the holder.
+    /// The grant carries the layout (ranks' data endpoints, epoch, data token) the driver connects with.
     /// </summary>
-    Task<long[]> StepAsync(IReadOnlyList<Ranks.SequenceWork> batch);
+    Task<LeaseGrant> AcquireLeaseAsync(string holder, bool takeOver);
+
+    /// <summary>
+    /// Keeps the lease (call every few seconds; it lapses after <see cref="LeaseGrant.TtlSeconds"/>) and reports the
+    /// holder's canary, if it ran one. False: the lease is no longer this holder's (taken over or lapsed).
+    /// </summary>
+    Task<bool> RenewLeaseAsync(long lease, CanaryReport? canary);
+
+    Task ReleaseLeaseAsync(long lease);
 
     /// <summary>The serving endpoint announces (or, with null, withdraws) its URL, which status then shows.</summary>
     Task SetEndpointAsync(string? url);
-
-    /// <summary>Frees a sequence's caches on every rank.</summary>
-    Task ReleaseSequenceAsync(long sequenceId);
 
     Task RemoveAsync();
 }

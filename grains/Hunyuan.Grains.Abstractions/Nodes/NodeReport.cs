@@ -1,6 +1,6 @@
 namespace Hunyuan.Grains.Nodes;
 
-/// <summary>What a node's agent reports on every heartbeat.</summary>
+/// <summary>What a node's agent reports on every heartbeat; DataEndpoint is its rank data-plane listener (host:port).</summary>
 [GenerateSerializer, Immutable]
 public sealed record NodeReport(
     [property: Id(0)] string Name,
@@ -11,4 +11,5 @@ public sealed record NodeReport(
     [property: Id(5)] double LoadAverage,
     [property: Id(6)] DateTimeOffset At,
     [property: Id(7)] string AgentVersion,
-    [property: Id(8)] bool IsHead);
+    [property: Id(8)] bool IsHead,
+    [property: Id(9)] string? DataEndpoint = null);

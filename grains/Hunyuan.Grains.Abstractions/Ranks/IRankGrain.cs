@@ -8,18 +8,20 @@ namespace Hunyuan.Grains.Ranks;
 /// </summary>
 public interface IRankGrain : IGrainWithStringKey
 {
-    /// <summary>Starts loading (returns at once; progress through <see cref="GetStatusAsync"/>). Idempotent per layout generation.</summary>
+    /// <summary>
+    /// Starts loading (returns at once; progress through <see cref="GetStatusAsync"/>). A layout of the same spec and
+    /// epoch keeps what is loaded and only takes the new node endpoints.
+    /// </summary>
     Task LoadAsync(DeploymentLayout layout);
 
     Task<RankStatus> GetStatusAsync();
 
-    Task<RankStepResult> StepAsync(long stepId, IReadOnlyList<SequenceWork> batch, bool returnAllPositions);
-
-    /// <summary>Mailbox delivery from peer ranks; interleaves with a running step, which may be waiting for it.</summary>
+    /// <summary>
+    /// Mailbox delivery from the other members of a tensor-parallel group that spans nodes (the slow path `plan` warns
+    /// about); interleaves with a running step, which may be waiting for it. Steps themselves never come through grains.
+    /// </summary>
     [AlwaysInterleave]
     Task DeliverAsync(TensorChunk chunk);
-
-    Task ReleaseAsync(long sequenceId);
 
     /// <summary>Drops every sequence's cache (after a peer rank was lost and re-placed).</summary>
     Task ReleaseAllAsync();

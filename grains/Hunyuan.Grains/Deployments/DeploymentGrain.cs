@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Engine.Planning;
 using Hunyuan.Grains.Nodes;
@@ -18,23 +19,28 @@ namespace Hunyuan.Grains.Deployments;
 /// it cannot place; otherwise it loads every rank on its node and, once a second, aggregates their states: ready only
 /// after a canary generation passes, degraded when a node of one of its ranks is lost, and back to ready on its own
 /// when the node returns (the lost ranks are re-placed, every sequence is dropped, and the canary runs again).
+/// Steps never come through here: the serving endpoint holds the deployment's lease and drives the ranks over the
+/// data plane, running the canary on its own driver and reporting it with each renewal; while nobody holds the lease,
+/// this grain runs the canary on a driver of its own (under a lease of its own, so one driver at a time).
 /// </summary>
 [HeadPlacement]
 [Reentrant]
 [CollectionAgeLimit(AlwaysActive = true)]
 #pragma warning disable CA1001 // the driver is disposed with the activation (OnDeactivateAsync)
-internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
+internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider clock, ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
 #pragma warning restore CA1001
 {
     private static readonly TimeSpan TickPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(10);
+    private const string HeadHolder = "the head's canary";
 
     private DeploymentSpec? _spec;
     private DeploymentLayout? _layout;
     private PartitionPlan? _plan;
-    private RankSetDriver? _driver;
+    private DataPlaneDriver? _driver;
     private DeploymentState _state = DeploymentState.Pending;
     private string _reason = "";
     private string _planText = "";
@@ -49,6 +55,9 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
     private long _sequence = 1L << 40;
     private IGrainTimer? _timer;
     private string? _endpoint;
+    private string? _leaseHolder;
+    private long _lease;
+    private DateTimeOffset _leaseRenewed;
 
     public async Task<DeploymentStatus> DeployAsync(DeploymentSpec spec)
     {
@@ -81,33 +90,72 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
     public async Task<long[]> GenerateAsync(long[] prompt, int maxTokens)
     {
-        var driver = _driver ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
-        if (_ranks.Count != driver.Layout.WorldSize || _ranks.Values.Any(r => r.State != RankState.Ready))
+        var layout = _layout ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
+        if (_ranks.Count != layout.WorldSize || _ranks.Values.Any(r => r.State != RankState.Ready))
         {
             throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} is {_state.ToString().ToLowerInvariant()}: {_reason}");
         }
 
-        var vocab = HunyuanConfig.Load(LocalModelPath(driver.Layout)).VocabSize;
+        var vocab = HunyuanConfig.Load(LocalModelPath(layout)).VocabSize;
         var bad = Array.FindIndex(prompt, t => t < 0 || t >= vocab);
         if (bad >= 0)
         {
             throw new ArgumentException($"prompt token {bad} ({prompt[bad]}) is outside the vocabulary of {vocab}");
         }
 
-        return await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, maxTokens, SamplingSpec.Greedy);
+        var driver = await HeadDriverAsync(layout);
+        return await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, maxTokens);
     }
 
     public Task<DeploymentLayout?> GetLayoutAsync() => Task.FromResult(_layout);
 
-    public async Task<long[]> StepAsync(IReadOnlyList<SequenceWork> batch)
+    public async Task<LeaseGrant> AcquireLeaseAsync(string holder, bool takeOver)
     {
-        var driver = _driver ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
-        if (_state != DeploymentState.Ready)
+        var ttl = (int)LeaseTtl.TotalSeconds;
+        if (_layout is not { } layout || _state == DeploymentState.Failed)
         {
-            throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} is {_state.ToString().ToLowerInvariant()}: {_reason}");
+            return new LeaseGrant(false, 0, null, null, _spec is null ? $"deployment '{this.GetPrimaryKeyString()}' does not exist" : $"deployment '{this.GetPrimaryKeyString()}' is {_state.ToString().ToLowerInvariant()}: {_reason}", ttl);
         }
 
-        return await driver.StepAsync(batch);
+        if (EndpointHoldsLease && !string.Equals(_leaseHolder, holder, StringComparison.Ordinal) && !takeOver)
+        {
+            return new LeaseGrant(false, 0, null, _leaseHolder, $"deployment '{layout.Deployment}' is served by {_leaseHolder}", ttl);
+        }
+
+        if (EndpointHoldsLease && !string.Equals(_leaseHolder, holder, StringComparison.Ordinal))
+        {
+            LogLeaseTakenOver(logger, layout.Deployment, holder, _leaseHolder!);
+        }
+
+        await DropHeadDriverAsync();
+        GrantLease(holder);
+        return new LeaseGrant(true, _lease, _layout, holder, "granted", ttl);
+    }
+
+    public Task<bool> RenewLeaseAsync(long lease, CanaryReport? canary)
+    {
+        if (lease != _lease || _leaseHolder is null || _leaseHolder == HeadHolder)
+        {
+            return Task.FromResult(false);
+        }
+
+        _leaseRenewed = clock.GetUtcNow();
+        if (canary is not null && _layout is { } layout)
+        {
+            ApplyCanary(layout, canary);
+        }
+
+        return Task.FromResult(true);
+    }
+
+    public Task ReleaseLeaseAsync(long lease)
+    {
+        if (lease == _lease && _leaseHolder is not null && _leaseHolder != HeadHolder)
+        {
+            _leaseHolder = null;
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task SetEndpointAsync(string? url)
@@ -115,8 +163,6 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         _endpoint = url;
         return Task.CompletedTask;
     }
-
-    public Task ReleaseSequenceAsync(long sequenceId) => _driver?.ReleaseAsync(sequenceId) ?? Task.CompletedTask;
 
     public async Task RemoveAsync()
     {
@@ -128,11 +174,51 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         DeactivateOnIdle();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DropHeadDriverAsync();
+
+    /// <summary>A serving endpoint holds the lease and has renewed it within its time to live.</summary>
+    private bool EndpointHoldsLease => _leaseHolder is not null && _leaseHolder != HeadHolder && clock.GetUtcNow() - _leaseRenewed < LeaseTtl;
+
+    /// <summary>Lease numbers grow across grants and across head restarts (they start from the clock), so ranks can tell the newest.</summary>
+    private void GrantLease(string holder)
     {
-        _driver?.Dispose();
-        return Task.CompletedTask;
+        _lease = Math.Max(_lease + 1, clock.GetUtcNow().UtcTicks);
+        _leaseHolder = holder;
+        _leaseRenewed = clock.GetUtcNow();
     }
+
+    /// <summary>The head's own driver, under a lease of its own; refused while a serving endpoint holds the lease.</summary>
+    private async Task<DataPlaneDriver> HeadDriverAsync(DeploymentLayout layout)
+    {
+        if (EndpointHoldsLease)
+        {
+            throw new InvalidOperationException($"deployment {layout.Deployment} is served by {_leaseHolder}; generate through its endpoint");
+        }
+
+        if (_driver is { Broken: null } current && _leaseHolder == HeadHolder && current.Target.Lease == _lease && current.Target.Epoch == layout.Epoch
+            && current.Target.RankEndpoints.SequenceEqual(layout.RankEndpoints ?? []))
+        {
+            return current;
+        }
+
+        await DropHeadDriverAsync();
+        GrantLease(HeadHolder);
+        _driver = await DataPlaneDriver.ConnectAsync(TargetOf(layout, _lease));
+        return _driver;
+    }
+
+    private async Task DropHeadDriverAsync()
+    {
+        var driver = _driver;
+        _driver = null;
+        if (driver is not null)
+        {
+            await driver.DisposeAsync();
+        }
+    }
+
+    private static DataPlaneTarget TargetOf(DeploymentLayout layout, long lease) =>
+        new(layout.Deployment, layout.Epoch, layout.DataToken, lease, Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp);
 
     private async Task PlanAndLoadAsync(DeploymentSpec spec)
     {
@@ -212,24 +298,25 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         }
         var layout = new DeploymentLayout(spec.Name, _generation, spec.BuiltInModel is null ? Path.GetFullPath(spec.ModelPath) : spec.ModelPath, variant.Name(), spec.DType, plan.Tp, plan.Pp,
             experts == ExpertPlacement.TensorParallel ? "tp" : "ep", plan.Ranks.Select(r => r.Node).ToArray(), plan.Ranks.Select(r => r.Gpu).ToArray(), spec.Fp8ExactDequantize,
-            blocks, spec.KvBlockSize, maxLen, spec.BuiltInModel, plan.Ranks.Select(r => RankDevices.For(reports[r.Node], r.Gpu)).ToArray());
+            blocks, spec.KvBlockSize, maxLen, spec.BuiltInModel, plan.Ranks.Select(r => RankDevices.For(reports[r.Node], r.Gpu)).ToArray(),
+            Epoch: Guid.NewGuid().ToString("N"), DataToken: Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            RankEndpoints: plan.Ranks.Select(r => reports[r.Node].DataEndpoint ?? "").ToArray());
         _layout = layout;
-        _driver?.Dispose();
-        _driver = new RankSetDriver(grains, layout);
+        await DropHeadDriverAsync();
         _state = DeploymentState.Loading;
         _reason = $"loading {plan.WorldSize} ranks";
         _needsCanary = true;
         LogDeploying(logger, spec.Name, plan.LayoutText, plan.WorldSize);
         foreach (var r in plan.Ranks)
         {
-            _ranks[r.Rank] = new RankStatus(r.Rank, r.Node, RankState.Pending, 0, null, 0, 0, _generation, "");
+            _ranks[r.Rank] = new RankStatus(r.Rank, r.Node, RankState.Pending, 0, null, 0, 0, _generation, "", layout.Epoch);
             await grains.GetGrain<IRankGrain>(layout.RankKey(r.Rank)).LoadAsync(layout);
         }
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
-        if (_ticking || _layout is null || _driver is null || _state == DeploymentState.Failed)
+        if (_ticking || _layout is null || _state == DeploymentState.Failed)
         {
             return;
         }
@@ -237,7 +324,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         _ticking = true;
         try
         {
-            await SuperviseAsync(_layout, _driver);
+            await SuperviseAsync(_layout);
         }
         catch (Exception ex)
         {
@@ -249,7 +336,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         }
     }
 
-    private async Task SuperviseAsync(DeploymentLayout layout, RankSetDriver driver)
+    private async Task SuperviseAsync(DeploymentLayout layout)
     {
         var alive = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var lost = Enumerable.Range(0, layout.WorldSize).Where(r => !alive.Contains(layout.RankNodes[r])).ToArray();
@@ -295,9 +382,10 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
             }
 
             var status = queries[r].Result;
-            if (status.Generation != layout.Generation)
+            if (status.Epoch != layout.Epoch)
             {
-                // A fresh activation (its node came back): place the rank again.
+                // A fresh activation (its node came back): place the rank again, with the nodes' current endpoints.
+                layout = await RefreshEndpointsAsync(layout);
                 LogReplacing(logger, layout.Deployment, r, layout.RankNodes[r]);
                 _recovering = true;
                 var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
@@ -333,18 +421,64 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
         if (_recovering)
         {
-            await driver.ResetAllAsync();
+            // Survivors drop every sequence (their peers lost theirs) and learn the returned nodes' endpoints.
+            layout = await RefreshEndpointsAsync(layout);
+            await Task.WhenAll(Enumerable.Range(0, layout.WorldSize).Select(async r =>
+            {
+                var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
+                await rank.LoadAsync(layout);
+                await rank.ReleaseAllAsync();
+            }));
+            await DropHeadDriverAsync();
             _recovering = false;
             _needsCanary = true;
         }
 
-        if (_needsCanary || _canaryAt is null || DateTimeOffset.UtcNow - _canaryAt > CanaryPeriod)
+        if (EndpointHoldsLease)
         {
-            await RunCanaryAsync(layout, driver);
+            // The holder runs the canary on its own driver (its steps and ours would not share one order) and reports it.
+            if (_needsCanary)
+            {
+                _state = _state == DeploymentState.Ready ? DeploymentState.Degraded : _state;
+                _reason = $"all {layout.WorldSize} ranks ready; waiting for the canary of {_leaseHolder}";
+            }
+
+            return;
+        }
+
+        if (_needsCanary || _canaryAt is null || clock.GetUtcNow() - _canaryAt > CanaryPeriod)
+        {
+            await RunCanaryAsync(layout);
         }
     }
 
-    private async Task RunCanaryAsync(DeploymentLayout layout, RankSetDriver driver)
+    /// <summary>The layout with every rank's node data endpoint as the nodes report it now (an agent may have restarted on another port).</summary>
+    private async Task<DeploymentLayout> RefreshEndpointsAsync(DeploymentLayout layout)
+    {
+        var endpoints = new string[layout.WorldSize];
+        var reports = new Dictionary<string, NodeReport?>(StringComparer.Ordinal);
+        for (var r = 0; r < layout.WorldSize; r++)
+        {
+            var node = layout.RankNodes[r];
+            if (!reports.TryGetValue(node, out var report))
+            {
+                report = await grains.GetGrain<INodeGrain>(node).GetReportAsync();
+                reports[node] = report;
+            }
+
+            endpoints[r] = report?.DataEndpoint ?? layout.RankEndpoints?[r] ?? "";
+        }
+
+        if (!endpoints.SequenceEqual(layout.RankEndpoints ?? []))
+        {
+            layout = layout with { RankEndpoints = endpoints };
+            _layout = layout;
+        }
+
+        return layout;
+    }
+
+    private async Task RunCanaryAsync(DeploymentLayout layout)
     {
         var vocab = HunyuanConfig.Load(LocalModelPath(layout)).VocabSize;
         long[] prompt = [1 % vocab, 2 % vocab, 3 % vocab];
@@ -352,24 +486,41 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         try
         {
             using var cts = new CancellationTokenSource(CanaryDeadline);
-            var tokens = await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, 4, SamplingSpec.Greedy, cts.Token).WaitAsync(CanaryDeadline);
-            _canaryMs = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
-            _canaryAt = DateTimeOffset.UtcNow;
-            _canaryError = null;
-            _needsCanary = false;
-            if (_state != DeploymentState.Ready)
-            {
-                LogReady(logger, layout.Deployment, _canaryMs.Value);
-            }
-
-            _state = DeploymentState.Ready;
-            _reason = $"ready: canary generated {tokens.Length} tokens in {_canaryMs:F0} ms";
+            var driver = await HeadDriverAsync(layout);
+            var tokens = await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, 4, cancellationToken: cts.Token).WaitAsync(CanaryDeadline);
+            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), null, tokens.Length));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _canaryError = ex.GetBaseException().Message;
+            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.GetBaseException().Message, 0));
+            await DropHeadDriverAsync();
+        }
+    }
+
+    private void ApplyCanary(DeploymentLayout layout, CanaryReport canary)
+    {
+        if (canary.Error is null)
+        {
+            _canaryMs = canary.Milliseconds;
+            _canaryAt = canary.At;
+            _canaryError = null;
+            if (_ranks.Count == layout.WorldSize && _ranks.Values.All(r => r.State == RankState.Ready) && !_recovering)
+            {
+                _needsCanary = false;
+                if (_state != DeploymentState.Ready)
+                {
+                    LogReady(logger, layout.Deployment, canary.Milliseconds);
+                }
+
+                _state = DeploymentState.Ready;
+                _reason = $"ready: canary generated {canary.Tokens} tokens in {canary.Milliseconds:F0} ms";
+            }
+        }
+        else
+        {
+            _canaryError = canary.Error;
             _state = _state == DeploymentState.Ready ? DeploymentState.Degraded : _state;
-            _reason = $"canary failed: {_canaryError}";
+            _reason = $"canary failed: {canary.Error}";
         }
     }
 
@@ -402,8 +553,8 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
         }
 
         _layout = null;
-        _driver?.Dispose();
-        _driver = null;
+        _leaseHolder = null;
+        await DropHeadDriverAsync();
     }
 
     private DeploymentStatus Status()
@@ -438,6 +589,9 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, ILogger<Depl
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Deployment {Deployment}: failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string deployment, string reason);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Deployment {Deployment}: {Holder} takes the serving lease over from {Previous}")]
+    private static partial void LogLeaseTakenOver(ILogger logger, string deployment, string holder, string previous);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Deployment {Deployment}: supervision: {Error}")]
     private static partial void LogSupervisionError(ILogger logger, string deployment, string error);

@@ -1,11 +1,13 @@
 using System.Net;
 using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.DataPlane;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
 using Hunyuan.Grains.Ranks;
 using Hunyuan.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -61,7 +63,10 @@ public static class AgentHost
         builder.Services.AddSingleton<ICollectiveBackend>(_ => options.VirtualGpus > 0 || !TorchSharp.torch.cuda.is_available()
             ? CollectiveBackends.InProcess
             : CollectiveBackends.ForNode(Enumerable.Range(0, TorchSharp.torch.cuda.device_count()).Select(i => new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, i)).ToList()));
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LocalHubRegistry>();
+        builder.Services.AddSingleton(sp => new RankDataServer(IPAddress.Parse(options.AdvertisedAddress), options.DataPort, sp.GetRequiredService<ILogger<RankDataServer>>()));
+        builder.Services.AddHostedService<DataPlaneService>();
         builder.Services.AddSingleton<Metrics.AgentMetrics>();
         builder.Services.AddHostedService<Metrics.AgentMetricsServer>();
         builder.Services.AddSingleton<IProcessRunner, ProcessRunner>();

@@ -52,6 +52,13 @@ public sealed class AgentOptions
     /// <value>0.</value>
     public int MetricsPort { get; set; }
 
+    /// <summary>
+    /// Port of the node's rank data plane (steps from the serving endpoint, activations between stages), on the advertised
+    /// address; 0 takes a free one, which the node reports to the head.
+    /// </summary>
+    /// <value>0.</value>
+    public int DataPort { get; set; }
+
     /// <summary>Localhost clustering: the primary silo's port (this silo's own port makes it the primary).</summary>
     /// <value>11111.</value>
     public int PrimarySiloPort { get; set; } = 11111;
@@ -125,6 +132,11 @@ public sealed class AgentOptions
         if (MetricsPort is < 0 or > 65535 || (MetricsPort != 0 && (MetricsPort == SiloPort || MetricsPort == GatewayPort)))
         {
             problems.Add($"--metrics-port {MetricsPort} must be 0 (none) or a TCP port other than the silo's and the gateway's");
+        }
+
+        if (DataPort is < 0 or > 65535 || (DataPort != 0 && (DataPort == SiloPort || DataPort == GatewayPort || DataPort == MetricsPort)))
+        {
+            problems.Add($"--data-port {DataPort} must be 0 (any free port) or a TCP port other than the silo's, the gateway's and the metrics'");
         }
 
         if (VirtualGpus < 0 || (VirtualGpus > 0 && VirtualGpuMemoryBytes <= 0))

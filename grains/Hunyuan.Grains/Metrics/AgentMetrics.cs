@@ -16,6 +16,7 @@ public sealed class AgentMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
     private readonly Histogram<double> _stepSeconds;
+    private readonly Histogram<double> _transportSeconds;
     private readonly ConcurrentDictionary<(string Deployment, int Rank), double> _loadProgress = new();
     private volatile NodeReport? _report;
 
@@ -27,6 +28,7 @@ public sealed class AgentMetrics : IDisposable
         _meter.CreateObservableGauge("hyc.gpu.utilization", () => Gpus(g => g.UtilizationPercent), "%", "GPU utilization");
         _meter.CreateObservableGauge("hyc.rank.load.progress", LoadProgress, "1", "A rank's weight load, 0 to 1");
         _stepSeconds = _meter.CreateHistogram<double>("hyc.rank.step.duration", "s", "One rank's share of a decode or prefill step on this node");
+        _transportSeconds = _meter.CreateHistogram<double>("hyc.rank.transport.duration", "s", "Of a rank's step, the time spent waiting for the previous stage's activations and sending its own");
     }
 
     /// <summary>The node's latest probe; GPU gauges read it at scrape time.</summary>
@@ -38,6 +40,9 @@ public sealed class AgentMetrics : IDisposable
 
     public void Step(string deployment, int rank, TimeSpan elapsed) =>
         _stepSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("deployment", deployment), new KeyValuePair<string, object?>("rank", rank));
+
+    public void Transport(string deployment, int rank, TimeSpan elapsed) =>
+        _transportSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("deployment", deployment), new KeyValuePair<string, object?>("rank", rank));
 
     public void Dispose() => _meter.Dispose();
 

@@ -1,11 +1,11 @@
 using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Model.Checkpoints;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Devices;
-using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Parallel;
 using Hunyuan.Model.Variants;
@@ -15,41 +15,48 @@ using TorchSharp;
 namespace Hunyuan.Grains.Ranks;
 
 /// <summary>
-/// One rank on its node's silo. The partition lives on a <see cref="RankWorker"/> thread; this grain only posts work
-/// to it. Peers on the same node share an in-process collective hub; ranks on other nodes are reached through their
-/// grains' mailboxes.
+/// One rank on its node's silo: the control plane of one partition (load, state, unload). The partition lives on a
+/// <see cref="RankWorker"/> thread and is driven over the node's data plane (<see cref="RankDataServer"/>): steps come
+/// from the lease holder's driver, activations from the previous stage's rank, never through this grain. Peers on the
+/// same node share an in-process collective hub; a tensor-parallel group spanning nodes exchanges through the grains'
+/// mailboxes (the slow path).
 /// </summary>
 [NodePinnedPlacement]
 [CollectionAgeLimit(AlwaysActive = true)]
 #pragma warning disable CA1001 // the worker is disposed with the activation (OnDeactivateAsync), not by an owner
-internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry hubs, ILocalSiloDetails silo, Metrics.AgentMetrics metrics, ILogger<RankGrain> logger) : Grain, IRankGrain
+internal sealed partial class RankGrain(
+    IGrainFactory grains, LocalHubRegistry hubs, RankDataServer dataPlane, ILocalSiloDetails silo, Metrics.AgentMetrics metrics, ILogger<RankGrain> logger) : Grain, IRankGrain
 #pragma warning restore CA1001
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
     private readonly RankMailbox _mailbox = new();
+    private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
-    private DeploymentLayout? _layout;
+    private volatile DeploymentLayout? _layout;
     private ICollectiveGroup? _hub;
-    private volatile RankState _state = RankState.Pending;
-    private double _percent;
-    private volatile string? _error;
+    private StageInbox? _inbox;
+    private StageOutbox? _outbox;
+    private IDisposable? _registration;
+    private RankState _state = RankState.Pending;
+    private string? _error;
     private int _rank = -1;
-    private readonly Dictionary<long, SequenceHistory> _histories = [];
 
-    public Task LoadAsync(DeploymentLayout layout)
+    public async Task LoadAsync(DeploymentLayout layout)
     {
-        if (_layout is not null && _layout.Generation == layout.Generation && _state is RankState.Loading or RankState.Ready)
+        if (_layout is { } current && current.SameSpec(layout) && _state is RankState.Loading or RankState.Ready)
         {
-            return Task.CompletedTask;
+            // Same deployment and epoch: keep the partition; only node endpoints may have moved (an agent restarted).
+            _layout = layout;
+            return;
         }
 
-        DisposeWorker();
+        await DisposeWorkerAsync();
         var (_, rank, node) = RankKeys.Parse(this.GetPrimaryKeyString());
         _rank = rank;
         _layout = layout;
         _state = RankState.Loading;
-        _percent = 0;
+        _progress.Reset();
         _error = null;
         try
         {
@@ -66,11 +73,17 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             var plan = PlanOf(config, layout);
             var me = plan.Ranks[rank];
             var group = GroupFor(plan, me, layout);
-            IStageLink? inbound = me.Stage > 0 ? new MailboxStageLink(grains, null, _mailbox, PeerTimeout) : null;
-            IStageLink? outbound = me.Stage + 1 < plan.Pp
-                ? new MailboxStageLink(grains, layout.RankKey(plan.Rank(me.Stage + 1, me.TpIndex).Rank), _mailbox, PeerTimeout)
-                : null;
-            _worker = new RankWorker(me, config, group, inbound, outbound);
+            (_inbox, _outbox) = StageLinks.For(plan, me, layout.Deployment, layout.Epoch, layout.DataToken, EndpointOfRank, layout.MaxModelLen, PeerTimeout);
+            var worker = new RankWorker(me, config, group, _inbox, _outbox)
+            {
+                StepTimed = (step, transport) =>
+                {
+                    metrics.Step(layout.Deployment, rank, step);
+                    metrics.Transport(layout.Deployment, rank, transport);
+                },
+            };
+            _worker = worker;
+            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -81,26 +94,13 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             LogLoading(logger, layout.Deployment, rank, node, me.LayersText);
             var progress = new Progress<double>(p =>
             {
-                _percent = p * 100;
+                _progress.Set(p);
                 metrics.LoadProgress(layout.Deployment, rank, p);
             });
             var paged = layout.KvBlocks > 0 ? new PagedKvOptions(layout.KvBlocks, layout.KvBlockSize) : null;
-            _ = _worker.LoadAsync(modelPath, options, progress, paged).ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully)
-                {
-                    _percent = 100;
-                    metrics.LoadProgress(layout.Deployment, rank, 1);
-                    _state = RankState.Ready;
-                    LogReady(logger, layout.Deployment, rank, _worker?.ResidentWeightBytes ?? 0);
-                }
-                else
-                {
-                    _error = t.Exception?.GetBaseException().Message ?? "load failed";
-                    _state = RankState.Failed;
-                    LogFailed(logger, layout.Deployment, rank, _error);
-                }
-            }, TaskScheduler.Default);
+
+            // The outcome is applied on this grain's scheduler (TaskScheduler.Current here), never from the thread pool.
+            _ = worker.LoadAsync(modelPath, options, progress, paged).ContinueWith(t => Loaded(worker, layout, t), TaskScheduler.Current);
         }
         catch (Exception ex)
         {
@@ -108,59 +108,14 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
             _state = RankState.Failed;
             LogFailed(logger, layout.Deployment, rank, ex.Message);
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<RankStatus> GetStatusAsync()
     {
         var node = RankKeys.Parse(this.GetPrimaryKeyString()).Node;
         return Task.FromResult(new RankStatus(
-            RankKeys.Parse(this.GetPrimaryKeyString()).Rank, node, _state, Math.Round(_percent, 1), _error,
-            _worker?.ResidentWeightBytes ?? 0, _worker?.BytesRead ?? 0, _layout?.Generation ?? -1, silo.SiloAddress.ToString()));
-    }
-
-    public async Task<RankStepResult> StepAsync(long stepId, IReadOnlyList<SequenceWork> batch, bool returnAllPositions)
-    {
-        if (_worker is null || _state != RankState.Ready)
-        {
-            throw new InvalidOperationException($"rank {_rank} is {_state.ToString().ToLowerInvariant()}{(_error is null ? "" : ": " + _error)}");
-        }
-
-        var steps = batch.Select(w => new SequenceStep(w.SequenceId, w.StartPosition, w.TokenIds, w.BlockTable)).ToArray();
-        torch.Tensor? logits;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            logits = await _worker.StepAsync(stepId, steps, returnAllPositions ? LogitsMode.All : LogitsMode.LastOfEachSegment);
-            metrics.Step(_layout?.Deployment ?? "", _rank, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        }
-        catch
-        {
-            _mailbox.Abort($"step {stepId} failed");
-            _hub?.Abort($"step {stepId} failed on rank {_rank}");
-            throw;
-        }
-
-        if (logits is null)
-        {
-            return new RankStepResult(stepId, null);
-        }
-
-        // One device-to-host copy of the logits per step; the rows are sampled on the host.
-        using (var onDevice = logits)
-        using (var hostLogits = TensorDevices.ToHost(onDevice))
-        {
-            var next = new long[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var history = History(batch[i]);
-                using var row = hostLogits[returnAllPositions ? hostLogits.shape[0] - 1 : i];
-                next[i] = TokenSampler.Sample(row, batch[i].Sampling.ToParameters(), history.Tokens, history.PromptLength, batch[i].StartPosition + batch[i].TokenIds.Length);
-            }
-
-            return new RankStepResult(stepId, next);
-        }
+            RankKeys.Parse(this.GetPrimaryKeyString()).Rank, node, _state, Math.Round(_progress.Percent, 1), _error,
+            _worker?.ResidentWeightBytes ?? 0, _worker?.BytesRead ?? 0, _layout?.Generation ?? -1, silo.SiloAddress.ToString(), _layout?.Epoch));
     }
 
     public Task DeliverAsync(TensorChunk chunk)
@@ -169,44 +124,30 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         return Task.CompletedTask;
     }
 
-    public async Task ReleaseAsync(long sequenceId)
-    {
-        _histories.Remove(sequenceId);
-        if (_worker is not null)
-        {
-            await _worker.ReleaseAsync(sequenceId);
-        }
-    }
-
     public async Task ReleaseAllAsync()
     {
-        _histories.Clear();
         _mailbox.Abort("all sequences released");
         _hub?.Reset();
+        _inbox?.Drain();
         if (_worker is not null)
         {
             await _worker.ReleaseAllAsync();
         }
     }
 
-    public Task UnloadAsync()
+    public async Task UnloadAsync()
     {
         if (_layout is { } layout)
         {
             metrics.Unloaded(layout.Deployment, _rank);
         }
 
-        DisposeWorker();
+        await DisposeWorkerAsync();
         _state = RankState.Pending;
         DeactivateOnIdle();
-        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        DisposeWorker();
-        return Task.CompletedTask;
-    }
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DisposeWorkerAsync();
 
     /// <summary>The same plan every rank derives: ranks placed node-major on the layout's nodes and GPUs.</summary>
     internal static PartitionPlan PlanOf(HunyuanConfig config, DeploymentLayout layout)
@@ -227,6 +168,44 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         return PartitionPlanner.Create(config, variant, new GpuInventory(nodes), new LayoutRequest(layout.Tp, layout.Pp, experts));
     }
 
+    private void Loaded(RankWorker worker, DeploymentLayout layout, Task load)
+    {
+        if (!ReferenceEquals(worker, _worker))
+        {
+            return;   // unloaded or replaced while loading
+        }
+
+        if (load.IsCompletedSuccessfully)
+        {
+            _progress.Set(1);
+            metrics.LoadProgress(layout.Deployment, _rank, 1);
+            _state = RankState.Ready;
+            LogReady(logger, layout.Deployment, _rank, worker.ResidentWeightBytes);
+        }
+        else
+        {
+            _error = load.Exception?.GetBaseException().Message ?? "load failed";
+            _state = RankState.Failed;
+            LogFailed(logger, layout.Deployment, _rank, _error);
+        }
+    }
+
+    /// <summary>Read on the rank's thread when its outbound link (re)connects: the endpoint the head last pushed.</summary>
+    private string EndpointOfRank(int rank) => (_layout ?? throw new InvalidOperationException("the rank is unloaded")).RankEndpoint(rank);
+
+    private void ResetCollectives()
+    {
+        _mailbox.Abort("the driver reset the ranks");
+        _hub?.Reset();
+    }
+
+    private void AbortCollectives(string reason)
+    {
+        _mailbox.Abort(reason);
+        // The reason stays short: each member reports its own failure to the driver, and nested aborts would repeat it.
+        _hub?.Abort($"rank {_rank} failed mid-step");
+    }
+
     private ITensorParallelGroup GroupFor(PartitionPlan plan, RankPlan me, DeploymentLayout layout)
     {
         if (plan.Tp == 1)
@@ -237,36 +216,34 @@ internal sealed partial class RankGrain(IGrainFactory grains, LocalHubRegistry h
         var members = plan.Stage(me.Stage).ToArray();
         if (members.All(m => m.Node == me.Node))
         {
-            _hub = hubs.GetOrCreate($"{layout.Deployment}|{layout.Generation}|{me.Stage}", members.Select(m => m.Gpu).ToArray(), PeerTimeout);
+            _hub = hubs.GetOrCreate($"{layout.Deployment}|{layout.Epoch}|{me.Stage}", members.Select(m => m.Gpu).ToArray(), PeerTimeout);
             return _hub.Member(me.TpIndex);
         }
 
-        return new MailboxCollectiveGroup(grains, members.Select(m => layout.RankKey(m.Rank)).ToArray(), me.TpIndex, _mailbox, PeerTimeout, $"{layout.Generation}|{me.Stage}");
+        return new MailboxCollectiveGroup(grains, members.Select(m => layout.RankKey(m.Rank)).ToArray(), me.TpIndex, _mailbox, PeerTimeout, $"{layout.Epoch}|{me.Stage}");
     }
 
-    private SequenceHistory History(SequenceWork work)
+    private async Task DisposeWorkerAsync()
     {
-        if (!_histories.TryGetValue(work.SequenceId, out var h) || work.StartPosition == 0)
+        _registration?.Dispose();
+        _registration = null;
+        var worker = _worker;
+        _worker = null;
+        _inbox?.Dispose();
+        _outbox?.Dispose();
+        _inbox = null;
+        _outbox = null;
+        if (worker is not null)
         {
-            h = new SequenceHistory(work.PromptLength);
-            _histories[work.SequenceId] = h;
+            await worker.DisposeAsync();
         }
 
-        h.Apply(work.StartPosition, work.TokenIds);
-        return h;
-    }
-
-    private void DisposeWorker()
-    {
-        _worker?.Dispose();
-        _worker = null;
         if (_layout is not null)
         {
-            hubs.Remove($"{_layout.Deployment}|{_layout.Generation}|");
+            hubs.Remove($"{_layout.Deployment}|{_layout.Epoch}|");
         }
 
         _hub = null;
-        _histories.Clear();
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Deployment {Deployment}: rank {Rank} loading on {Node}, layers {Layers}")]

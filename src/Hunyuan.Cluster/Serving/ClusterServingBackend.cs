@@ -1,27 +1,46 @@
+using System.Diagnostics;
+using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Grains.Deployments;
+using Hunyuan.Grains.Ranks;
 using Hunyuan.Model.Tokenization;
 using Hunyuan.Serving;
 
 namespace Hunyuan.Cluster.Serving;
 
 /// <summary>
-/// Serves a cluster deployment: the scheduler here (on the head), the model's ranks on their nodes. Ready while the
-/// deployment is ready and its canary passes; the state is polled once a second.
+/// Serves a cluster deployment: the scheduler here, the model's ranks on their nodes, steps over the data plane. The
+/// endpoint holds the deployment's serving lease (renewed every second; a second endpoint is refused unless it takes
+/// over, and then this one stops serving), runs the canary on its own driver every 30 s or when the head asks for one,
+/// and reports it with the renewal. Ready only while the lease is held, the driver is connected and the deployment is
+/// ready: a lost rank makes it not ready at once (in-flight requests end with the reason); once the head has healed the
+/// deployment, a new driver connects, the canary passes, and it is ready again.
 /// </summary>
 public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
 {
+    private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(60);
+    private const long CanarySequenceBase = -1L << 40;
+
     private readonly IGrainFactory _client;
     private readonly string _deployment;
+    private readonly string _holder;
+    private readonly LeasedStepExecutor _executor;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _poll;
+    private LeaseGrant _grant;
+    private long _canarySequence = CanarySequenceBase;
+    private DateTimeOffset _lastCanary = DateTimeOffset.MinValue;
     private volatile string _reason = "starting";
     private volatile bool _ready;
 
-    private ClusterServingBackend(IGrainFactory client, string deployment, HunyuanTokenizer tokenizer, Scheduler scheduler, int maxModelLen)
+    private ClusterServingBackend(IGrainFactory client, string deployment, string holder, LeaseGrant grant, HunyuanTokenizer tokenizer, LeasedStepExecutor executor, Scheduler scheduler, int maxModelLen)
     {
         _client = client;
         _deployment = deployment;
+        _holder = holder;
+        _grant = grant;
+        _executor = executor;
         Tokenizer = tokenizer;
         Scheduler = scheduler;
         MaxModelLen = maxModelLen;
@@ -34,22 +53,38 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
 
     public int MaxModelLen { get; }
 
-    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs)
+    /// <summary>The lease this endpoint holds (its number grows with every grant).</summary>
+    public long Lease => _grant.Lease;
+
+    /// <param name="client">The cluster.</param>
+    /// <param name="deployment">The deployment to serve.</param>
+    /// <param name="maxNumSeqs">Sequences batched together.</param>
+    /// <param name="holder">How this endpoint is named to the head and to a second endpoint that is refused (its URL and host).</param>
+    /// <param name="takeOver">Take the lease from another endpoint (which then stops serving).</param>
+    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs, string holder, bool takeOver = false)
     {
-        var layout = await client.GetGrain<IDeploymentGrain>(deployment).GetLayoutAsync()
-            ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
+        var grant = await client.GetGrain<IDeploymentGrain>(deployment).AcquireLeaseAsync(holder, takeOver);
+        if (!grant.Granted || grant.Layout is not { } layout)
+        {
+            throw new ArgumentException(grant.Holder is null
+                ? grant.Reason
+                : $"{grant.Reason}; a second endpoint would corrupt its KV cache. Stop it, or pass --take-over to replace it");
+        }
+
         if (layout.KvBlocks <= 0)
         {
             throw new ArgumentException($"deployment '{deployment}' has no paged KV pool; redeploy it with this version");
         }
 
         var tokenizer = HunyuanTokenizer.Load(Hunyuan.Model.Checkpoints.ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel));
-        var scheduler = new Scheduler(new ClusterStepExecutor(client, deployment),
+        var executor = new LeasedStepExecutor(layout.Pp);
+        var scheduler = new Scheduler(executor,
             new EngineOptions { Blocks = layout.KvBlocks, BlockSize = layout.KvBlockSize, MaxModelLen = layout.MaxModelLen, MaxNumSeqs = maxNumSeqs });
-        return new ClusterServingBackend(client, deployment, tokenizer, scheduler, layout.MaxModelLen);
+        var backend = new ClusterServingBackend(client, deployment, holder, grant, tokenizer, executor, scheduler, layout.MaxModelLen);
+        return backend;
     }
 
-    public (bool Ready, string Reason) Readiness() => (_ready, _reason);
+    public (bool Ready, string Reason) Readiness() => (_ready && _executor.Driver is { Broken: null }, _executor.Driver?.Broken is { } broken ? $"lost a rank: {broken}" : _reason);
 
     public async ValueTask DisposeAsync()
     {
@@ -63,18 +98,55 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
         }
 
         await Scheduler.DisposeAsync();
+        if (_executor.Driver is { } driver)
+        {
+            await driver.DisposeAsync();
+        }
+
+        try
+        {
+            await _client.GetGrain<IDeploymentGrain>(_deployment).ReleaseLeaseAsync(_grant.Lease).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            // The cluster is going away; the lease lapses on its own.
+        }
+
         _stop.Dispose();
     }
 
     private async Task PollAsync()
     {
+        CanaryReport? report = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                var s = await _client.GetGrain<IDeploymentGrain>(_deployment).GetStatusAsync();
-                _ready = s is { State: DeploymentState.Ready };
-                _reason = s is null ? "no such deployment" : $"{s.State.ToString().ToLowerInvariant()}: {s.Reason}";
+                var grain = _client.GetGrain<IDeploymentGrain>(_deployment);
+                if (!await grain.RenewLeaseAsync(_grant.Lease, report))
+                {
+                    await LoseLeaseAsync(grain);
+                }
+
+                report = null;
+                var status = await grain.GetStatusAsync();
+                if (status is null)
+                {
+                    _ready = false;
+                    _reason = "no such deployment";
+                }
+                else if (_grant.Granted)
+                {
+                    report = await KeepDriverAsync(grain, status);
+                    var (ready, reason) = (status.State == DeploymentState.Ready, $"{status.State.ToString().ToLowerInvariant()}: {status.Reason}");
+                    if (report is { Error: null })
+                    {
+                        (ready, reason) = (true, $"ready: canary generated {report.Tokens} tokens in {report.Milliseconds:F0} ms");
+                    }
+
+                    _ready = ready && _executor.Driver is { Broken: null };
+                    _reason = reason;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -83,6 +155,79 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+        }
+    }
+
+    /// <summary>
+    /// Connects a driver when there is none or it broke and every rank is ready again (with the head's current endpoints),
+    /// and runs the canary when due; returns the canary's report, if one ran.
+    /// </summary>
+    private async Task<CanaryReport?> KeepDriverAsync(IDeploymentGrain grain, DeploymentStatus status)
+    {
+        var allReady = status.Ranks.Count > 0 && status.Ranks.All(r => r.State == RankState.Ready);
+        var driver = _executor.Driver;
+        if (driver is { Broken: not null })
+        {
+            _executor.Use(null, $"lost a rank: {driver.Broken}; waiting for the deployment to heal");
+            await driver.DisposeAsync();
+            driver = null;
+            _ready = false;
+        }
+
+        if (driver is null)
+        {
+            if (!allReady)
+            {
+                return null;
+            }
+
+            // A fresh grant carries the nodes' current data endpoints (an agent may have come back on another port).
+            var grant = await grain.AcquireLeaseAsync(_holder, takeOver: false);
+            if (!grant.Granted || grant.Layout is not { } layout)
+            {
+                _executor.Use(null, grant.Reason);
+                return null;
+            }
+
+            _grant = grant;
+            driver = await DataPlaneDriver.ConnectAsync(new DataPlaneTarget(layout.Deployment, layout.Epoch, layout.DataToken, grant.Lease,
+                Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp), _stop.Token);
+            _executor.Use(driver);
+            _lastCanary = DateTimeOffset.MinValue;
+        }
+
+        var due = status.State != DeploymentState.Ready || DateTimeOffset.UtcNow - _lastCanary > CanaryPeriod;
+        if (!due || !allReady)
+        {
+            return null;
+        }
+
+        // Its own sequence, never one of the scheduler's; its steps join the one order the driver sends.
+        var sw = Stopwatch.StartNew();
+        _lastCanary = DateTimeOffset.UtcNow;
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            cts.CancelAfter(CanaryDeadline);
+            var tokens = await driver.GenerateAsync(Interlocked.Decrement(ref _canarySequence), [1, 2, 3], 4, cancellationToken: cts.Token);
+            return new CanaryReport(DateTimeOffset.UtcNow, Math.Round(sw.Elapsed.TotalMilliseconds, 1), null, tokens.Length);
+        }
+        catch (Exception ex) when (ex is DataPlaneException or DataPlaneStepException or OperationCanceledException && !_stop.IsCancellationRequested)
+        {
+            return new CanaryReport(DateTimeOffset.UtcNow, Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.Message, 0);
+        }
+    }
+
+    private async Task LoseLeaseAsync(IDeploymentGrain grain)
+    {
+        var status = await grain.GetStatusAsync();
+        _grant = _grant with { Granted = false };
+        _ready = false;
+        _reason = $"this endpoint no longer holds the serving lease of {_deployment} (another endpoint took over{(status?.Endpoint is { } e ? $": {e}" : "")})";
+        if (_executor.Driver is { } driver)
+        {
+            _executor.Use(null, _reason);
+            await driver.DisposeAsync();
         }
     }
 }

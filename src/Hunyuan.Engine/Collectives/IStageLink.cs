@@ -11,6 +11,9 @@ public interface IStageLink
     /// <summary>Sends a copy of <paramref name="hidden"/>; the caller keeps its tensor.</summary>
     void Send(long stepId, torch.Tensor hidden);
 
+    /// <summary>Tells the next stage that step <paramref name="stepId"/> failed here, so it fails the step instead of waiting.</summary>
+    void SendFailure(long stepId, string reason);
+
     /// <summary>The hidden states of step <paramref name="stepId"/>, owned by the caller.</summary>
     torch.Tensor Receive(long stepId);
 }

@@ -19,6 +19,9 @@ public sealed class InProcessStageLink(TimeSpan timeout) : IStageLink, IDisposab
         }
     }
 
+    /// <summary>In one process the rank set aborts every link of a failed step itself.</summary>
+    public void SendFailure(long stepId, string reason) => Abort();
+
     public torch.Tensor Receive(long stepId)
     {
         (long Step, torch.Tensor Hidden) item;

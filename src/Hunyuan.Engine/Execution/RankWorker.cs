@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Scheduling;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Devices;
@@ -18,11 +20,13 @@ namespace Hunyuan.Engine.Execution;
 /// The partition is loaded on that thread from the rank's own memory-mapped view of the checkpoint, reading only its
 /// slices; <see cref="BytesRead"/> says how much that was.
 /// </summary>
-public sealed class RankWorker : IDisposable
+public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
 {
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
     private readonly Dictionary<long, IKvCache> _caches = [];
+    private readonly Dictionary<long, List<long>> _histories = [];
     private readonly HunyuanConfig _config;
     private readonly ITensorParallelGroup _group;
     private readonly IStageLink? _inbound;
@@ -31,6 +35,7 @@ public sealed class RankWorker : IDisposable
     private HunyuanModel? _model;
     private KvBlockPool? _pool;
     private long _bytesRead;
+    private TimeSpan _transport;
 
     public RankWorker(RankPlan plan, HunyuanConfig config, ITensorParallelGroup group, IStageLink? inbound, IStageLink? outbound)
     {
@@ -44,6 +49,12 @@ public sealed class RankWorker : IDisposable
     }
 
     public RankPlan Plan { get; }
+
+    /// <summary>
+    /// Called on the rank's thread after each data-plane step: its whole time, and the part of it spent on the pipeline
+    /// links (waiting for the previous stage's activations, sending to the next stage).
+    /// </summary>
+    public Action<TimeSpan, TimeSpan>? StepTimed { get; set; }
 
     public long BytesRead => _checkpoint?.BytesRead ?? Interlocked.Read(ref _bytesRead);
 
@@ -110,8 +121,25 @@ public sealed class RankWorker : IDisposable
         }
     });
 
+    /// <summary>
+    /// One step of the data plane on this rank's thread: input from the token ids (first stage) or the previous stage,
+    /// the forward pass, then the activations to the next stage, or (last stage, first tensor-parallel rank) one token
+    /// sampled per sequence, here, so logits never leave the rank. Never throws: a failure before the forward pass (a
+    /// bad sequence, an upstream failure) leaves collectives untouched; one during it is reported as affecting them.
+    /// Either way the next stage is told, so it fails the step at once instead of waiting.
+    /// </summary>
+    public Task<StepOutcome> RunStepAsync(StepMessage message) => Post(() =>
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        _transport = TimeSpan.Zero;
+        var outcome = RunStep(message);
+        StepTimed?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started), _transport);
+        return outcome;
+    });
+
     public Task ReleaseAsync(long sequenceId) => Post(() =>
     {
+        _histories.Remove(sequenceId);
         if (_caches.Remove(sequenceId, out var cache))
         {
             cache.Dispose();
@@ -122,6 +150,7 @@ public sealed class RankWorker : IDisposable
 
     public Task ReleaseAllAsync() => Post(() =>
     {
+        _histories.Clear();
         foreach (var c in _caches.Values)
         {
             c.Dispose();
@@ -130,6 +159,128 @@ public sealed class RankWorker : IDisposable
         _caches.Clear();
         return true;
     });
+
+    /// <summary>
+    /// Stops the thread after the work already queued, without blocking the caller (a grain must not block its
+    /// scheduler): waits asynchronously, at most 30 s, for the thread to free the partition.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_work.IsAddingCompleted)
+        {
+            return;
+        }
+
+        _work.CompleteAdding();
+        if (Thread.CurrentThread != _thread)
+        {
+            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        if (_exited.Task.IsCompleted)
+        {
+            _work.Dispose();
+        }
+    }
+
+    private StepOutcome RunStep(StepMessage step)
+    {
+        var stepId = step.StepId;
+        torch.Tensor input;
+        List<SequenceSegment> segments;
+        try
+        {
+            var model = _model ?? throw new InvalidOperationException($"rank {Plan.Rank} is not loaded");
+            var batch = step.Batch.Select(b => new SequenceStep(b.SequenceId, b.StartPosition, b.TokenIds, b.BlockTable)).ToArray();
+            var rows = batch.Sum(b => (long)b.TokenIds.Length);
+            if (Plan.Slice.HasEmbedding)
+            {
+                foreach (var b in batch)
+                {
+                    if (Array.FindIndex(b.TokenIds, t => t < 0 || t >= _config.VocabSize) is var bad and >= 0)
+                    {
+                        throw new ArgumentException($"sequence {b.SequenceId}: token {b.TokenIds[bad]} is outside the vocabulary of {_config.VocabSize}");
+                    }
+                }
+            }
+
+            segments = SequenceCaches.Segments(_caches, batch, model.NewCache, $"rank {Plan.Rank}", _pool);
+            if (Plan.Slice.HasEmbedding)
+            {
+                input = torch.tensor(batch.SelectMany(s => s.TokenIds).ToArray(), dtype: torch.ScalarType.Int64, device: model.Device.Torch);
+            }
+            else
+            {
+                var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                using var received = _inbound!.Receive(stepId);
+                _transport += System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted);
+                if (received.shape[0] != rows)
+                {
+                    throw new InvalidDataException($"step {stepId}: the previous stage sent {received.shape[0]} rows for a batch of {rows} tokens");
+                }
+
+                input = TensorDevices.On(received, model.Device.Torch).DetachFromDisposeScope();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _outbound?.SendFailure(stepId, ex.Message);
+            return new StepOutcome(stepId, null, ex.Message);
+        }
+
+        try
+        {
+            using (input)
+            {
+                var output = _model!.Forward(input, segments, LogitsMode.LastOfEachSegment);
+                if (!Plan.Slice.HasHead)
+                {
+                    using (output)
+                    {
+                        var sendStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                        _outbound!.Send(stepId, output);
+                        _transport += System.Diagnostics.Stopwatch.GetElapsedTime(sendStarted);
+                    }
+
+                    return new StepOutcome(stepId, null);
+                }
+
+                using (output)
+                {
+                    return Plan.TpIndex == 0 ? new StepOutcome(stepId, Sample(step.Batch, output)) : new StepOutcome(stepId, null);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _outbound?.SendFailure(stepId, ex.Message);
+            return new StepOutcome(stepId, null, ex.Message, CollectivesAffected: true);
+        }
+    }
+
+    private long[] Sample(IReadOnlyList<ExecutorSequence> batch, torch.Tensor logits)
+    {
+        var rows = new RowSampling[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var b = batch[i];
+            if (!_histories.TryGetValue(b.SequenceId, out var history) || b.StartPosition == 0)
+            {
+                history = [];
+                _histories[b.SequenceId] = history;
+            }
+
+            if (b.StartPosition < history.Count)
+            {
+                history.RemoveRange(b.StartPosition, history.Count - b.StartPosition);
+            }
+
+            history.AddRange(b.TokenIds);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+        }
+
+        return TokenSampler.SampleRows(logits, rows);
+    }
 
     public void Dispose()
     {
@@ -180,5 +331,6 @@ public sealed class RankWorker : IDisposable
         _pool?.Dispose();
         _model?.Dispose();
         _checkpoint?.Dispose();
+        _exited.TrySetResult();
     }
 }

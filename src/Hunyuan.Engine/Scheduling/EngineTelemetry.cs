@@ -48,14 +48,15 @@ public static class EngineTelemetry
     }
 
     /// <summary>
-    /// Starts the spans of one step: one under each request in it (tokens: how many of its tokens the step computes)
-    /// and the batch's own span, current until the returned scope is disposed.
+    /// Starts <paramref name="step"/> inside the spans of one step: one under each request in it (tokens: how many of
+    /// its tokens the step computes) and the batch's own span, current while the step starts (so the calls it makes
+    /// nest under it), ended when it completes. Steps overlap (several in flight), so each carries its own spans.
     /// </summary>
-    public static StepTrace? StartStep(IReadOnlyList<(RequestTrace? Trace, int Tokens)> batch)
+    public static Task<long[]> TraceStep(IReadOnlyList<(RequestTrace? Trace, int Tokens)> batch, Func<Task<long[]>> step)
     {
         if (!Source.HasListeners())
         {
-            return null;
+            return step();
         }
 
         var caller = Activity.Current;
@@ -79,10 +80,42 @@ public static class EngineTelemetry
         }
 
         Activity.Current = caller;
-        var step = Source.StartActivity("hyc.batch", ActivityKind.Internal, parentContext: default, links: links);
-        step?.SetTag("hyc.step.batch_size", batch.Count);
-        step?.SetTag("hyc.step.tokens", batch.Sum(b => b.Tokens));
-        return new StepTrace(step, spans, caller);
+        var batchSpan = Source.StartActivity("hyc.batch", ActivityKind.Internal, parentContext: default, links: links);
+        batchSpan?.SetTag("hyc.step.batch_size", batch.Count);
+        batchSpan?.SetTag("hyc.step.tokens", batch.Sum(b => b.Tokens));
+        var scope = new StepTrace(batchSpan, spans);
+        Task<long[]> started;
+        try
+        {
+            started = step();
+        }
+        catch (Exception ex)
+        {
+            started = Task.FromException<long[]>(ex);
+        }
+        finally
+        {
+            Activity.Current = caller;
+        }
+
+        return EndWhenDone(scope, started);
+    }
+
+    private static async Task<long[]> EndWhenDone(StepTrace scope, Task<long[]> step)
+    {
+        try
+        {
+            return await step.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.Fail(ex);
+            throw;
+        }
+        finally
+        {
+            scope.Dispose();
+        }
     }
 
     /// <summary>Ends a request's span with how it finished.</summary>

@@ -9,4 +9,7 @@ public interface IStepExecutor
     Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken);
 
     Task ReleaseAsync(long sequenceId);
+
+    /// <summary>Steps that may be in flight at once on disjoint batches (a pipeline's stages); 1 runs them one by one.</summary>
+    int PipelineDepth => 1;
 }

@@ -8,7 +8,10 @@ namespace Hunyuan.Engine.Scheduling;
 /// running decode first, then prefill chunks up to the token budget, so a long prompt is spread over several steps
 /// instead of stalling the decodes. Blocks are allocated as sequences grow; when they run out the most recently
 /// admitted sequence is preempted (its blocks freed, recomputed later from its tokens so far). A cancelled request
-/// leaves at the next step boundary and its blocks go back to the pool.
+/// leaves at the next step boundary and its blocks go back to the pool. With a pipelined executor (PipelineDepth above 1)
+/// up to that many steps are in flight at once on disjoint micro-batches, so every stage has work; a sequence is in at
+/// most one of them, and its blocks are never freed or preempted while a step that writes them is in flight. A failed
+/// step fails only the sequences of its own batch.
 /// </summary>
 public sealed class Scheduler : IAsyncDisposable
 {
@@ -113,59 +116,114 @@ public sealed class Scheduler : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        var depth = Math.Max(1, _executor.PipelineDepth);
+        var inFlight = new List<(Task<long[]> Step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Batch)>();
+        Task? wake = null;
         while (!_stop.IsCancellationRequested)
         {
             await ReapCancelledAsync();
-            var batch = Schedule();
-            if (batch.Count == 0)
+            if (inFlight.Count < depth)
             {
-                await _wake.WaitAsync(TimeSpan.FromMilliseconds(200), _stop.Token).ConfigureAwait(false);
-                continue;
-            }
-
-            long[] tokens;
-            var trace = EngineTelemetry.StartStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)));
-            try
-            {
-                tokens = await _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
-            {
-                trace?.Fail(ex);
-                foreach (var w in batch)
+                var batch = Schedule(depth);
+                if (batch.Count > 0)
                 {
-                    await FinishAsync(w.Sequence, FinishReason.Error, ex.GetBaseException().Message);
+                    inFlight.Add((EngineTelemetry.TraceStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)), () => _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token)), batch));
+                    continue;
                 }
+            }
 
+            // Wait for a step to finish, or (with room for another) for a new request or a cancellation.
+            if (inFlight.Count < depth || inFlight.Count == 0)
+            {
+                wake ??= _wake.WaitAsync(TimeSpan.FromMilliseconds(200), _stop.Token);
+            }
+
+            var waits = inFlight.Select(f => (Task)f.Step).ToList();
+            if (wake is not null && inFlight.Count < depth)
+            {
+                waits.Add(wake);
+            }
+
+            var done = await Task.WhenAny(waits).ConfigureAwait(false);
+            if (done == wake)
+            {
+                wake = null;
+                await done.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
-            finally
-            {
-                trace?.Dispose();
-            }
 
-            for (var i = 0; i < batch.Count; i++)
-            {
-                await AdvanceAsync(batch[i], tokens[i]);
-            }
+            var finished = inFlight.First(f => f.Step == done);
+            inFlight.Remove(finished);
+            await CompleteAsync(finished.Step, finished.Batch);
+        }
+
+        // Stopping: let the steps in flight end (they were cancelled) so no block is released under them.
+        foreach (var (step, _) in inFlight)
+        {
+            await ((Task)step).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Schedule()
+    private async Task CompleteAsync(Task<long[]> step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
+    {
+        lock (_gate)
+        {
+            foreach (var w in batch)
+            {
+                w.Sequence.InFlight = false;
+            }
+        }
+
+        long[] tokens;
+        try
+        {
+            tokens = await step;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+        {
+            foreach (var w in batch)
+            {
+                await FinishAsync(w.Sequence, FinishReason.Error, ex.GetBaseException().Message);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            await AdvanceAsync(batch[i], tokens[i]);
+        }
+    }
+
+    /// <param name="depth">Steps that may be in flight: each takes about its share of the sequences, so the next has some.</param>
+    private List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Schedule(int depth)
     {
         lock (_gate)
         {
             var batch = new List<(Sequence, ExecutorSequence, int)>();
             var budget = Options.MaxBatchedTokens;
+            var seats = depth == 1 ? int.MaxValue : Math.Max(1, (Options.MaxNumSeqs + depth - 1) / depth);
 
-            // Running sequences, decodes and unfinished prefills, oldest first; preempt from the newest when out of blocks.
-            for (var i = 0; i < _running.Count && budget > 0; i++)
+            // Running sequences not in flight, decodes and unfinished prefills, oldest first; preempt from the newest
+            // idle one when out of blocks (a sequence in flight keeps its blocks: a step is writing them).
+            for (var i = 0; i < _running.Count && budget > 0 && batch.Count < seats; i++)
             {
                 var s = _running[i];
+                if (s.InFlight)
+                {
+                    continue;
+                }
+
                 var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
                 while (!_blocks.TryAllocate(Math.Max(0, BlocksFor(s.Computed + chunk) - s.Blocks.Count), s.Blocks))
                 {
-                    var victim = _running[^1];
+                    var victim = _running.LastOrDefault(v => !v.InFlight && !batch.Any(b => b.Item1 == v));
+                    if (victim is null)
+                    {
+                        chunk = 0;
+                        break;
+                    }
+
                     Preempt(victim);
                     if (victim == s)
                     {
@@ -182,7 +240,7 @@ public sealed class Scheduler : IAsyncDisposable
             }
 
             // Admit waiting requests while blocks and budget allow (no preemption to admit).
-            while (_waiting.First is { } node && _running.Count < Options.MaxNumSeqs && budget > 0)
+            while (_waiting.First is { } node && _running.Count < Options.MaxNumSeqs && budget > 0 && batch.Count < seats)
             {
                 var s = node.Value;
                 var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
@@ -202,6 +260,11 @@ public sealed class Scheduler : IAsyncDisposable
 
                 batch.Add((s, Work(s, chunk), chunk));
                 budget -= chunk;
+            }
+
+            foreach (var (sequence, _, _) in batch)
+            {
+                sequence.InFlight = true;
             }
 
             Metrics.Running = _running.Count;
@@ -263,7 +326,8 @@ public sealed class Scheduler : IAsyncDisposable
         List<Sequence> cancelled;
         lock (_gate)
         {
-            cancelled = _running.Concat(_waiting).Where(s => s.Cancellation.IsCancellationRequested && !s.Finished).ToList();
+            // A sequence in flight leaves when its step is back: its blocks are being written until then.
+            cancelled = _running.Concat(_waiting).Where(s => s.Cancellation.IsCancellationRequested && !s.Finished && !s.InFlight).ToList();
         }
 
         foreach (var s in cancelled)
@@ -327,6 +391,9 @@ public sealed class Scheduler : IAsyncDisposable
         public bool Admitted { get; set; }
 
         public bool Finished { get; set; }
+
+        /// <summary>In a step that has not come back yet.</summary>
+        public bool InFlight { get; set; }
 
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Hunyuan.Engine.Scheduling;
 
-/// <summary>The spans of one step; disposing ends them and restores the activity that was current before.</summary>
-public sealed class StepTrace(Activity? batch, IReadOnlyList<Activity> steps, Activity? caller) : IDisposable
+/// <summary>The spans of one step; disposing ends them.</summary>
+internal sealed class StepTrace(Activity? batch, IReadOnlyList<Activity> steps) : IDisposable
 {
     public void Fail(Exception error)
     {
@@ -21,7 +21,5 @@ public sealed class StepTrace(Activity? batch, IReadOnlyList<Activity> steps, Ac
         {
             s.Stop();
         }
-
-        Activity.Current = caller;
     }
 }

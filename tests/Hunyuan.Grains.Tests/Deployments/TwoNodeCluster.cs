@@ -2,7 +2,12 @@ using Hunyuan.Grains.Hosting;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Ranks;
+using System.Collections.Concurrent;
+using System.Net;
+using Hunyuan.Engine.DataPlane;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 
@@ -12,6 +17,7 @@ namespace Hunyuan.Grains.Tests.Deployments;
 /// Two silos in this process, named as agents name theirs: "head:alpha" and "beta", with the agents' placement, so
 /// node and rank grains are pinned as in a real cluster. HYC_HOME points at a temp directory for the cluster's life
 /// (the agents' home; never the real ~/.hyc). One filesystem serves both silos, so a path missing is missing on both.
+/// Each silo runs its own rank data plane on loopback, as an agent does, and the nodes report its endpoint.
 /// </summary>
 public sealed class TwoNodeCluster : IAsyncLifetime
 {
@@ -28,6 +34,11 @@ public sealed class TwoNodeCluster : IAsyncLifetime
 
     public static string AddressOf(string node) => node == Head ? "10.0.0.1" : "10.0.0.2";
 
+    /// <summary>Each silo's data-plane endpoint, by silo name, once the silo has started.</summary>
+    private static ConcurrentDictionary<string, string> DataEndpoints { get; } = new();
+
+    public static string DataEndpointOf(string node) => DataEndpoints[node == Head ? SiloNames.For(Head, isHead: true) : Worker];
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(HycHome);
@@ -37,7 +48,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         {
             var gpu = new GpuInfo(0, "virtual-0", "virtual-cpu", 4L << 30, null, null, Virtual: true);
             await Grains.GetGrain<INodeGrain>(node).ReportAsync(
-                new NodeReport(node, AddressOf(node), [gpu], null, 0, 0, DateTimeOffset.UtcNow, "test", node == Head));
+                new NodeReport(node, AddressOf(node), [gpu], null, 0, 0, DateTimeOffset.UtcNow, "test", node == Head, DataEndpointOf(node)));
         }
     }
 
@@ -63,8 +74,22 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             siloBuilder.Services.PostConfigure<SiloOptions>(o => o.SiloName = o.SiloName == "Primary" ? SiloNames.For(Head, isHead: true) : Worker);
             siloBuilder.Services.AddSingleton<LocalHubRegistry>();
             siloBuilder.Services.AddSingleton<Hunyuan.Grains.Metrics.AgentMetrics>();
+            siloBuilder.Services.AddSingleton(_ => new RankDataServer(IPAddress.Loopback));
+            siloBuilder.Services.AddHostedService<SiloDataPlane>();
             siloBuilder.AddPlacementDirector<NodePinnedPlacementStrategy, NodePinnedPlacementDirector>();
             siloBuilder.AddPlacementDirector<HeadPlacementStrategy, NodePinnedPlacementDirector>();
         }
+    }
+
+    private sealed class SiloDataPlane(RankDataServer server, IOptions<SiloOptions> silo) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            server.Start();
+            DataEndpoints[silo.Value.SiloName] = server.Endpoint;
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await server.DisposeAsync();
     }
 }

@@ -18,6 +18,7 @@ internal sealed class AgentCommand : Command
     private static readonly Option<string> AddressOption = new("--address") { Description = "Advertised IP address", DefaultValueFactory = _ => "127.0.0.1" };
     private static readonly Option<int> SiloPortOption = new("--silo-port") { Description = "Silo-to-silo port", DefaultValueFactory = _ => 11111 };
     private static readonly Option<int> GatewayPortOption = new("--gateway-port") { Description = "Client gateway port", DefaultValueFactory = _ => 30000 };
+    private static readonly Option<int> DataPortOption = new("--data-port") { Description = "Rank data-plane port on the advertised address (0: any free port, reported to the head)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> MetricsPortOption = new("--metrics-port") { Description = "Prometheus /metrics port on the advertised address (0: none)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int?> PrimaryPortOption = new("--primary-port") { Description = "Localhost clustering: the primary silo's port (default: this silo's)" };
     private static readonly Option<int> VirtualGpusOption = new("--virtual-gpus") { Description = "Declare N virtual GPUs (CPU host); 0 probes nvidia-smi", DefaultValueFactory = _ => 0 };
@@ -30,7 +31,7 @@ internal sealed class AgentCommand : Command
         : base("agent", "Run this node's agent (an Orleans silo) until stopped")
     {
         _console = console;
-        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption })
+        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption })
         {
             Options.Add(o);
         }
@@ -59,6 +60,7 @@ internal sealed class AgentCommand : Command
             SiloPort = siloPort,
             GatewayPort = r.GetValue(GatewayPortOption),
             MetricsPort = r.GetValue(MetricsPortOption),
+            DataPort = r.GetValue(DataPortOption),
             PrimarySiloPort = r.GetValue(PrimaryPortOption) ?? siloPort,
             VirtualGpus = r.GetValue(VirtualGpusOption),
             VirtualGpuMemoryBytes = gpuMemory,

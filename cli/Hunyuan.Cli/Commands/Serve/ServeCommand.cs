@@ -33,6 +33,7 @@ internal sealed class ServeCommand : Command
     private static readonly Option<string?> ApiKeyFileOption = new("--api-key-file") { Description = "File (0600) holding the API key clients must send" };
     private static readonly Option<int> MaxModelLenOption = new("--max-model-len") { Description = "Longest sequence", DefaultValueFactory = _ => 4096 };
     private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences batched together", DefaultValueFactory = _ => 16 };
+    private static readonly Option<bool> TakeOverOption = new("--take-over") { Description = "With --deployment: take the serving lease from the endpoint holding it (that one stops serving)" };
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
     private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
@@ -44,7 +45,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, DeviceOpt })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -122,10 +123,11 @@ internal sealed class ServeCommand : Command
         var layout = await grain.GetLayoutAsync() ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
         var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
         options.Validate();
-        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption));
+        var url = $"http://{options.Host}:{options.Port}/v1";
+        var holder = $"the endpoint {url} (pid {Environment.ProcessId} on {Environment.MachineName})";
+        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption));
         await using var app = ServingHost.Build(backend, options, new ControlPlaneSnapshotSource(control, target.Name, TimeProvider.System));
         await app.StartAsync(cancellationToken);
-        var url = $"http://{options.Host}:{options.Port}/v1";
         await grain.SetEndpointAsync(url);
         _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}; dashboard: http://{options.Host}:{options.Port}/dashboard");
         try

@@ -60,6 +60,7 @@ public sealed class LocalClusterEndToEndTests : IDisposable
                 var agentMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_base + 10000}/metrics"));
                 Assert.Contains("hyc_gpu_memory_total", agentMetrics, StringComparison.Ordinal);
                 Assert.Contains("hyc_rank_step_duration", agentMetrics, StringComparison.Ordinal);
+                Assert.Contains("hyc_rank_transport_duration", agentMetrics, StringComparison.Ordinal);
                 Assert.Contains("orleans", agentMetrics, StringComparison.OrdinalIgnoreCase);
                 var endpointMetrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
                 Assert.Contains("vllm_generation_tokens_total", endpointMetrics, StringComparison.Ordinal);

@@ -1,0 +1,32 @@
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Scheduling;
+
+namespace Hunyuan.Cluster.Serving;
+
+/// <summary>
+/// The scheduler's executor for a cluster deployment: the current data-plane driver, replaced when the deployment heals.
+/// Without a working driver a step fails at once (its requests end with the reason), never waits for a timeout.
+/// </summary>
+internal sealed class LeasedStepExecutor(int pipelineDepth) : IStepExecutor
+{
+    private volatile DataPlaneDriver? _driver;
+    private volatile string _unavailable = "the data plane is not connected yet";
+
+    public int PipelineDepth { get; } = Math.Max(1, pipelineDepth);
+
+    public DataPlaneDriver? Driver => _driver;
+
+    public void Use(DataPlaneDriver? driver, string? unavailable = null)
+    {
+        _driver = driver;
+        if (unavailable is not null)
+        {
+            _unavailable = unavailable;
+        }
+    }
+
+    public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) =>
+        _driver is { } d ? d.StepAsync(batch, cancellationToken) : Task.FromException<long[]>(new DataPlaneException(_unavailable));
+
+    public Task ReleaseAsync(long sequenceId) => _driver?.ReleaseAsync(sequenceId) ?? Task.CompletedTask;
+}

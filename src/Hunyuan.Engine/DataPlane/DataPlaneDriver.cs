@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
+
+namespace Hunyuan.Engine.DataPlane;
+
+/// <summary>
+/// The lease holder's steps, straight to the ranks: one connection per rank; each step's batch is written to every
+/// rank in one order (the send lock), so every rank sees one step order, and several steps may be in flight (pipeline
+/// stages work on different micro-batches). A step completes when every rank has reported it; the sampled ids come
+/// from the last stage's first rank. A failed step fails only its own batch; a lost connection fails every step in
+/// flight at once and breaks the driver (<see cref="Broken"/>), which the owner replaces once the deployment heals.
+/// </summary>
+public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly DataPlaneTarget _target;
+    private readonly FrameConnection[] _ranks;
+    private readonly Task[] _readers;
+    private readonly SemaphoreSlim _send = new(1, 1);
+    private readonly ConcurrentDictionary<long, PendingStep> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private long _step;
+    private volatile string? _broken;
+    private volatile bool _resetNeeded;
+
+    private DataPlaneDriver(DataPlaneTarget target, FrameConnection[] ranks)
+    {
+        _target = target;
+        _ranks = ranks;
+        _readers = ranks.Select((c, r) => Task.Run(() => ReadAsync(c, r))).ToArray();
+    }
+
+    public DataPlaneTarget Target => _target;
+
+    /// <summary>Why the driver can no longer carry steps (a rank's connection was lost), or null while it can.</summary>
+    public string? Broken => _broken;
+
+    public int PipelineDepth => Math.Max(1, _target.Stages);
+
+    public static async Task<DataPlaneDriver> ConnectAsync(DataPlaneTarget target, CancellationToken cancellationToken = default)
+    {
+        var connections = new FrameConnection[target.RankEndpoints.Count];
+        try
+        {
+            await Task.WhenAll(target.RankEndpoints.Select(async (endpoint, rank) =>
+            {
+                var c = await FrameConnection.ConnectAsync(endpoint, $"rank {rank}", ConnectTimeout, cancellationToken);
+                connections[rank] = c;
+                await DataPlaneClient.HandshakeAsync(c, new DataPlaneHello(DataPlaneRole.Driver, target.Deployment, target.Epoch, rank, target.Token, target.Lease), ConnectTimeout, cancellationToken);
+            }));
+        }
+        catch
+        {
+            foreach (var c in connections)
+            {
+                c?.Dispose();
+            }
+
+            throw;
+        }
+
+        return new DataPlaneDriver(target, connections);
+    }
+
+    public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    {
+        ThrowIfBroken();
+        var pending = new PendingStep(_ranks.Length);
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            if (_resetNeeded)
+            {
+                // A step failed mid-forward: the ranks' collectives were aborted. Let the steps in flight finish (they
+                // fail or succeed on their own), then reset every rank before anything else is sent.
+                await Task.WhenAll(_pending.Values.Select(p => p.Done.Task.ContinueWith(_ => { }, TaskScheduler.Default)));
+                await BroadcastAsync(FrameKind.Reset, ReadOnlyMemory<byte>.Empty, cancellationToken);
+                _resetNeeded = false;
+            }
+
+            var stepId = ++_step;
+            _pending[stepId] = pending;
+            pending.StepId = stepId;
+            await BroadcastAsync(FrameKind.Step, new StepMessage(stepId, _target.Lease, batch).Encode(), cancellationToken);
+        }
+        catch (DataPlaneException ex)
+        {
+            Break(ex.Message);
+            throw;
+        }
+        finally
+        {
+            _send.Release();
+        }
+
+        var outcome = await pending.Done.Task.WaitAsync(cancellationToken);
+        _pending.TryRemove(pending.StepId, out _);
+        if (outcome.Failed)
+        {
+            if (outcome.CollectivesAffected)
+            {
+                _resetNeeded = true;
+            }
+
+            throw new DataPlaneStepException(outcome.Error!, outcome.CollectivesAffected);
+        }
+
+        if (outcome.Tokens is not { } tokens || tokens.Length != batch.Count)
+        {
+            throw new DataPlaneStepException($"rank {_target.ResultRank} returned {outcome.Tokens?.Length ?? 0} ids for a batch of {batch.Count}", false);
+        }
+
+        return tokens;
+    }
+
+    public async Task ReleaseAsync(long sequenceId)
+    {
+        if (_broken is not null)
+        {
+            return;
+        }
+
+        await _send.WaitAsync();
+        try
+        {
+            await BroadcastAsync(FrameKind.Release, RankDataEndpoint.EncodeRelease([sequenceId]), CancellationToken.None);
+        }
+        catch (DataPlaneException ex)
+        {
+            Break(ex.Message);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    /// <summary>Greedy (or sampled) generation of one sequence outside any KV pool: the canary's and the benchmarks' path.</summary>
+    public async Task<long[]> GenerateAsync(long sequenceId, long[] prompt, int maxTokens, SamplingParameters? sampling = null, CancellationToken cancellationToken = default)
+    {
+        sampling ??= SamplingParameters.Greedy;
+        var output = new List<long>(maxTokens);
+        try
+        {
+            var next = (await StepAsync([new ExecutorSequence(sequenceId, 0, prompt, null, sampling, prompt.Length)], cancellationToken))[0];
+            var position = prompt.Length;
+            while (output.Count < maxTokens)
+            {
+                output.Add(next);
+                if (output.Count == maxTokens)
+                {
+                    break;
+                }
+
+                next = (await StepAsync([new ExecutorSequence(sequenceId, position++, [next], null, sampling, prompt.Length)], cancellationToken))[0];
+            }
+
+            return output.ToArray();
+        }
+        finally
+        {
+            await ReleaseAsync(sequenceId);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Break("the driver was closed");
+        await _stop.CancelAsync();
+        foreach (var c in _ranks)
+        {
+            c.Dispose();
+        }
+
+        await Task.WhenAll(_readers);
+        _stop.Dispose();
+        _send.Dispose();
+    }
+
+    private async Task BroadcastAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        foreach (var c in _ranks)
+        {
+            await c.SendAsync(kind, payload, cancellationToken: cancellationToken);
+        }
+    }
+
+    private async Task ReadAsync(FrameConnection connection, int rank)
+    {
+        try
+        {
+            while (await connection.ReceiveAsync(_stop.Token) is { } frame)
+            {
+                if (frame.Kind != FrameKind.StepResult)
+                {
+                    throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame to the driver");
+                }
+
+                var outcome = StepOutcome.Decode(frame.Payload);
+                if (_pending.TryGetValue(outcome.StepId, out var step))
+                {
+                    step.Report(rank, outcome, rank == _target.ResultRank);
+                }
+            }
+
+            Break($"{connection.Peer} closed its connection");
+        }
+        catch (Exception ex) when (ex is DataPlaneException or InvalidDataException or OperationCanceledException)
+        {
+            Break(ex is OperationCanceledException ? "the driver was closed" : ex.Message);
+        }
+    }
+
+    private void Break(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _broken, reason, null) is not null)
+        {
+            return;
+        }
+
+        foreach (var p in _pending.Values)
+        {
+            p.Done.TrySetException(new DataPlaneException($"deployment {_target.Deployment}: {reason}"));
+        }
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken is { } reason)
+        {
+            throw new DataPlaneException($"deployment {_target.Deployment}: {reason}");
+        }
+    }
+
+    private sealed class PendingStep(int ranks)
+    {
+        private readonly object _gate = new();
+        private int _left = ranks;
+        private StepOutcome? _failure;
+        private long[]? _tokens;
+
+        public long StepId { get; set; }
+
+        public TaskCompletionSource<StepOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Report(int rank, StepOutcome outcome, bool carriesTokens)
+        {
+            lock (_gate)
+            {
+                if (outcome.Failed)
+                {
+                    // The first failure names the cause; a mid-forward failure anywhere means a reset.
+                    _failure = _failure is null
+                        ? outcome with { Error = $"rank {rank}: {outcome.Error}" }
+                        : _failure with { CollectivesAffected = _failure.CollectivesAffected || outcome.CollectivesAffected };
+                }
+                else if (carriesTokens)
+                {
+                    _tokens = outcome.Tokens;
+                }
+
+                if (--_left == 0)
+                {
+                    Done.TrySetResult(_failure ?? new StepOutcome(StepId, _tokens));
+                }
+            }
+        }
+    }
+}

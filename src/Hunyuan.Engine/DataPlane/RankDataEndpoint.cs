@@ -1,0 +1,154 @@
+namespace Hunyuan.Engine.DataPlane;
+
+/// <summary>
+/// One rank's side of the data plane: the lease holder's steps come in on its driver connection and go to the rank's
+/// thread in arrival order; each outcome goes back on that connection. Only the newest lease's driver is served: a
+/// connection under an older lease is refused, and a step carrying an older lease is failed, so a stale endpoint can
+/// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>.
+/// </summary>
+public sealed class RankDataEndpoint(
+    string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null)
+{
+    private long _lease;
+    private long _servedLease;
+
+    public string Deployment { get; } = deployment;
+
+    public string Epoch { get; } = epoch;
+
+    public int Rank { get; } = rank;
+
+    public StageInbox? Inbox { get; } = inbox;
+
+    /// <summary>The newest lease a driver has presented.</summary>
+    public long Lease => Interlocked.Read(ref _lease);
+
+    /// <summary>Null when the hello may proceed, else why it is refused (never naming the expected token).</summary>
+    public string? Refusal(DataPlaneHello hello)
+    {
+        if (!string.Equals(hello.Epoch, Epoch, StringComparison.Ordinal))
+        {
+            return $"rank {Rank} of {Deployment} is at epoch {Epoch}, not {hello.Epoch} (the deployment was redeployed)";
+        }
+
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(hello.Token), System.Text.Encoding.UTF8.GetBytes(token)))
+        {
+            return "wrong data-plane token";
+        }
+
+        if (hello.Role == DataPlaneRole.Driver)
+        {
+            while (true)
+            {
+                var current = Lease;
+                if (hello.Lease < current)
+                {
+                    return $"lease {hello.Lease} is stale; rank {Rank} serves lease {current}";
+                }
+
+                if (Interlocked.CompareExchange(ref _lease, hello.Lease, current) == current)
+                {
+                    break;
+                }
+            }
+        }
+        else if (Inbox is null)
+        {
+            return $"rank {Rank} is the first pipeline stage; it takes no activations";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Called before a driver's hello is answered: a driver under a newer lease than the last one served starts from a
+    /// clean rank (the previous holder's sequences, undelivered activations and any aborted collective are dropped, since
+    /// its steps will never complete). Done before the answer, so every rank is clean before the driver sends a step.
+    /// </summary>
+    public async Task AcceptDriverAsync(long lease)
+    {
+        if (Interlocked.Exchange(ref _servedLease, lease) != lease)
+        {
+            await ResetAsync();
+        }
+    }
+
+    /// <summary>Serves a driver connection until it closes.</summary>
+    public async Task ServeDriverAsync(FrameConnection connection, long lease, CancellationToken cancellationToken)
+    {
+        while (await connection.ReceiveAsync(cancellationToken) is { } frame)
+        {
+            switch (frame.Kind)
+            {
+                case FrameKind.Step:
+                    var step = StepMessage.Decode(frame.Payload);
+                    if (step.Lease != Lease || lease != Lease)
+                    {
+                        await connection.SendAsync(FrameKind.StepResult,
+                            new StepOutcome(step.StepId, null, $"step {step.StepId} carries lease {step.Lease}; rank {Rank} now serves lease {Lease}").Encode(), cancellationToken: cancellationToken);
+                        break;
+                    }
+
+                    // Queued now, in arrival order; the outcome is sent whenever the rank's thread finishes it.
+                    _ = runner.RunStepAsync(step).ContinueWith(
+                        t =>
+                        {
+                            if (t.Result.CollectivesAffected)
+                            {
+                                // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
+                                abortCollectives?.Invoke(t.Result.Error!);
+                            }
+
+                            return SendOutcomeAsync(connection, t.Result, cancellationToken);
+                        },
+                        cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+                    break;
+                case FrameKind.Release:
+                    foreach (var id in DecodeRelease(frame.Payload))
+                    {
+                        _ = runner.ReleaseAsync(id);
+                    }
+
+                    break;
+                case FrameKind.Reset:
+                    if (lease == Lease)
+                    {
+                        await ResetAsync();
+                    }
+
+                    break;
+                default:
+                    throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a driver connection");
+            }
+        }
+    }
+
+    private async Task ResetAsync()
+    {
+        await runner.ReleaseAllAsync();
+        Inbox?.Drain();
+        resetCollectives?.Invoke();
+    }
+
+    internal static ReadOnlyMemory<byte> EncodeRelease(IReadOnlyList<long> ids) => new WireWriter().I64s(ids.ToArray()).Written;
+
+    private static long[] DecodeRelease(byte[] payload)
+    {
+        var r = new WireReader(payload);
+        var ids = r.I64s();
+        r.End();
+        return ids;
+    }
+
+    private static async Task SendOutcomeAsync(FrameConnection connection, StepOutcome outcome, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.SendAsync(FrameKind.StepResult, outcome.Encode(), cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is DataPlaneException or OperationCanceledException)
+        {
+            // The driver is gone; it fails its pending steps when it notices.
+        }
+    }
+}

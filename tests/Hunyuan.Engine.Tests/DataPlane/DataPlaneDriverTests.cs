@@ -1,0 +1,180 @@
+using System.Net.Sockets;
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Tests.TestSupport;
+
+namespace Hunyuan.Engine.Tests.DataPlane;
+
+/// <summary>Steps over the real data plane on loopback: the reference's ids, failures that stay with their batch, leases, bad peers.</summary>
+public sealed class DataPlaneDriverTests
+{
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    public async Task GreedyIdsOverTheDataPlaneEqualTheReference(int tp, int pp)
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        using var golden = new Golden(fixture);
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, tp, pp);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+
+        var ids = await driver.GenerateAsync(7, golden.InputIds, golden.GreedyIds.Length);
+
+        Assert.Equal(golden.GreedyIds, ids);
+        Assert.Equal(pp, driver.PipelineDepth);
+    }
+
+    [Fact]
+    public async Task AFailedBatchFailsAloneAndTheOtherSequenceContinues()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        using var golden = new Golden(fixture);
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 2, 2);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+        var greedy = SamplingParameters.Greedy;
+
+        // The good sequence prefills, then a batch naming a sequence no rank holds fails, then the good one decodes on.
+        var next = (await driver.StepAsync([new ExecutorSequence(1, 0, golden.InputIds, null, greedy, golden.InputIds.Length)], CancellationToken.None))[0];
+        var failure = await Assert.ThrowsAsync<DataPlaneStepException>(() =>
+            driver.StepAsync([new ExecutorSequence(2, 5, [1L], null, greedy, 5)], CancellationToken.None));
+        Assert.Contains("holds 0 tokens of sequence 2; the step starts at 5", failure.Message, StringComparison.Ordinal);
+        Assert.False(failure.CollectivesAffected);
+
+        var ids = new List<long> { next };
+        var position = golden.InputIds.Length;
+        while (ids.Count < golden.GreedyIds.Length)
+        {
+            ids.Add((await driver.StepAsync([new ExecutorSequence(1, position++, [ids[^1]], null, greedy, golden.InputIds.Length)], CancellationToken.None))[0]);
+        }
+
+        Assert.Equal(golden.GreedyIds, ids);
+        Assert.Null(driver.Broken);
+    }
+
+    [Fact]
+    public async Task AnOutOfVocabularyTokenFailsItsStepOnEveryStageAtOnce()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+
+        // Only stage 0 embeds; stage 1 must hear of the failure from stage 0, not wait out its 30 s receive timeout.
+        var failure = await Assert.ThrowsAsync<DataPlaneStepException>(() =>
+            driver.StepAsync([new ExecutorSequence(3, 0, [1L, 999_999L], null, SamplingParameters.Greedy, 2)], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("outside the vocabulary", failure.Message, StringComparison.Ordinal);
+
+        var ok = await driver.GenerateAsync(4, [1, 2, 3], 2);
+        Assert.Equal(2, ok.Length);
+    }
+
+    [Fact]
+    public async Task ANewerLeaseTakesOverAndTheStaleDriversStepsAreRejected()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var first = await DataPlaneDriver.ConnectAsync(set.Target(5));
+        await using var second = await DataPlaneDriver.ConnectAsync(set.Target(6));
+
+        var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => first.GenerateAsync(1, [1, 2, 3], 2));
+        Assert.Contains("lease 5", stale.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await second.GenerateAsync(2, [1, 2, 3], 2)).Length);
+
+        var refused = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(4)));
+        Assert.Contains("lease 4 is stale", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWrongTokenOrEpochIsRefusedWithoutNamingTheToken()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+
+        var wrongToken = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(1) with { Token = "guess" }));
+        Assert.Contains("wrong data-plane token", wrongToken.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(LoopbackRankSet.Token, wrongToken.Message, StringComparison.Ordinal);
+
+        var wrongEpoch = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(1) with { Epoch = "e0" }));
+        Assert.Contains("is at epoch e1, not e0", wrongEpoch.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GarbageAndHalfFramesAreDroppedAndTheRanksServeOn()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        var (host, port) = DataEndpoints.Parse(set.Servers[1].Endpoint);
+
+        // Garbage: a frame header declaring a 2 GiB hello. The server must drop it without allocating that.
+        using (var garbage = new TcpClient())
+        {
+            await garbage.ConnectAsync(host, port);
+            var stream = garbage.GetStream();
+            await stream.WriteAsync(new byte[] { 1, 0xff, 0xff, 0xff, 0x7f });
+            Assert.Equal(0, await ReadToEndAsync(stream));
+        }
+
+        // Half a frame, then the client goes away.
+        using (var half = new TcpClient())
+        {
+            await half.ConnectAsync(host, port);
+            await half.GetStream().WriteAsync(new byte[] { 1, 40, 0, 0, 0, 1, 2, 3 });
+        }
+
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+        Assert.Equal(3, (await driver.GenerateAsync(1, [5, 6, 7], 3)).Length);
+    }
+
+    [Fact]
+    public async Task ActivationsOfTheWrongSizeFailThatStepAndDropThePeer()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        var hidden = set.Plan.Config.HiddenSize;
+
+        // A forged "stage 0" with the right token sends step activations of the wrong width to stage 1.
+        var hello = new DataPlaneHello(DataPlaneRole.Peer, LoopbackRankSet.Deployment, LoopbackRankSet.Epoch, 1, LoopbackRankSet.Token, FromRank: 0);
+        await using (var forged = await FrameConnection.ConnectAsync(set.EndpointOf(1), "rank 1", TimeSpan.FromSeconds(5), CancellationToken.None))
+        {
+            await DataPlaneClient.HandshakeAsync(forged, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
+            var header = ActivationFrame.Header(1, TorchSharp.torch.ScalarType.Float32, 1, hidden + 1);
+            await forged.SendAsync(FrameKind.Activation, header, new byte[(hidden + 1) * 4]);
+            Assert.Null(await forged.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        // The real pipeline reconnects its own link and serves.
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+        Assert.Equal(2, (await driver.GenerateAsync(1, [5, 6, 7], 2)).Length);
+    }
+
+    [Fact]
+    public async Task ALostRankFailsTheStepsInFlightAtOnceAndBreaksTheDriver()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        var set = await LoopbackRankSet.LoadAsync(fixture, 1, 2);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+        Assert.Equal(2, (await driver.GenerateAsync(1, [5, 6, 7], 2)).Length);
+
+        await set.Servers[1].DisposeAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => driver.GenerateAsync(2, [5, 6, 7], 4).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.IsType<DataPlaneException>(failure);
+        Assert.NotNull(driver.Broken);
+        await Assert.ThrowsAsync<DataPlaneException>(() => driver.StepAsync([new ExecutorSequence(3, 0, [1L], null, SamplingParameters.Greedy, 1)], CancellationToken.None));
+        set.Servers.RemoveAt(1);
+        await set.DisposeAsync();
+    }
+
+    private static async Task<int> ReadToEndAsync(NetworkStream stream)
+    {
+        var buffer = new byte[64];
+        var total = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        int n;
+        while ((n = await stream.ReadAsync(buffer, cts.Token)) > 0)
+        {
+            total += n;
+        }
+
+        return total;
+    }
+}
