@@ -5,6 +5,8 @@ using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Tokenization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hunyuan.Serving;
 
@@ -12,14 +14,16 @@ namespace Hunyuan.Serving;
 /// The OpenAI-compatible routes (the subset vLLM 0.5.5 serves, which the seed's clients use): chat and text
 /// completions with SSE streaming, models, tokenize/detokenize, health, readiness and Prometheus metrics.
 /// </summary>
-public static class OpenAiEndpoints
+public static partial class OpenAiEndpoints
 {
     public static void Map(WebApplication app, IServingBackend backend, ServingOptions options)
     {
         var apiKey = options.ResolveApiKey();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hunyuan.Serving.Requests");
         app.Use(async (ctx, next) =>
         {
-            if (apiKey is not null && ctx.Request.Path != "/health" && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))
+            // The dashboard checks the key itself: it also accepts its cookie, and answers a browser with the key form.
+            if (apiKey is not null && ctx.Request.Path != "/health" && !ctx.Request.Path.StartsWithSegments("/dashboard") && !KeyMatches(ctx.Request.Headers.Authorization.ToString(), apiKey))
             {
                 await WriteError(ctx, new ApiException(401, "missing or wrong API key (Authorization: Bearer ...)", "authentication_error", null, "invalid_api_key"));
                 return;
@@ -80,16 +84,20 @@ public static class OpenAiEndpoints
             var r = RequestReader.Parse(await Body(ctx));
             CheckModel(r, options);
             var prompt = ChatTemplate.Encode(backend.Tokenizer, Messages(r)).Select(i => (long)i).ToArray();
-            await Generate(ctx, backend, options, r, prompt, chat: true);
+            await Generate(ctx, backend, options, log, r, prompt, chat: true);
         }));
         app.MapPost("/v1/completions", ctx => Guard(ctx, async () =>
         {
             var r = RequestReader.Parse(await Body(ctx));
             CheckModel(r, options);
             var prompt = PromptIds(r, backend.Tokenizer).Select(i => (long)i).ToArray();
-            await Generate(ctx, backend, options, r, prompt, chat: false);
+            await Generate(ctx, backend, options, log, r, prompt, chat: false);
         }));
     }
+
+    // One line per request, written inside its span: the scope on the line carries the request's trace id.
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Id}: {PromptTokens} prompt + {GeneratedTokens} generated tokens, finish {Finish}, {Milliseconds} ms")]
+    private static partial void LogRequest(ILogger logger, string id, int promptTokens, int generatedTokens, string finish, long milliseconds);
 
     private static readonly long Created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
@@ -97,7 +105,7 @@ public static class OpenAiEndpoints
     private static bool KeyMatches(string header, string key) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), Encoding.UTF8.GetBytes("Bearer " + key));
 
-    private static async Task Generate(HttpContext ctx, IServingBackend backend, ServingOptions options, RequestReader r, long[] prompt, bool chat)
+    private static async Task Generate(HttpContext ctx, IServingBackend backend, ServingOptions options, ILogger log, RequestReader r, long[] prompt, bool chat)
     {
         var (ready, reason) = backend.Readiness();
         if (!ready)
@@ -123,6 +131,7 @@ public static class OpenAiEndpoints
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         var events = backend.Scheduler.Submit(request, cancel.Token);
         var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N")[..24];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var text = new TextStream(tok, s.StopStrings);
         var generated = 0;
@@ -171,10 +180,12 @@ public static class OpenAiEndpoints
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
+            LogRequest(log, id, prompt.Length, generated, "abort", clock.ElapsedMilliseconds);
             return;   // the client went away; the scheduler frees the request's blocks at its next step
         }
 
         finish ??= "length";
+        LogRequest(log, id, prompt.Length, generated, finish, clock.ElapsedMilliseconds);
         var rest = text.Flush();
         if (s.Stream)
         {

@@ -1,13 +1,21 @@
+using Hunyuan.Serving.Dashboard;
+using Hunyuan.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 
 namespace Hunyuan.Serving;
 
 /// <summary>Builds the endpoint's web application (Kestrel on the configured address and port).</summary>
 public static class ServingHost
 {
-    public static WebApplication Build(IServingBackend backend, ServingOptions options)
+    /// <param name="backend">What is served.</param>
+    /// <param name="options">Address, model name, API key.</param>
+    /// <param name="cluster">What the dashboard shows of the cluster; this process alone when null (`hyc serve MODEL_DIR`).</param>
+    /// <param name="configure">Last changes to the builder (tests add an in-memory trace exporter or a log capture).</param>
+    public static WebApplication Build(IServingBackend backend, ServingOptions options, IClusterSnapshotSource? cluster = null, Action<WebApplicationBuilder>? configure = null)
     {
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
@@ -18,10 +26,21 @@ public static class ServingHost
             c.SingleLine = true;
             c.UseUtcTimestamp = true;
             c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+
+            // The scopes hold the trace and span ids of the request a line belongs to.
+            c.IncludeScopes = true;
         }).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Hunyuan", LogLevel.Information);
+        HycTracing.Add(builder.Services, builder.Logging, "hyc-endpoint", null, t => t.AddAspNetCoreInstrumentation(o =>
+            o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/metrics") && !ctx.Request.Path.StartsWithSegments("/health") && !ctx.Request.Path.StartsWithSegments("/dashboard/events")));
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        var source = cluster ?? new InProcessSnapshotSource(backend, options.ModelName);
+        DashboardEndpoints.AddDashboard(builder.Services, sp => new DashboardFeed(source, new LiveRates(backend.Scheduler.Metrics, TimeProvider.System),
+            options.ModelName, TimeProvider.System, sp.GetRequiredService<ILoggerFactory>().CreateLogger<DashboardFeed>()));
+        configure?.Invoke(builder);
         var app = builder.Build();
         OpenAiEndpoints.Map(app, backend, options);
+        DashboardEndpoints.Map(app, new DashboardAccess(options.ResolveApiKey()));
         return app;
     }
 }

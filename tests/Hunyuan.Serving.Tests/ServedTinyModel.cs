@@ -28,9 +28,9 @@ public sealed class ServedTinyModel : IAsyncLifetime, IDisposable
         (_app, BaseAddress) = await Start(Backend, new ServingOptions { Port = 0, ModelName = "tiny", ModelAliases = [ModelDirectory] });
     }
 
-    public static async Task<(WebApplication App, Uri Base)> Start(IServingBackend backend, ServingOptions options)
+    public static async Task<(WebApplication App, Uri Base)> Start(IServingBackend backend, ServingOptions options, Action<WebApplicationBuilder>? configure = null)
     {
-        var app = ServingHost.Build(backend, options);
+        var app = ServingHost.Build(backend, options, configure: configure);
         await app.StartAsync();
         return (app, new Uri(app.Urls.First()));
     }

@@ -6,6 +6,7 @@ using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
 using Hunyuan.Grains.Ranks;
+using Hunyuan.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -45,6 +46,9 @@ public static class AgentHost
                 c.SingleLine = true;
                 c.UseUtcTimestamp = true;
                 c.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+
+                // The scopes hold the trace and span ids of the grain call or step a line belongs to.
+                c.IncludeScopes = true;
             }).SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Hunyuan", LogLevel.Information);
 
@@ -55,6 +59,7 @@ public static class AgentHost
             builder.Logging.AddFilter("Polly", LogLevel.Error);
         }
 
+        HycTracing.Add(builder.Services, builder.Logging, "hyc-agent", options.NodeName);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         if (tls is not null)
         {
@@ -101,6 +106,9 @@ public static class AgentHost
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));
+
+            // Grain calls carry the caller's trace context (the endpoint's step), so a rank's work joins the request's trace.
+            silo.AddActivityPropagation();
 
             // The default directory can lose the entry of a live activation when the silo holding that entry
             // dies, and a second activation of a head grain or a loaded rank would start empty. The strongly

@@ -69,6 +69,9 @@ public sealed record ClusterConnection(
             });
             client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromMinutes(5));
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+
+            // Grain calls carry the caller's trace context (the endpoint's step span), so the ranks' work joins it.
+            client.AddActivityPropagation();
         });
         var host = builder.Build();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -110,7 +110,8 @@ public sealed class ClusterService(
                 $"r{k.Rank}@{k.Node}:{(k.State == RankState.Loading ? $"{k.LoadPercent:F0}%" : k.State.ToString().ToLowerInvariant())}")));
             if (line != last)
             {
-                progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(started).TotalSeconds,5:F1}s] {status.State.ToString().ToLowerInvariant()}: {line}"), null, ClusterEventKind.Rank));
+                progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"[{time.GetElapsedTime(started).TotalSeconds,5:F1}s] {status.State.ToString().ToLowerInvariant()}: {line}"), null, ClusterEventKind.Rank,
+                    status.Ranks.Select(k => new RankProgress(k.Rank, k.Node, k.Gpu, k.State.ToString().ToLowerInvariant(), k.LoadPercent)).ToArray()));
                 last = line;
             }
 
@@ -152,7 +153,7 @@ public sealed class ClusterService(
     {
         var (connection, _, _) = Resolve(target);
         await using var control = await ConnectAsync(connection, connectTimeout, cancellationToken);
-        return await ReadStatusAsync(control, target.Name, cancellationToken);
+        return await ClusterStatusReader.ReadAsync(control, target.Name, cancellationToken);
     }
 
     /// <summary>One status read per interval on one connection, until cancelled.</summary>
@@ -162,7 +163,7 @@ public sealed class ClusterService(
         await using var control = await ConnectAsync(connection, connectTimeout, cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
-            yield return await ReadStatusAsync(control, target.Name, cancellationToken);
+            yield return await ClusterStatusReader.ReadAsync(control, target.Name, cancellationToken);
             try
             {
                 await Task.Delay(interval, time, cancellationToken);
@@ -315,33 +316,6 @@ public sealed class ClusterService(
         }
 
         return alive;
-    }
-
-    private static async Task<ClusterStatus> ReadStatusAsync(IClusterControl control, string clusterName, CancellationToken cancellationToken)
-    {
-        var members = await control.MembersAsync(cancellationToken);
-        var nodes = new List<NodeView>();
-        foreach (var m in members)
-        {
-            var report = m.State == "alive" ? await control.NodeReportAsync(m.Name, cancellationToken) : null;
-            nodes.Add(new NodeView(m.Name, report?.Address ?? m.Address ?? "", m.State, m.IsHead,
-                report?.Gpus.Select(g => new GpuView(g.Index, g.Name, g.MemoryTotalBytes, g.MemoryUsedBytes, g.UtilizationPercent, g.Virtual, g.MemoryFreeBytes)).ToArray() ?? [],
-                report?.GpuProbeError, report?.At, report?.ProcessMemoryBytes, report?.LoadAverage));
-        }
-
-        var deployments = new List<DeploymentView>();
-        if (members.Any(m => m.IsHead && m.State == "alive"))
-        {
-            foreach (var name in await control.DeploymentNamesAsync(cancellationToken))
-            {
-                if (await control.DeploymentAsync(name, cancellationToken) is { } s)
-                {
-                    deployments.Add(DeploymentView.From(s));
-                }
-            }
-        }
-
-        return new ClusterStatus(clusterName, nodes.ToArray(), deployments.ToArray());
     }
 
     private (ClusterConnection Connection, ClusterState? State, ClusterStore Store) Resolve(ClusterTarget target)

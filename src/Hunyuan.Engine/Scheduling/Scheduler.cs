@@ -63,6 +63,7 @@ public sealed class Scheduler : IAsyncDisposable
         {
             if (_waiting.Count >= Options.MaxWaiting)
             {
+                EngineTelemetry.Finish(seq.Trace, FinishReason.Error, 0, "queue full");
                 throw new QueueFullException(_waiting.Count);
             }
 
@@ -126,7 +127,7 @@ public sealed class Scheduler : IAsyncDisposable
                 var batch = Schedule(depth);
                 if (batch.Count > 0)
                 {
-                    inFlight.Add((_executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token), batch));
+                    inFlight.Add((EngineTelemetry.TraceStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)), () => _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token)), batch));
                     continue;
                 }
             }
@@ -253,6 +254,7 @@ public sealed class Scheduler : IAsyncDisposable
                 if (!s.Admitted)
                 {
                     s.Admitted = true;
+                    EngineTelemetry.Admitted(s.Trace);
                     Metrics.AddPromptTokens(s.Request.Prompt.Length);
                 }
 
@@ -353,6 +355,7 @@ public sealed class Scheduler : IAsyncDisposable
         }
 
         await s.Registration.DisposeAsync();
+        EngineTelemetry.Finish(s.Trace, reason, s.Generated, error);
         Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
         Metrics.AddFinished(reason);
         s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
@@ -397,5 +400,8 @@ public sealed class Scheduler : IAsyncDisposable
         public TimeSpan LastToken { get; set; }
 
         public CancellationTokenRegistration Registration { get; set; }
+
+        // Created in Submit, on the caller's context: the request span's parent is the caller's (HTTP) span.
+        public RequestTrace? Trace { get; } = EngineTelemetry.StartRequest(request);
     }
 }

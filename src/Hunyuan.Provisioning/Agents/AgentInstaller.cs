@@ -44,6 +44,7 @@ public static class AgentInstaller
         long sent = 0;
         var nextReport = total / 10;
         var gate = new Lock();
+        var sending = System.Diagnostics.Stopwatch.StartNew();
         foreach (var file in toSend)
         {
             var before = sent;
@@ -61,7 +62,8 @@ public static class AgentInstaller
                     nextReport = now + (total / 10);
                 }
 
-                progress($"agent upload {now * 100 / Math.Max(1, total)}% ({now >> 20} of {total >> 20} MiB)");
+                progress(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"agent upload {now * 100 / Math.Max(1, total)}% ({now >> 20} of {total >> 20} MiB, {now / Math.Max(0.001, sending.Elapsed.TotalSeconds) / (1 << 20):F1} MiB/s)"));
             }, cancellationToken);
             sent += file.Length;
         }
@@ -69,7 +71,8 @@ public static class AgentInstaller
         await shell.WriteFileAsync($"{partial}/{ManifestName}", System.Text.Encoding.UTF8.GetBytes(bundle.Manifest), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, cancellationToken);
         var final = $"\"$HOME/{RemotePaths.RelativeBundle(bundle.Id)}\"";
         await MustAsync(shell, $"printf '%s\\n' {bundle.Id} > \"$HOME/{partial}/{CompleteMarker}\" && rm -rf {final} && mv \"$HOME/{partial}\" {final}", cancellationToken);
-        progress($"agent {bundle.Id} installed: {bundle.Files.Count} files, {total >> 20} MiB sent in {started.Elapsed.TotalSeconds:F1} s");
+        progress(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"agent {bundle.Id} installed: {bundle.Files.Count} files, {total >> 20} MiB sent in {started.Elapsed.TotalSeconds:F1} s ({total / Math.Max(0.001, sending.Elapsed.TotalSeconds) / (1 << 20):F1} MiB/s)"));
         return true;
     }
 

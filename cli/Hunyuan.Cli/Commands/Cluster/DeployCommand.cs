@@ -101,7 +101,8 @@ internal sealed class DeployCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, problem!);
         }
 
-        var report = await ClusterService.CreateDefault().DeployAsync(ClusterTargetOptions.Read(r), request, new ConsoleProgress(_console), cancellationToken);
+        var progress = new ConsoleProgress(_console);
+        var report = await progress.WithRankBarsAsync(() => ClusterService.CreateDefault().DeployAsync(ClusterTargetOptions.Read(r), request, progress, cancellationToken));
         if (r.GetValue(JsonOption))
         {
             _console.Json(DeploymentView.From(report.Status), CliJsonContext.Default.DeploymentView);

@@ -1,11 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using Hunyuan.Cluster.Services;
+using Hunyuan.Cli.Rendering;
 using Hunyuan.Cluster.Status;
+using Spectre.Console;
 
 namespace Hunyuan.Cli.Commands.Cluster;
 
-/// <summary>`hyc status [--json] [--watch]`: nodes, GPUs, deployments, ranks. Exit codes: Success, ClusterUnreachable.</summary>
+/// <summary>
+/// `hyc status [--json] [--watch]`: nodes, GPUs, deployments, ranks. On a terminal, tables (and with --watch one live
+/// view redrawn in place); otherwise plain lines. --json prints the same JSON either way. Exit codes: Success,
+/// ClusterUnreachable.
+/// </summary>
 internal sealed class StatusCommand : Command
 {
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
@@ -33,9 +39,16 @@ internal sealed class StatusCommand : Command
             return ExitCodes.Success;
         }
 
+        var statuses = service.WatchAsync(target, ClusterTargetOptions.ConnectTimeout(r), TimeSpan.FromSeconds(2), cancellationToken);
         try
         {
-            await foreach (var status in service.WatchAsync(target, ClusterTargetOptions.ConnectTimeout(r), TimeSpan.FromSeconds(2), cancellationToken))
+            if (_console.Terminal is { } terminal)
+            {
+                await WatchLiveAsync(terminal, r, statuses);
+                return ExitCodes.Success;
+            }
+
+            await foreach (var status in statuses)
             {
                 Render(r, status);
             }
@@ -47,11 +60,46 @@ internal sealed class StatusCommand : Command
         return ExitCodes.Success;
     }
 
+    // One view redrawn in place; JSON (with --json) still goes to stdout, one object per read.
+    private async Task WatchLiveAsync(IAnsiConsole terminal, ParseResult r, IAsyncEnumerable<ClusterStatus> statuses)
+    {
+        _console.LiveViewActive = true;
+        try
+        {
+            await LiveAsync(terminal, r, statuses);
+        }
+        finally
+        {
+            _console.LiveViewActive = false;
+        }
+    }
+
+    private Task LiveAsync(IAnsiConsole terminal, ParseResult r, IAsyncEnumerable<ClusterStatus> statuses) =>
+        terminal.Live(new Text("connecting...")).AutoClear(false).StartAsync(async live =>
+        {
+            await foreach (var status in statuses)
+            {
+                if (r.GetValue(JsonOption))
+                {
+                    _console.Json(status, CliJsonContext.Default.ClusterStatus);
+                }
+
+                live.UpdateTarget(StatusView.Build(status, DateTimeOffset.Now));
+                live.Refresh();
+            }
+        });
+
     private void Render(ParseResult r, ClusterStatus s)
     {
         if (r.GetValue(JsonOption))
         {
             _console.Json(s, CliJsonContext.Default.ClusterStatus);
+        }
+
+        if (_console.Terminal is { } terminal)
+        {
+            terminal.Write(StatusView.Build(s));
+            return;
         }
 
         string Inv(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);

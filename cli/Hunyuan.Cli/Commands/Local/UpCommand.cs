@@ -100,7 +100,7 @@ internal sealed class UpCommand : Command
         }
 
         var localRuntime = ClusterRuntimes.Local(local);
-        var up = await service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy, RotateCertificates = r.GetValue(RotateCertsOption) }, progress, cancellationToken);
+        var up = await progress.WithRankBarsAsync(() => service.UpAsync(localRuntime, new UpOptions { JoinTimeout = timeout, Deploy = deploy, RotateCertificates = r.GetValue(RotateCertsOption) }, progress, cancellationToken));
         if (r.GetValue(RemoteCommandOptions.JsonOption))
         {
             _console.Json(ProvisionRendering.Output(up, "up"), CliJsonContext.Default.ProvisionOutput);
@@ -147,6 +147,7 @@ internal sealed class UpCommand : Command
             _console.Human($"OpenAI endpoint: {endpoint} (model \"{deployment}\")");
             _console.Human($"  curl {endpoint}/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{deployment}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 32}}'");
             _console.Human("  (a random tiny model writes random text: it is seeded noise, there to prove the whole path works)");
+            _console.Human($"Dashboard: {(endpoint.EndsWith("/v1", StringComparison.Ordinal) ? endpoint[..^3] : endpoint)}/dashboard");
         }
 
         _console.Human("  hyc status --cluster local    hyc health --cluster local    hyc down --local");

@@ -90,6 +90,7 @@ internal sealed class ServeCommand : Command
             await using var app = ServingHost.Build(backend, options);
             await app.StartAsync(cancellationToken);
             _console.Human($"serving {options.ModelName} ({variant.Name()}, TP{r.GetValue(TpOption)} x PP{r.GetValue(PpOption)}, {backend.Scheduler.Options.Blocks} KV blocks of {backend.Scheduler.Options.BlockSize}) on http://{options.Host}:{options.Port}/v1");
+            _console.Human($"dashboard: http://{options.Host}:{options.Port}/dashboard{(options.ResolveApiKey() is null ? "" : " (open it once with ?key=YOUR_KEY, or enter the key in its form)")}");
             _console.Human($"try: curl http://{options.Host}:{options.Port}/v1/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{options.ModelName}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 16}}'");
             try
             {
@@ -116,7 +117,8 @@ internal sealed class ServeCommand : Command
 
     private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken) => await CommandErrors.GuardAsync(_console, async () =>
     {
-        await using var control = await ClusterService.CreateDefault().ConnectAsync(ClusterTargetOptions.Read(r), TimeSpan.FromSeconds(30), cancellationToken);
+        var target = ClusterTargetOptions.Read(r);
+        await using var control = await ClusterService.CreateDefault().ConnectAsync(target, TimeSpan.FromSeconds(30), cancellationToken);
         var grain = control.Grains.GetGrain<IDeploymentGrain>(deployment);
         var layout = await grain.GetLayoutAsync() ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
         var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
@@ -124,10 +126,10 @@ internal sealed class ServeCommand : Command
         var url = $"http://{options.Host}:{options.Port}/v1";
         var holder = $"the endpoint {url} (pid {Environment.ProcessId} on {Environment.MachineName})";
         await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption));
-        await using var app = ServingHost.Build(backend, options);
+        await using var app = ServingHost.Build(backend, options, new ControlPlaneSnapshotSource(control, target.Name, TimeProvider.System));
         await app.StartAsync(cancellationToken);
         await grain.SetEndpointAsync(url);
-        _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}");
+        _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}; dashboard: http://{options.Host}:{options.Port}/dashboard");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
