@@ -68,6 +68,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     {
         ThrowIfBroken();
         var pending = new PendingStep(_ranks.Length);
+        var trace = System.Diagnostics.Activity.Current?.Context;
         await _send.WaitAsync(cancellationToken);
         try
         {
@@ -83,7 +84,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
             var stepId = ++_step;
             _pending[stepId] = pending;
             pending.StepId = stepId;
-            await BroadcastAsync(FrameKind.Step, new StepMessage(stepId, _target.Lease, batch).Encode(), cancellationToken);
+            await BroadcastAsync(FrameKind.Step, new StepMessage(stepId, _target.Lease, batch, trace is { } t && t != default ? t : null).Encode(), cancellationToken);
         }
         catch (DataPlaneException ex)
         {

@@ -1,14 +1,31 @@
+using System.Diagnostics;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.DataPlane;
 
-/// <summary>One step as every rank receives it: its id, the lease it was sent under, and the batch.</summary>
-public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<ExecutorSequence> Batch)
+/// <summary>
+/// One step as every rank receives it: its id, the lease it was sent under, the batch, and the trace context of the
+/// driver's step span (when traced), so each rank's work on it joins the request's trace.
+/// </summary>
+public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<ExecutorSequence> Batch, ActivityContext? Trace = null)
 {
     internal ReadOnlyMemory<byte> Encode()
     {
-        var w = new WireWriter().I64(StepId).I64(Lease).I32(Batch.Count);
+        var w = new WireWriter().I64(StepId).I64(Lease);
+        if (Trace is { } t)
+        {
+            Span<byte> ids = stackalloc byte[24];
+            t.TraceId.CopyTo(ids[..16]);
+            t.SpanId.CopyTo(ids[16..]);
+            w.U8(1).Bytes(ids).U8((byte)t.TraceFlags);
+        }
+        else
+        {
+            w.U8(0);
+        }
+
+        w.I32(Batch.Count);
         foreach (var s in Batch)
         {
             w.I64(s.SequenceId).I32(s.StartPosition).I32(s.PromptLength).I64s(s.TokenIds);
@@ -30,6 +47,13 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
         var r = new WireReader(payload);
         var stepId = r.I64();
         var lease = r.I64();
+        ActivityContext? trace = null;
+        if (r.U8() == 1)
+        {
+            var ids = r.Take(24);
+            trace = new ActivityContext(ActivityTraceId.CreateFromBytes(ids[..16]), ActivitySpanId.CreateFromBytes(ids[16..]), (ActivityTraceFlags)r.U8(), isRemote: true);
+        }
+
         var count = r.Count(16);
         var batch = new ExecutorSequence[count];
         for (var i = 0; i < count; i++)
@@ -49,6 +73,6 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
         }
 
         r.End();
-        return new StepMessage(stepId, lease, batch);
+        return new StepMessage(stepId, lease, batch, trace);
     }
 }

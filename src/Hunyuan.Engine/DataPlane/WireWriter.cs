@@ -46,6 +46,13 @@ internal sealed class WireWriter
         return this;
     }
 
+    public WireWriter Bytes(ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(_buffer.GetSpan(value.Length));
+        _buffer.Advance(value.Length);
+        return this;
+    }
+
     public WireWriter Str(string value)
     {
         var bytes = Encoding.UTF8.GetByteCount(value);

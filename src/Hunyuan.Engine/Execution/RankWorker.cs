@@ -130,10 +130,28 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
     /// </summary>
     public Task<StepOutcome> RunStepAsync(StepMessage message) => Post(() =>
     {
+        // The rank's share of the step as a span of the driver's step span (carried in the frame), when traced.
+        using var span = message.Trace is { } parent
+            ? EngineTelemetry.Source.StartActivity("hyc.rank.step", System.Diagnostics.ActivityKind.Server, parent)
+            : null;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         _transport = TimeSpan.Zero;
         var outcome = RunStep(message);
-        StepTimed?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started), _transport);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        StepTimed?.Invoke(elapsed, _transport);
+        if (span is not null)
+        {
+            span.SetTag("hyc.rank", Plan.Rank);
+            span.SetTag("hyc.stage", Plan.Stage);
+            span.SetTag("hyc.step.id", message.StepId);
+            span.SetTag("hyc.step.tokens", message.Batch.Sum(b => b.TokenIds.Length));
+            span.SetTag("hyc.rank.transport_seconds", _transport.TotalSeconds);
+            if (outcome.Failed)
+            {
+                span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Error);
+            }
+        }
+
         return outcome;
     });
 

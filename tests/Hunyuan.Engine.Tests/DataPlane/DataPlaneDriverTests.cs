@@ -165,6 +165,36 @@ public sealed class DataPlaneDriverTests
         await Assert.ThrowsAsync<DataPlaneException>(() => driver.StepAsync([new ExecutorSequence(3, 0, [1L], null, SamplingParameters.Greedy, 1)], CancellationToken.None));
     }
 
+    [Fact]
+    public async Task EachRanksShareOfAStepIsASpanOfTheDriversStepSpan()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
+        var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == EngineTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        using (var step = new System.Diagnostics.Activity("the scheduler's batch").Start())
+        {
+            await driver.StepAsync([new ExecutorSequence(1, 0, [1L, 2L, 3L], null, SamplingParameters.Greedy, 3)], CancellationToken.None);
+            // Other tests in this process may trace too: only this trace's spans count.
+            var rankSpans = spans.Where(a => a.OperationName == "hyc.rank.step" && a.TraceId == step.TraceId).ToList();
+            Assert.Equal(2, rankSpans.Count);
+            Assert.All(rankSpans, a =>
+            {
+                Assert.Equal(step.SpanId, a.ParentSpanId);
+                Assert.Equal(3, a.GetTagItem("hyc.step.tokens"));
+            });
+            Assert.Equal([0, 1], rankSpans.Select(a => (int)a.GetTagItem("hyc.rank")!).Order());
+        }
+    }
+
     private static async Task<int> ReadToEndAsync(NetworkStream stream)
     {
         var buffer = new byte[64];
