@@ -24,6 +24,7 @@ internal sealed class BenchPipelineCommand : Command
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Tokens each stream generates", DefaultValueFactory = _ => 32 };
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 16 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds, each running both modes; medians are reported", DefaultValueFactory = _ => 3 };
 
     private readonly CliConsole _console;
@@ -32,7 +33,7 @@ internal sealed class BenchPipelineCommand : Command
         : base("pipeline", "Aggregate tokens/s over the data plane with pipelined micro-batches against one step at a time")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption })
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption, ThreadsOption })
         {
             Options.Add(o);
         }
@@ -51,6 +52,11 @@ internal sealed class BenchPipelineCommand : Command
         if (streams < 1 || tokens < 1 || promptLength < 1 || rounds < 1)
         {
             return _console.Fail(ExitCodes.InvalidArguments, "--streams, --tokens, --prompt and --rounds must be at least 1");
+        }
+
+        if (r.GetValue(ThreadsOption) is { } threads)
+        {
+            TorchSharp.torch.set_num_threads(threads);
         }
 
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
