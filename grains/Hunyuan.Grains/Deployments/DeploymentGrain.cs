@@ -27,7 +27,9 @@ namespace Hunyuan.Grains.Deployments;
 [Reentrant]
 [CollectionAgeLimit(AlwaysActive = true)]
 #pragma warning disable CA1001 // the driver is disposed with the activation (OnDeactivateAsync)
-internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider clock, ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain
+internal sealed partial class DeploymentGrain(
+    IGrainFactory grains, TimeProvider clock, [PersistentState("deployment", DeploymentStorage.Name)] IPersistentState<DeploymentRecord> record, ILogger<DeploymentGrain> logger)
+    : Grain, IDeploymentGrain
 #pragma warning restore CA1001
 {
     private static readonly TimeSpan TickPeriod = TimeSpan.FromSeconds(1);
@@ -74,12 +76,17 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider
         {
             await PlanAndLoadAsync(spec);
             await registry.AddAsync(spec.Name);
+
+            // The desired state outlives this activation: a restarted head finds the deployment (and its epoch) again.
+            record.State = new DeploymentRecord { Spec = spec, Layout = _layout };
+            await record.WriteStateAsync();
         }
         catch (Exception ex) when (ex is LayoutException or ModelUnavailableException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
         {
             // Nothing was placed: the caller gets the reason now, and status does not list a deployment that never was.
             Fail(ex.Message);
             await registry.RemoveAsync(spec.Name);
+            await record.ClearStateAsync();
         }
 
         _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, Interleave = true, KeepAlive = true });
@@ -167,6 +174,7 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider
     public async Task RemoveAsync()
     {
         await UnloadRanksAsync();
+        await record.ClearStateAsync();
         await grains.GetGrain<IDeploymentRegistryGrain>("registry").RemoveAsync(this.GetPrimaryKeyString());
         _timer?.Dispose();
         _timer = null;
@@ -175,6 +183,44 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DropHeadDriverAsync();
+
+    /// <summary>
+    /// A new activation of a deployment that was placed before (the head restarted): take the stored spec and layout,
+    /// and let supervision find the ranks again. Survivors of the same epoch keep their partitions; ranks whose node
+    /// restarted load again; then every rank learns the nodes' current endpoints and the canary decides readiness.
+    /// </summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (record.State is { Spec: { } spec, Layout: { } layout })
+        {
+            _spec = spec;
+            _layout = layout;
+            _generation = layout.Generation;
+            try
+            {
+                _plan = RankGrain.PlanOf(HunyuanConfig.Load(LocalModelPath(layout)), layout);
+                _planText = $"{_plan.LayoutText}; restored after the head restarted";
+                foreach (var r in _plan.Ranks)
+                {
+                    _ranks[r.Rank] = new RankStatus(r.Rank, r.Node, RankState.Pending, 0, null, 0, 0, _generation, "", null);
+                }
+
+                _state = DeploymentState.Degraded;
+                _reason = "the head restarted: finding the ranks again";
+                _recovering = true;
+                _needsCanary = true;
+                LogRestored(logger, spec.Name, layout.Epoch);
+            }
+            catch (Exception ex) when (ex is ConfigException or IOException or ArgumentException)
+            {
+                Fail($"restoring after the head restarted: {ex.Message}");
+            }
+
+            _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, Interleave = true, KeepAlive = true });
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>A serving endpoint holds the lease and has renewed it within its time to live.</summary>
     private bool EndpointHoldsLease => _leaseHolder is not null && _leaseHolder != HeadHolder && clock.GetUtcNow() - _leaseRenewed < LeaseTtl;
@@ -589,6 +635,9 @@ internal sealed partial class DeploymentGrain(IGrainFactory grains, TimeProvider
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Deployment {Deployment}: failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string deployment, string reason);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Deployment {Deployment}: restored from storage (epoch {Epoch}); finding its ranks")]
+    private static partial void LogRestored(ILogger logger, string deployment, string epoch);
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Deployment {Deployment}: {Holder} takes the serving lease over from {Previous}")]
     private static partial void LogLeaseTakenOver(ILogger logger, string deployment, string holder, string previous);

@@ -2,23 +2,28 @@ using Hunyuan.Grains.Placement;
 
 namespace Hunyuan.Grains.Deployments;
 
+/// <summary>The names of the cluster's deployments, persisted, so a restarted head knows which to bring back.</summary>
 [HeadPlacement]
 [CollectionAgeLimit(AlwaysActive = true)]
-internal sealed class DeploymentRegistryGrain : Grain, IDeploymentRegistryGrain
+internal sealed class DeploymentRegistryGrain([PersistentState("registry", DeploymentStorage.Name)] IPersistentState<RegistryRecord> record) : Grain, IDeploymentRegistryGrain
 {
-    private readonly SortedSet<string> _names = new(StringComparer.Ordinal);
-
-    public Task AddAsync(string name)
+    public async Task AddAsync(string name)
     {
-        _names.Add(name);
-        return Task.CompletedTask;
+        if (!record.State.Names.Contains(name, StringComparer.Ordinal))
+        {
+            record.State.Names.Add(name);
+            record.State.Names.Sort(StringComparer.Ordinal);
+            await record.WriteStateAsync();
+        }
     }
 
-    public Task RemoveAsync(string name)
+    public async Task RemoveAsync(string name)
     {
-        _names.Remove(name);
-        return Task.CompletedTask;
+        if (record.State.Names.Remove(name))
+        {
+            await record.WriteStateAsync();
+        }
     }
 
-    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>(_names.ToArray());
+    public Task<IReadOnlyList<string>> ListAsync() => Task.FromResult<IReadOnlyList<string>>(record.State.Names.ToArray());
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Hunyuan.Engine.Collectives;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Security;
+using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
 using Hunyuan.Grains.Processes;
@@ -88,10 +89,12 @@ public static class AgentHost
             {
                 var primary = options.PrimarySiloPort == options.SiloPort ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort);
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+                silo.AddMemoryGrainStorage(Deployments.DeploymentStorage.Name);
             }
             else
             {
                 silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv, options.RedisPasswordFile, options.RedisUserEnv, options.RedisUserFile));
+                silo.AddRedisGrainStorage(Deployments.DeploymentStorage.Name, o => o.ConfigurationOptions = RedisConfiguration(options.RedisEndpoint!, options.RedisPasswordEnv, options.RedisPasswordFile, options.RedisUserEnv, options.RedisUserFile));
                 silo.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = options.ClusterId;
@@ -106,6 +109,17 @@ public static class AgentHost
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = SiloNames.For(options.NodeName, options.IsHead));
+            if (options.IsHead)
+            {
+                // A restarted head brings back the deployments it had (their specs are in the deployments storage). In
+                // the background, retried: the old head may still be in the membership, and start-up must not wait.
+                silo.AddStartupTask((services, cancellationToken) =>
+                {
+                    var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+                    _ = DeploymentRecovery.RunAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILogger<DeploymentRecoveryLog>>(), lifetime.ApplicationStopping);
+                    return Task.CompletedTask;
+                });
+            }
 
             // Grain calls carry the caller's trace context (the endpoint's step), so a rank's work joins the request's trace.
             silo.AddActivityPropagation();

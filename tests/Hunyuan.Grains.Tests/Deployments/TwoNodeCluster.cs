@@ -1,3 +1,4 @@
+using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
 using Hunyuan.Grains.Nodes;
 using Hunyuan.Grains.Placement;
@@ -76,6 +77,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             siloBuilder.Services.AddSingleton<Hunyuan.Grains.Metrics.AgentMetrics>();
             siloBuilder.Services.AddSingleton(_ => new RankDataServer(IPAddress.Loopback));
             siloBuilder.Services.AddHostedService<SiloDataPlane>();
+            siloBuilder.AddMemoryGrainStorage(DeploymentStorage.Name);
             siloBuilder.AddPlacementDirector<NodePinnedPlacementStrategy, NodePinnedPlacementDirector>();
             siloBuilder.AddPlacementDirector<HeadPlacementStrategy, NodePinnedPlacementDirector>();
         }

@@ -23,7 +23,7 @@ public sealed class RedisClusteringTests : IDisposable
     private Process? _redis;
 
     [Fact]
-    public async Task AgentsFormAClusterThroughRedisWithAPassword()
+    public async Task AgentsFormAClusterThroughRedisWithAPasswordAndARestartedHeadFindsItsDeployments()
     {
         var password = "pw-" + Guid.NewGuid().ToString("N");
         var conf = _dir.File("redis.conf");
@@ -74,6 +74,67 @@ public sealed class RedisClusteringTests : IDisposable
 
         var wrong = new ClusterConnection("redis-test", "hyc", [], $"127.0.0.1:{RedisPort}", "HYC_TEST_REDIS_UNSET_VARIABLE");
         await Assert.ThrowsAsync<ClusterUnreachableException>(() => wrong.ConnectAsync(TimeSpan.FromSeconds(5)));
+
+        // The deployment's desired state lives in Redis: deploy A across both agents, restart the head agent, and the
+        // deployment comes back to ready by itself with A's ids; then deploy B under the same name: B's ids, not A's
+        // (a unique epoch per deploy, so the surviving rank reloads).
+        using var modelA = new Golden(Fixtures.Path("tiny-moe"));
+        await DeployAsync(connection, Fixtures.Path("tiny-moe"));
+        Assert.Equal(modelA.GreedyIds, await GenerateAsync(connection, modelA.InputIds, modelA.GreedyIds.Length));
+
+        _agents[0].Kill();
+        _agents[0] = AgentProcess.Start("r0", head: true, Base, Base + 20000, Base, 1, _dir.Path, redis, env);
+        await WaitReadyAsync(connection, "after the head agent restarted, with no deploy");
+        Assert.Equal(modelA.GreedyIds, await GenerateAsync(connection, modelA.InputIds, modelA.GreedyIds.Length));
+
+        _agents[0].Kill();
+        _agents[0] = AgentProcess.Start("r0", head: true, Base, Base + 20000, Base, 1, _dir.Path, redis, env);
+        await WaitReadyAsync(connection, "after the head agent restarted a second time");
+        using var modelB = new Golden(Fixtures.Path("tiny-moe-bf16-sharded"));
+        await DeployAsync(connection, Fixtures.Path("tiny-moe-bf16-sharded"));
+        Assert.Equal(modelB.GreedyIds, await GenerateAsync(connection, modelB.InputIds, modelB.GreedyIds.Length));
+    }
+
+    private async Task DeployAsync(ClusterConnection connection, string model)
+    {
+        using var host = await connection.ConnectAsync(TimeSpan.FromSeconds(20));
+        var status = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IDeploymentGrain>("t")
+            .DeployAsync(new DeploymentSpec("t", model, "bf16", "float32", 1, 2, "ep"));
+        Assert.True(status.State != DeploymentState.Failed, $"{status.Reason}{Logs()}");
+        await WaitReadyAsync(connection, $"after deploying {Path.GetFileName(model)}");
+    }
+
+    private static async Task<long[]> GenerateAsync(ClusterConnection connection, long[] prompt, int tokens)
+    {
+        using var host = await connection.ConnectAsync(TimeSpan.FromSeconds(20));
+        return await host.Services.GetRequiredService<IClusterClient>().GetGrain<IDeploymentGrain>("t").GenerateAsync(prompt, tokens);
+    }
+
+    private async Task WaitReadyAsync(ClusterConnection connection, string when)
+    {
+        var sw = Stopwatch.StartNew();
+        var last = "(no answer)";
+        while (sw.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            try
+            {
+                using var host = await connection.ConnectAsync(TimeSpan.FromSeconds(10));
+                var status = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IDeploymentGrain>("t").GetStatusAsync();
+                last = status is null ? "(none)" : $"{status.State}: {status.Reason}";
+                if (status?.State == DeploymentState.Ready)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is ClusterUnreachableException or OrleansException or TimeoutException)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(1000);
+        }
+
+        Assert.Fail($"deployment t not ready within 120 s {when}; last: {last}{Logs()}");
     }
 
     public void Dispose()

@@ -73,7 +73,7 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
             Assert.True(await PlaintextClosedAsync(_base + 20000));
             Assert.True(await PlaintextClosedAsync(_base));
 
-            var ok = await Status();
+            var ok = await Status(connectSeconds: 30);
             Assert.True(ok.ExitCode == 0, ok.ToString());
 
             var saved = Directory.GetFiles(Files.Directory).ToDictionary(f => f, File.ReadAllBytes);
@@ -123,7 +123,7 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
             }
 
             Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, client), "the old CA's client certificate must be refused after rotation");
-            var afterRotation = await Status();
+            var afterRotation = await Status(connectSeconds: 30);
             Assert.True(afterRotation.ExitCode == 0, afterRotation.ToString());
             Assert.Contains("2/2 nodes alive", afterRotation.Stderr, StringComparison.Ordinal);
         }
@@ -136,7 +136,12 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
 
     public void Dispose() => _home.Dispose();
 
-    private Task<HycResult> Status() => HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "status", "--cluster", "local", "--connect-timeout", "5");
+    /// <summary>
+    /// `status` with a short connect timeout where the handshake is expected to fail (the refusal is immediate), and a
+    /// long one where it must succeed: two agents and a test host share two cores under CI, and 5 s was measured too short.
+    /// </summary>
+    private Task<HycResult> Status(int connectSeconds = 5) =>
+        HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "status", "--cluster", "local", "--connect-timeout", connectSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     // The server's certificate, as a TLS client that presents the cluster's client certificate sees it.
     private static async Task<X509Certificate2> HandshakeAsync(int port, X509Certificate2 client)
