@@ -1,0 +1,61 @@
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Grains.Deployments;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Tests.TestSupport;
+
+namespace Hunyuan.Grains.Tests.Deployments;
+
+/// <summary>
+/// The serving lease through real grain calls on a two-silo in-process cluster, with the ranks on the real data plane:
+/// one holder at a time, a refusal naming the holder, take-over, and the ranks rejecting the stale holder's steps.
+/// </summary>
+public sealed class ServingLeaseTests(TwoNodeCluster cluster) : IClassFixture<TwoNodeCluster>
+{
+    [Fact]
+    public async Task OneEndpointHoldsTheLeaseAndATakeOverLeavesTheOldHoldersStepsRejected()
+    {
+        var grain = cluster.Grains.GetGrain<IDeploymentGrain>("lease");
+        var fixture = Fixtures.Path("tiny-moe");
+        var status = await grain.DeployAsync(new DeploymentSpec("lease", fixture, "bf16", "float32", 1, 2, "ep", MaxModelLen: 64, KvCacheBytesPerRank: 1L << 20));
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
+        while (status.State is not (DeploymentState.Ready or DeploymentState.Failed) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            status = (await grain.GetStatusAsync())!;
+        }
+
+        Assert.True(status.State == DeploymentState.Ready, status.Reason);
+
+        var first = await grain.AcquireLeaseAsync("endpoint A", takeOver: false);
+        Assert.True(first.Granted, first.Reason);
+        var refused = await grain.AcquireLeaseAsync("endpoint B", takeOver: false);
+        Assert.False(refused.Granted);
+        Assert.Equal("endpoint A", refused.Holder);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.GenerateAsync([1, 2, 3], 2));
+
+        using var golden = new Golden(fixture);
+        await using var a = await DataPlaneDriver.ConnectAsync(Target(first));
+        Assert.Equal(golden.GreedyIds, await a.GenerateAsync(1, golden.InputIds, golden.GreedyIds.Length));
+        Assert.True(await grain.RenewLeaseAsync(first.Lease, new CanaryReport(DateTimeOffset.UtcNow, 1, null, 4)));
+
+        var second = await grain.AcquireLeaseAsync("endpoint B", takeOver: true);
+        Assert.True(second.Granted, second.Reason);
+        Assert.True(second.Lease > first.Lease);
+        Assert.False(await grain.RenewLeaseAsync(first.Lease, null));
+        await using var b = await DataPlaneDriver.ConnectAsync(Target(second));
+        var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => a.GenerateAsync(2, [1, 2, 3], 2));
+        Assert.Contains($"lease {first.Lease}", stale.Message, StringComparison.Ordinal);
+        Assert.Equal(golden.GreedyIds, await b.GenerateAsync(3, golden.InputIds, golden.GreedyIds.Length));
+
+        await grain.ReleaseLeaseAsync(second.Lease);
+        Assert.Equal(2, (await grain.GenerateAsync([1, 2, 3], 2)).Length);
+        await grain.RemoveAsync();
+    }
+
+    private static DataPlaneTarget Target(LeaseGrant grant)
+    {
+        var layout = grant.Layout!;
+        return new DataPlaneTarget(layout.Deployment, layout.Epoch, layout.DataToken, grant.Lease,
+            Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp);
+    }
+}
