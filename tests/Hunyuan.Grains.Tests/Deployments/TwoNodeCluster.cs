@@ -35,10 +35,10 @@ public sealed class TwoNodeCluster : IAsyncLifetime
 
     public static string AddressOf(string node) => node == Head ? "10.0.0.1" : "10.0.0.2";
 
-    /// <summary>Each silo's data-plane endpoint, by silo name, once the silo has started.</summary>
-    private static ConcurrentDictionary<string, string> DataEndpoints { get; } = new();
+    /// <summary>Each silo's data-plane endpoint, by test cluster (test classes run in parallel, each with its own) and silo name.</summary>
+    private static ConcurrentDictionary<(string Cluster, string Silo), string> DataEndpoints { get; } = new();
 
-    public static string DataEndpointOf(string node) => DataEndpoints[node == Head ? SiloNames.For(Head, isHead: true) : Worker];
+    public string DataEndpointOf(string node) => DataEndpoints[(Cluster.Options.ClusterId, node == Head ? SiloNames.For(Head, isHead: true) : Worker)];
 
     public async Task InitializeAsync()
     {
@@ -83,12 +83,12 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         }
     }
 
-    private sealed class SiloDataPlane(RankDataServer server, IOptions<SiloOptions> silo) : IHostedService
+    private sealed class SiloDataPlane(RankDataServer server, IOptions<SiloOptions> silo, IOptions<ClusterOptions> cluster) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             server.Start();
-            DataEndpoints[silo.Value.SiloName] = server.Endpoint;
+            DataEndpoints[(cluster.Value.ClusterId, silo.Value.SiloName)] = server.Endpoint;
             return Task.CompletedTask;
         }
 
