@@ -5,7 +5,8 @@ using Hunyuan.Model.Checkpoints;
 namespace Hunyuan.Grains.Tests.Deployments;
 
 /// <summary>The pre-placement model check, through real grain calls on a two-silo in-process cluster.</summary>
-public sealed class ModelCheckTests(TwoNodeCluster cluster) : IClassFixture<TwoNodeCluster>
+[Collection(SharedTwoNodeCluster.Name)]
+public sealed class ModelCheckTests(TwoNodeCluster cluster)
 {
     private static DeploymentSpec Spec(string name, string path, string? builtIn = null) =>
         new(name, path, "bf16", "float32", null, null, "ep", MaxModelLen: 64, KvCacheBytesPerRank: 1L << 20, BuiltInModel: builtIn);

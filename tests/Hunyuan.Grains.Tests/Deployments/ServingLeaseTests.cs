@@ -9,7 +9,8 @@ namespace Hunyuan.Grains.Tests.Deployments;
 /// The serving lease through real grain calls on a two-silo in-process cluster, with the ranks on the real data plane:
 /// one holder at a time, a refusal naming the holder, take-over, and the ranks rejecting the stale holder's steps.
 /// </summary>
-public sealed class ServingLeaseTests(TwoNodeCluster cluster) : IClassFixture<TwoNodeCluster>
+[Collection(SharedTwoNodeCluster.Name)]
+public sealed class ServingLeaseTests(TwoNodeCluster cluster)
 {
     [Fact]
     public async Task OneEndpointHoldsTheLeaseAndATakeOverLeavesTheOldHoldersStepsRejected()
