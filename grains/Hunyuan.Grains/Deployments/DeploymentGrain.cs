@@ -538,8 +538,14 @@ internal sealed partial class DeploymentGrain(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.GetBaseException().Message, 0));
             await DropHeadDriverAsync();
+            if (EndpointHoldsLease)
+            {
+                // An endpoint took the lease while this canary ran (its driver was closed under it): the holder's canary decides.
+                return;
+            }
+
+            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.GetBaseException().Message, 0));
         }
     }
 
