@@ -235,7 +235,8 @@ public sealed class UpDownEndToEndTests : IDisposable
         Assert.True(purge.ExitCode == 0, purge.ToString());
         Assert.All(lab.Hosts, h =>
         {
-            Assert.False(Directory.Exists(Path.Combine(h.Home, ".hyc", "agents")), "purge removes the agent");
+            var agents = Path.Combine(h.Home, ".hyc", "agents");
+            Assert.False(Directory.Exists(agents), "purge removes the agent; left: " + (Directory.Exists(agents) ? string.Join(", ", Directory.EnumerateFileSystemEntries(agents)) : "") + "; purge said: " + purge.Stdout);
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_ed25519")), "purge removes the cluster key");
             Assert.False(File.Exists(Path.Combine(h.Home, ".ssh", "hyc_lab_known_hosts")), "purge removes the cluster's known_hosts");
             Assert.DoesNotContain("hyc cluster lab", File.ReadAllText(Path.Combine(h.Home, ".ssh", "config")), StringComparison.Ordinal);
