@@ -76,7 +76,9 @@ public sealed class DashboardEndToEndTests(ITestOutputHelper output) : IDisposab
 
     private async Task SaveScreenshotAsync(HeadlessChromium browser, string name)
     {
-        var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        // Outside the test's bin: that directory is the agent bundle `up HOSTS.yaml` ships, and a file written there
+        // while the namespace lab runs changes the bundle's id between its two `up`s (it left the first bundle behind).
+        var dir = Path.Combine(RepositoryPaths.Root(), "TestResults", "screenshots");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, name);
         await File.WriteAllBytesAsync(path, await browser.ScreenshotAsync());
