@@ -76,9 +76,9 @@ internal sealed class BenchPipelineCommand : Command
                 var scheduler = new Scheduler(executor, engine);
                 await using (scheduler)
                 {
-                    await Run(scheduler, Math.Min(2, streams), 4, promptLength, vocab);    // warm-up
+                    await StreamLoad.RunAsync(scheduler, Math.Min(2, streams), 4, promptLength, vocab);    // warm-up
                     var sw = Stopwatch.StartNew();
-                    var generated = await Run(scheduler, streams, tokens, promptLength, vocab);
+                    var generated = await StreamLoad.RunAsync(scheduler, streams, tokens, promptLength, vocab);
                     var rate = generated / sw.Elapsed.TotalSeconds;
                     rates[name].Add(rate);
                     _console.Human(string.Create(CultureInfo.InvariantCulture,
@@ -87,45 +87,10 @@ internal sealed class BenchPipelineCommand : Command
             }
         }
 
-        var serialized = Median(rates["serialized"]);
-        var pipelined = Median(rates["pipelined"]);
+        var serialized = StreamLoad.Median(rates["serialized"]);
+        var pipelined = StreamLoad.Median(rates["pipelined"]);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"TP{ranks.Plan.Tp} x PP{ranks.Plan.Pp}, {streams} streams, median of {rounds}: serialized {serialized:F1} tokens/s, pipelined {pipelined:F1} tokens/s ({pipelined / serialized:F2}x)"));
         return ExitCodes.Success;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static async Task<int> Run(Scheduler scheduler, int streams, int tokens, int promptLength, int vocab)
-    {
-        var random = new Random(streams);
-        var none = new HashSet<long>();
-        var readers = Enumerable.Range(0, streams).Select(_ =>
-        {
-            var prompt = Enumerable.Range(0, promptLength).Select(_ => (long)random.Next(vocab)).ToArray();
-            return scheduler.Submit(new GenerationRequest(prompt, tokens, SamplingParameters.Greedy with { VocabLimit = vocab }, none, none, IgnoreEos: true), CancellationToken.None);
-        }).ToArray();
-        var counts = await Task.WhenAll(readers.Select(async reader =>
-        {
-            var count = 0;
-            await foreach (var e in reader.ReadAllAsync())
-            {
-                if (e.Finish is null)
-                {
-                    count++;
-                }
-                else if (e.Finish == FinishReason.Error)
-                {
-                    throw new InvalidOperationException($"a stream failed: {e.Error}");
-                }
-            }
-
-            return count;
-        }));
-        return counts.Sum();
     }
 }

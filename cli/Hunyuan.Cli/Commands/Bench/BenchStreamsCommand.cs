@@ -70,9 +70,9 @@ internal sealed class BenchStreamsCommand : Command
         {
             foreach (var n in ordered)
             {
-                await Run(backend, 1, 8, promptLength, vocab);    // warm-up
+                await StreamLoad.RunAsync(backend.Scheduler, 1, 8, promptLength, vocab);    // warm-up
                 var sw = Stopwatch.StartNew();
-                var generated = await Run(backend, n, tokens, promptLength, vocab);
+                var generated = await StreamLoad.RunAsync(backend.Scheduler, n, tokens, promptLength, vocab);
                 var rate = generated / sw.Elapsed.TotalSeconds;
                 rates[n].Add(rate);
                 _console.Human(string.Create(CultureInfo.InvariantCulture,
@@ -80,45 +80,14 @@ internal sealed class BenchStreamsCommand : Command
             }
         }
 
-        var baseline = Median(rates[1]);
+        var baseline = StreamLoad.Median(rates[1]);
         foreach (var n in ordered)
         {
-            var median = Median(rates[n]);
+            var median = StreamLoad.Median(rates[n]);
             _console.Human(string.Create(CultureInfo.InvariantCulture,
                 $"median of {rounds}: {n,3} stream(s): {median:F1} tokens/s aggregate ({median / baseline:F2}x one stream; rounds {string.Join(", ", rates[n].Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))})"));
         }
 
         return ExitCodes.Success;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static async Task<int> Run(LocalServingBackend backend, int streams, int tokens, int promptLength, int vocab)
-    {
-        var random = new Random(streams);
-        var none = new HashSet<long>();
-        var readers = Enumerable.Range(0, streams).Select(_ =>
-        {
-            var prompt = Enumerable.Range(0, promptLength).Select(_ => (long)random.Next(vocab)).ToArray();
-            return backend.Scheduler.Submit(new GenerationRequest(prompt, tokens, SamplingParameters.Greedy with { VocabLimit = vocab }, none, none, IgnoreEos: true), CancellationToken.None);
-        }).ToArray();
-        var counts = await Task.WhenAll(readers.Select(async reader =>
-        {
-            var count = 0;
-            await foreach (var e in reader.ReadAllAsync())
-            {
-                if (e.Finish is null)
-                {
-                    count++;
-                }
-            }
-
-            return count;
-        }));
-        return counts.Sum();
     }
 }
