@@ -249,7 +249,7 @@ internal sealed partial class DeploymentGrain(
 
         await DropHeadDriverAsync();
         GrantLease(HeadHolder);
-        _driver = await DataPlaneDriver.ConnectAsync(TargetOf(layout, _lease));
+        _driver = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(layout, _lease));
         return _driver;
     }
 
@@ -263,8 +263,6 @@ internal sealed partial class DeploymentGrain(
         }
     }
 
-    private static DataPlaneTarget TargetOf(DeploymentLayout layout, long lease) =>
-        new(layout.Deployment, layout.Epoch, layout.DataToken, lease, Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp);
 
     private async Task PlanAndLoadAsync(DeploymentSpec spec)
     {

@@ -190,8 +190,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             }
 
             _grant = grant;
-            driver = await DataPlaneDriver.ConnectAsync(new DataPlaneTarget(layout.Deployment, layout.Epoch, layout.DataToken, grant.Lease,
-                Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp), _stop.Token);
+            driver = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(layout, grant.Lease), _stop.Token);
             _executor.Use(driver);
             _lastCanary = DateTimeOffset.MinValue;
         }

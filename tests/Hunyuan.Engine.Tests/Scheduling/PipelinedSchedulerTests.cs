@@ -27,14 +27,14 @@ public sealed class PipelinedSchedulerTests
         var scheduler = new Scheduler(watched, options);
         await using var _ = scheduler;
 
-        var prompts = Enumerable.Range(0, 8).Select(i => Prompt(2 + (i * 3), i)).ToArray();
-        var runs = prompts.Select(p => Collect(scheduler.Submit(new GenerationRequest(p, 6, SamplingParameters.Greedy, NoStops, NoStops), CancellationToken.None))).ToArray();
+        var prompts = Enumerable.Range(0, 8).Select(i => SchedulerTests.Prompt(2 + (i * 3), i)).ToArray();
+        var runs = prompts.Select(p => SchedulerTests.Collect(scheduler.Submit(new GenerationRequest(p, 6, SamplingParameters.Greedy, NoStops, NoStops), CancellationToken.None))).ToArray();
         var results = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(2));
 
         for (var i = 0; i < prompts.Length; i++)
         {
             Assert.Equal(FinishReason.Length, results[i].Finish);
-            Assert.Equal(Alone(prompts[i], 6), results[i].Tokens);
+            Assert.Equal(SchedulerTests.Alone(prompts[i], 6), results[i].Tokens);
         }
 
         Assert.Equal(2, watched.MaxInFlight);
@@ -51,8 +51,8 @@ public sealed class PipelinedSchedulerTests
         var scheduler = new Scheduler(failing, options);
         await using var _ = scheduler;
 
-        var prompts = Enumerable.Range(0, 4).Select(i => Prompt(3 + i, 10 + i)).ToArray();
-        var runs = prompts.Select(p => Collect(scheduler.Submit(new GenerationRequest(p, 5, SamplingParameters.Greedy, NoStops, NoStops), CancellationToken.None))).ToArray();
+        var prompts = Enumerable.Range(0, 4).Select(i => SchedulerTests.Prompt(3 + i, 10 + i)).ToArray();
+        var runs = prompts.Select(p => SchedulerTests.Collect(scheduler.Submit(new GenerationRequest(p, 5, SamplingParameters.Greedy, NoStops, NoStops), CancellationToken.None))).ToArray();
         var results = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(2));
 
         var failedSequences = failing.FailedBatch!.Select(s => s.SequenceId).ToHashSet();
@@ -67,37 +67,9 @@ public sealed class PipelinedSchedulerTests
             else
             {
                 Assert.Equal(FinishReason.Length, results[i].Finish);
-                Assert.Equal(Alone(prompts[i], 5), results[i].Tokens);
+                Assert.Equal(SchedulerTests.Alone(prompts[i], 5), results[i].Tokens);
             }
         }
-    }
-
-    private static long[] Prompt(int length, int seed)
-    {
-        var r = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (long)r.Next(1, 500)).ToArray();
-    }
-
-    private static IReadOnlyList<long> Alone(long[] prompt, int tokens)
-    {
-        using var model = ModelLoader.Load(Model, torch.ScalarType.Float32);
-        return GreedyDecoder.Run(model, prompt, tokens).Ids;
-    }
-
-    private static async Task<(List<long> Tokens, FinishReason? Finish)> Collect(System.Threading.Channels.ChannelReader<GenerationEvent> reader)
-    {
-        var tokens = new List<long>();
-        await foreach (var e in reader.ReadAllAsync())
-        {
-            if (e.Finish is { } f)
-            {
-                return (tokens, f);
-            }
-
-            tokens.Add(e.Token);
-        }
-
-        return (tokens, null);
     }
 
     /// <summary>Passes steps through, recording how many were in flight at once and whether a sequence was in two.</summary>

@@ -19,13 +19,13 @@ public sealed class SchedulerTests
         return (new Scheduler(new LocalStepExecutor(lm), options), lm);
     }
 
-    private static long[] Prompt(int length, int seed)
+    internal static long[] Prompt(int length, int seed)
     {
         var r = new Random(seed);
         return Enumerable.Range(0, length).Select(_ => (long)r.Next(1, 500)).ToArray();
     }
 
-    private static async Task<(List<long> Tokens, FinishReason? Finish)> Collect(System.Threading.Channels.ChannelReader<GenerationEvent> reader)
+    internal static async Task<(List<long> Tokens, FinishReason? Finish)> Collect(System.Threading.Channels.ChannelReader<GenerationEvent> reader)
     {
         var tokens = new List<long>();
         await foreach (var e in reader.ReadAllAsync())
@@ -41,7 +41,7 @@ public sealed class SchedulerTests
         return (tokens, null);
     }
 
-    private static IReadOnlyList<long> Alone(long[] prompt, int tokens)
+    internal static IReadOnlyList<long> Alone(long[] prompt, int tokens)
     {
         using var model = ModelLoader.Load(Model, torch.ScalarType.Float32);
         return GreedyDecoder.Run(model, prompt, tokens).Ids;

@@ -35,7 +35,7 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
         await Assert.ThrowsAsync<InvalidOperationException>(() => grain.GenerateAsync([1, 2, 3], 2));
 
         using var golden = new Golden(fixture);
-        await using var a = await DataPlaneDriver.ConnectAsync(Target(first));
+        await using var a = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(first.Layout!, first.Lease));
         Assert.Equal(golden.GreedyIds, await a.GenerateAsync(1, golden.InputIds, golden.GreedyIds.Length));
         Assert.True(await grain.RenewLeaseAsync(first.Lease, new CanaryReport(DateTimeOffset.UtcNow, 1, null, 4)));
 
@@ -43,7 +43,7 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
         Assert.True(second.Granted, second.Reason);
         Assert.True(second.Lease > first.Lease);
         Assert.False(await grain.RenewLeaseAsync(first.Lease, null));
-        await using var b = await DataPlaneDriver.ConnectAsync(Target(second));
+        await using var b = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(second.Layout!, second.Lease));
         var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => a.GenerateAsync(2, [1, 2, 3], 2));
         Assert.Contains($"lease {first.Lease}", stale.Message, StringComparison.Ordinal);
         Assert.Equal(golden.GreedyIds, await b.GenerateAsync(3, golden.InputIds, golden.GreedyIds.Length));
@@ -51,12 +51,5 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
         await grain.ReleaseLeaseAsync(second.Lease);
         Assert.Equal(2, (await grain.GenerateAsync([1, 2, 3], 2)).Length);
         await grain.RemoveAsync();
-    }
-
-    private static DataPlaneTarget Target(LeaseGrant grant)
-    {
-        var layout = grant.Layout!;
-        return new DataPlaneTarget(layout.Deployment, layout.Epoch, layout.DataToken, grant.Lease,
-            Enumerable.Range(0, layout.WorldSize).Select(layout.RankEndpoint).ToArray(), (layout.Pp - 1) * layout.Tp, layout.Pp);
     }
 }
