@@ -20,11 +20,13 @@ public sealed partial class HunyuanTokenizer
 
     private readonly TiktokenTokenizer _bpe;
     private readonly Dictionary<int, string> _specialById;
+    private readonly byte[][] _tokenBytes;
 
-    private HunyuanTokenizer(TiktokenTokenizer bpe, int baseCount, Dictionary<string, int> specials)
+    private HunyuanTokenizer(TiktokenTokenizer bpe, byte[][] tokenBytes, Dictionary<string, int> specials)
     {
         _bpe = bpe;
-        BaseVocabularySize = baseCount;
+        _tokenBytes = tokenBytes;
+        BaseVocabularySize = tokenBytes.Length;
         Specials = specials;
         _specialById = specials.ToDictionary(p => p.Value, p => p.Key);
     }
@@ -72,15 +74,17 @@ public sealed partial class HunyuanTokenizer
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        var count = 0;
+        var lines = new List<string>();
         foreach (var line in Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length).Split('\n'))
         {
             // Microsoft.ML.Tokenizers' own data files start with a "Capacity: N" line; it is not a token.
             if (line.Trim().Length > 0 && !line.StartsWith("Capacity:", StringComparison.Ordinal))
             {
-                count++;
+                lines.Add(line.Trim());
             }
         }
+
+        var count = lines.Count;
 
         if (count < 256)
         {
@@ -95,7 +99,31 @@ public sealed partial class HunyuanTokenizer
 
         buffer.Position = 0;
         var bpe = TiktokenTokenizer.Create(buffer, new RegexPreTokenizer(HunyuanRegex(), null), normalizer: null, specials);
-        return new HunyuanTokenizer(bpe, count, specials);
+        return new HunyuanTokenizer(bpe, TokenBytesByRank(lines, source), specials);
+    }
+
+    /// <summary>
+    /// The bytes a base id stands for (byte-level BPE: possibly part of a UTF-8 character), or empty for a special id
+    /// or one past the vocabulary. Structured output walks these, since decoded text cannot show a partial character.
+    /// </summary>
+    public ReadOnlySpan<byte> TokenBytes(int id) => id >= 0 && id < _tokenBytes.Length ? _tokenBytes[id] : [];
+
+    private static byte[][] TokenBytesByRank(List<string> lines, string source)
+    {
+        var bytes = new byte[lines.Count][];
+        foreach (var line in lines)
+        {
+            var parts = line.Split(' ');
+            if (parts.Length != 2 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rank)
+                || rank < 0 || rank >= bytes.Length || bytes[rank] is not null)
+            {
+                throw new InvalidDataException($"{source}: '{line}' is not a \"base64 rank\" line with a unique rank below {bytes.Length}");
+            }
+
+            bytes[rank] = Convert.FromBase64String(parts[0]);
+        }
+
+        return bytes;
     }
 
     /// <summary>Encodes text as text: never a special id, whatever the text contains.</summary>

@@ -109,6 +109,22 @@ public sealed class HunyuanTokenizerTests
         Assert.Equal("the cat in the hat and the dog", t.Decode(ids));
     }
 
+    [Fact]
+    public void TokenBytesAreWhatEachIdDecodesTo()
+    {
+        var t = Cl100kBased.Value;
+        Assert.Equal("Hello"u8.ToArray(), t.TokenBytes(9906).ToArray());
+        Assert.Equal(" world"u8.ToArray(), t.TokenBytes(1917).ToArray());
+        Assert.True(t.TokenBytes(t.Eos).IsEmpty, "a special id has no bytes");
+        Assert.True(t.TokenBytes(t.VocabularySize).IsEmpty);
+
+        // Every id's bytes concatenate to the text of any encoding: the ids of a mixed-script text, joined, are its UTF-8.
+        const string text = "混元 Hunyuan-Large 🚀, \"quoted\"\n\t2024";
+        var ids = t.Encode(text);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), ids.SelectMany(i => t.TokenBytes(i).ToArray()).ToArray());
+        Assert.Contains(ids, i => System.Text.Encoding.UTF8.GetString(t.TokenBytes(i)).Contains('\uFFFD', StringComparison.Ordinal));
+    }
+
     private static Stream Decompress(string name, Stream stream)
     {
         if (!name.EndsWith(".deflate", StringComparison.OrdinalIgnoreCase))
