@@ -111,13 +111,15 @@ public sealed partial class HunyuanTokenizer
     private static byte[][] TokenBytesByRank(List<string> lines, string source)
     {
         var bytes = new byte[lines.Count][];
-        foreach (var line in lines)
+        for (var i = 0; i < lines.Count; i++)
         {
-            var parts = line.Split(' ');
-            if (parts.Length != 2 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rank)
-                || rank < 0 || rank >= bytes.Length || bytes[rank] is not null)
+            // "base64 rank", or just "base64" with the rank implied by the line (Microsoft.ML.Tokenizers' data files).
+            var parts = lines[i].Split(' ');
+            var rank = i;
+            if (parts.Length > 2 || (parts.Length == 2 && !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out rank))
+                || rank >= bytes.Length || bytes[rank] is not null)
             {
-                throw new InvalidDataException($"{source}: '{line}' is not a \"base64 rank\" line with a unique rank below {bytes.Length}");
+                throw new InvalidDataException($"{source}: '{lines[i]}' is not a \"base64 rank\" line with a unique rank below {bytes.Length}");
             }
 
             bytes[rank] = Convert.FromBase64String(parts[0]);
