@@ -23,10 +23,13 @@ public sealed class TokenGrammar : ITokenGrammar
         Limits = limits ?? GrammarLimits.Default;
         Limits.Validate();
         Vocabulary = vocabulary;
+        Root = root;
         _start = Entry(GrammarStates.Start(root, Limits));
     }
 
     public TokenVocabulary Vocabulary { get; }
+
+    public SchemaNode Root { get; }
 
     public GrammarLimits Limits { get; }
 

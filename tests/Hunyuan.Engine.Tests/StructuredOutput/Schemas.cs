@@ -21,6 +21,9 @@ internal static class Schemas
 
     public static bool IsPrefix(SchemaNode node, byte[] bytes) => GrammarStates.Start(node, GrammarLimits.Default).Feed(bytes) is not null;
 
+    /// <summary>The bytes are a prefix of some value of the grammar.</summary>
+    public static bool IsPrefix(TokenGrammar grammar, byte[] bytes) => GrammarStates.Start(grammar.Root, grammar.Limits).Feed(bytes) is not null;
+
     /// <summary>The text is a whole value the grammar generates.</summary>
     public static bool Accepts(SchemaNode node, string text, GrammarLimits? limits = null) =>
         GrammarStates.Accepts(node, Encoding.UTF8.GetBytes(text), limits ?? GrammarLimits.Default);

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Hunyuan.Engine.StructuredOutput;
+using Hunyuan.Model.Devices;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Tokenization;
+using Hunyuan.Model.Variants;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// `hyc bench grammar`: decode tokens/s of N streams with a JSON schema's masks against the same streams unconstrained
+/// (same model, same sampler, temperature 1), and the ratio; rounds interleaved, medians reported.
+/// </summary>
+internal sealed class BenchGrammarCommand : Command
+{
+    /// <summary>A schema with most of what the grammar supports: nested objects, bounded strings, enums, numbers, arrays, anyOf.</summary>
+    internal const string DefaultSchema = """
+        {"type":"object","properties":{
+          "id":{"type":"integer"},
+          "name":{"type":"string","maxLength":24},
+          "role":{"enum":["admin","user","guest"]},
+          "score":{"type":["number","null"]},
+          "tags":{"type":"array","items":{"type":"string","maxLength":8},"maxItems":4},
+          "address":{"type":"object","properties":{"city":{"type":"string"},"zip":{"type":"string","maxLength":10}},"required":["city"],"additionalProperties":false},
+          "active":{"type":"boolean"}},
+         "required":["id","name","role","active"],"additionalProperties":false}
+        """;
+
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<FileInfo?> SchemaOption = new("--schema") { Description = "A JSON Schema file (default: a built-in schema using most of the supported subset)" };
+    private static readonly Option<int> StreamsOption = new("--streams") { Description = "Concurrent streams (one batch)", DefaultValueFactory = _ => 16 };
+    private static readonly Option<int> StepsOption = new("--steps") { Description = "Decode steps measured per run", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds of (unconstrained, constrained), interleaved; medians reported", DefaultValueFactory = _ => 3 };
+    private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+    private static readonly Option<string> DeviceOpt = DeviceOption.Create();
+
+    private readonly CliConsole _console;
+
+    public BenchGrammarCommand(CliConsole console)
+        : base("grammar", "Decode tokens/s with a JSON schema's token masks against unconstrained, at N streams")
+    {
+        _console = console;
+        foreach (var o in new Option[] { ModelOption, SchemaOption, StreamsOption, StepsOption, PromptOption, RoundsOption, DTypeOption, JsonOption, DeviceOpt })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => ExecuteAsync(r));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r)
+    {
+        var streams = r.GetValue(StreamsOption);
+        var steps = r.GetValue(StepsOption);
+        var promptLength = r.GetValue(PromptOption);
+        var rounds = r.GetValue(RoundsOption);
+        if (streams < 1 || steps < 1 || promptLength < 1 || rounds < 1)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--streams, --steps, --prompt and --rounds must be at least 1");
+        }
+
+        if (!ComputeDType.TryParse(r.GetValue(DTypeOption), out var dtype))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--dtype must be bfloat16 or float32");
+        }
+
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), 1, TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
+        var schemaFile = r.GetValue(SchemaOption);
+        if (schemaFile is { Exists: false })
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"--schema: {schemaFile.FullName} does not exist");
+        }
+
+        SchemaNode root;
+        try
+        {
+            using var schema = JsonDocument.Parse(schemaFile is null ? DefaultSchema : await File.ReadAllTextAsync(schemaFile.FullName));
+            root = JsonSchemaCompiler.Compile(schema.RootElement, "--schema");
+        }
+        catch (Exception ex) when (ex is InvalidSchemaException or JsonException)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, ex.Message);
+        }
+
+        var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
+        if (!HunyuanTokenizer.Exists(dir))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"{dir} has no {HunyuanTokenizer.FileName}: a grammar needs the tokenizer's vocabulary");
+        }
+
+        var tokenizer = HunyuanTokenizer.Load(dir);
+        var vocabulary = TokenVocabulary.From(tokenizer);
+        using var lm = new LocalCausalLm(ModelLoader.Load(dir, new LoadOptions { DType = dtype, Device = device.ForSlot(0) }));
+        var grammar = new TokenGrammar(root, vocabulary);
+
+        var plain = new List<double>();
+        var constrained = new List<double>();
+        var values = 0;
+        await ConstrainedDecodeBenchmark.RunAsync(lm, grammar, tokenizer.VocabularySize, streams, 4, promptLength, seed: 99);   // warm-up
+        for (var round = 1; round <= rounds; round++)
+        {
+            var p = await ConstrainedDecodeBenchmark.RunAsync(lm, null, tokenizer.VocabularySize, streams, steps, promptLength, seed: round);
+            var c = await ConstrainedDecodeBenchmark.RunAsync(lm, grammar, tokenizer.VocabularySize, streams, steps, promptLength, seed: round);
+            plain.Add(p.TokensPerSecond);
+            constrained.Add(c.TokensPerSecond);
+            values += c.CompletedValues;
+            _console.Human(string.Create(CultureInfo.InvariantCulture,
+                $"round {round}: {streams} streams x {steps} steps: unconstrained {p.TokensPerSecond:F1} tokens/s, json_schema {c.TokensPerSecond:F1} tokens/s ({c.TokensPerSecond / p.TokensPerSecond:P0}); {c.CompletedValues} values completed"));
+        }
+
+        var output = new BenchGrammarOutput(dir, streams, steps, rounds, Math.Round(StreamLoad.Median(plain), 2), Math.Round(StreamLoad.Median(constrained), 2),
+            Math.Round(StreamLoad.Median(constrained) / StreamLoad.Median(plain), 3), values, grammar.CachedStates);
+        _console.Human(string.Create(CultureInfo.InvariantCulture,
+            $"median of {rounds}: unconstrained {output.UnconstrainedTokensPerS:F1} tokens/s, json_schema {output.ConstrainedTokensPerS:F1} tokens/s: {output.Ratio:P1} (target 70%); {grammar.CachedStates} automaton states cached"));
+        if (r.GetValue(JsonOption))
+        {
+            _console.Json(output, CliJsonContext.Default.BenchGrammarOutput);
+        }
+
+        return ExitCodes.Success;
+    }
+}
+
+internal sealed record BenchGrammarOutput(string Model, int Streams, int Steps, int Rounds, double UnconstrainedTokensPerS, double ConstrainedTokensPerS, double Ratio, int CompletedValues, int CachedStates);
