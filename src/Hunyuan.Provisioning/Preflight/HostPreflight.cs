@@ -56,7 +56,10 @@ public static class HostPreflight
         }
 
         var q = ShellQuote.Word(image);
-        return $"if docker image inspect {q} >/dev/null 2>&1; then echo \"redis=$(docker run --rm --entrypoint redis-server {q} --version 2>&1 | head -n 1)\"; else echo redis=not-pulled; fi";
+        // docker prints warnings before the container's output (host networking without IPv4 forwarding, for one): the
+        // version line is the one that names Redis; without one, the last line says what went wrong.
+        return $"if docker image inspect {q} >/dev/null 2>&1; then v=$(docker run --rm --entrypoint redis-server {q} --version 2>&1); "
+            + "echo \"redis=$(printf '%s\\n' \"$v\" | grep -m 1 'Redis server' || printf '%s\\n' \"$v\" | tail -n 1)\"; else echo redis=not-pulled; fi";
     }
 
     /// <summary>

@@ -79,6 +79,26 @@ public sealed class HostPreflightTests : IDisposable
     }
 
     [Fact]
+    public async Task TheRedisImagesVersionIsReadPastDockersWarnings()
+    {
+        // As a real engine does with host networking and IPv4 forwarding off: a warning on stderr before the output.
+        WriteTool("docker", """
+            case "$1" in
+              version) echo 27.3.1 ;;
+              image) exit 0 ;;
+              run) echo 'WARNING: IPv4 forwarding is disabled. Networking will not work.' >&2; echo 'Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=1' ;;
+            esac
+            """);
+        var shell = new LocalShell(new Dictionary<string, string> { ["PATH"] = _bin + ":" + Environment.GetEnvironmentVariable("PATH") });
+
+        var report = await HostPreflight.RunAsync(shell, EightGpus with { Gpus = null, VirtualGpus = new VirtualGpus(1, 1L << 30) }, Docker, new PreflightOptions { MinFreeDiskBytes = 1, RunsRedis = true, RedisImage = "lab:redis" });
+
+        var redis = Assert.Single(report.Checks, c => c.Name == "redis");
+        Assert.True(redis.Ok, redis.Detail);
+        Assert.Contains("v=7.0.15", redis.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheLibrariesProbeReadsThisMachinesGlibcAndLinkerCache()
     {
         var report = await HostPreflight.RunAsync(new LocalShell(), EightGpus with { Gpus = null, VirtualGpus = new VirtualGpus(1, 1L << 30) }, Process, new PreflightOptions { MinFreeDiskBytes = 1 });
