@@ -39,6 +39,9 @@ public sealed class Scheduler : IAsyncDisposable
 
     public EngineMetrics Metrics { get; } = new();
 
+    /// <summary>Why the scheduler no longer runs (disposed, or its loop failed), or null while it runs.</summary>
+    public string? Stopped => _loop.IsCompleted ? _loop.Exception?.GetBaseException().Message ?? "stopped" : null;
+
     /// <summary>Queues a request; its tokens arrive on the returned reader, the last event carrying the finish.</summary>
     public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
     {
