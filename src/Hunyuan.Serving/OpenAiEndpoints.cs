@@ -4,6 +4,7 @@ using Hunyuan.Serving.OpenAi.Endpoints;
 using Hunyuan.Serving.OpenAi.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,12 @@ public static class OpenAiEndpoints
         services.AddSingleton(backend);
         services.AddOptions<ServingOptions>().Configure(options.CopyTo).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServingOptions>, ServingOptionsValidator>();
-        services.ConfigureHttpJsonOptions(j => j.SerializerOptions.TypeInfoResolverChain.Insert(0, OpenAiJson.Default));
+        services.ConfigureHttpJsonOptions(j =>
+        {
+            // Typed results and the OpenAPI document use these: OpenAI's snake_case names, the generated metadata first.
+            j.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            j.SerializerOptions.TypeInfoResolverChain.Insert(0, OpenAiJson.Default);
+        });
         services.AddExceptionHandler<OpenAiExceptionHandler>();
         services.AddProblemDetails();
         services.AddRateLimiter(_ => { });
@@ -39,19 +45,18 @@ public static class OpenAiEndpoints
                 ApiException.TooManyRequests($"{o.MaxConcurrentRequests} requests are already being served; try again shortly", "too_many_requests"), o);
         });
         services.AddOpenApi();
+        services.AddSingleton(sp => new ServingMetrics(backend.Scheduler.Metrics, sp.GetRequiredService<IOptions<ServingOptions>>().Value.ModelName));
     }
 
     public static void Map(WebApplication app)
     {
-        var backend = app.Services.GetRequiredService<IServingBackend>();
-        var options = app.Services.GetRequiredService<IOptions<ServingOptions>>();
         app.UseExceptionHandler();
         app.UseMiddleware<ApiKeyGate>();
         app.UseRateLimiter();
 
-        var metrics = new ServingMetrics(backend.Scheduler.Metrics, options.Value.ModelName);
-        app.Lifetime.ApplicationStopped.Register(metrics.Dispose);
-        app.MapGet("/metrics", async (HttpContext ctx) =>
+        // Made once started (after the options are validated), so its meter listener sees every request from the first.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ServingMetrics>());
+        app.MapGet("/metrics", async (HttpContext ctx, [FromServices] ServingMetrics metrics) =>
         {
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);

@@ -24,6 +24,7 @@ public sealed class Scheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _nextId;
+    private int _disposed;
 
     public Scheduler(IStepExecutor executor, EngineOptions options)
     {
@@ -81,6 +82,11 @@ public sealed class Scheduler : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Wake();
         try

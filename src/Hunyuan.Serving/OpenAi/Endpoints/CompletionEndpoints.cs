@@ -37,7 +37,7 @@ internal static class CompletionEndpoints
         var o = options.Value;
         var body = await RequestBody.ReadAsync(ctx.Request, OpenAiJson.Default.ChatCompletionRequest);
         ServedModel.RequireKnown(body.Model, o);
-        var prompt = ServedModel.ChatIds(body.Messages, backend.Tokenizer, o);
+        var prompt = ServedModel.ChatIds(body.Messages, backend, o);
         ServedModel.RequireReady(backend);
         var plan = GenerationPlanner.Plan(body, prompt, "messages", backend, o);
         await GenerationResponder.RespondAsync(ctx, backend, plan, new ChatShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), logs.CreateLogger(RequestLog));
@@ -48,7 +48,7 @@ internal static class CompletionEndpoints
         var o = options.Value;
         var body = await RequestBody.ReadAsync(ctx.Request, OpenAiJson.Default.CompletionRequest);
         ServedModel.RequireKnown(body.Model, o);
-        var prompt = ServedModel.PromptIds(body.Prompt, backend.Tokenizer, o);
+        var prompt = ServedModel.PromptIds(body.Prompt, backend, o);
         ServedModel.RequireReady(backend);
         var plan = GenerationPlanner.Plan(body, prompt, "prompt", backend, o);
         await GenerationResponder.RespondAsync(ctx, backend, plan, new CompletionShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), logs.CreateLogger(RequestLog));

@@ -30,29 +30,29 @@ internal static class ServedModel
     }
 
     /// <summary>A completion prompt's ids: its text tokenized (after the character limit), or its ids checked against the vocabulary.</summary>
-    public static long[] PromptIds(PromptInput? prompt, HunyuanTokenizer tokenizer, ServingOptions options)
+    public static long[] PromptIds(PromptInput? prompt, IServingBackend backend, ServingOptions options)
     {
         switch (prompt)
         {
             case null:
                 throw ApiException.BadRequest("'prompt' is required", "prompt");
             case { Ids: { } ids }:
-                RequireInVocabulary(ids, tokenizer, "prompt");
+                RequireInVocabulary(ids, backend.Tokenizer, "prompt");
                 return ids;
             default:
                 var text = prompt.Text ?? "";
                 Generation.GenerationPlanner.CheckPromptCharacters(text.Length, "prompt", options);
                 TextChecks.RequireWellFormed(text, "prompt", "prompt");
-                return tokenizer.Encode(text).Select(i => (long)i).ToArray();
+                return backend.Tokenizer.Encode(text).Select(i => (long)i).ToArray();
         }
     }
 
     /// <summary>A conversation's ids through the chat template, after the character limit.</summary>
-    public static long[] ChatIds(IReadOnlyList<ChatMessageInput>? messages, HunyuanTokenizer tokenizer, ServingOptions options)
+    public static long[] ChatIds(IReadOnlyList<ChatMessageInput>? messages, IServingBackend backend, ServingOptions options)
     {
         var list = ChatMessages.Of(messages);
         Generation.GenerationPlanner.CheckPromptCharacters(list.Sum(m => (long)m.Content.Length), "messages", options);
-        return ChatTemplate.Encode(tokenizer, list).Select(i => (long)i).ToArray();
+        return ChatTemplate.Encode(backend.Tokenizer, list).Select(i => (long)i).ToArray();
     }
 
     public static void RequireInVocabulary(IEnumerable<long> ids, HunyuanTokenizer tokenizer, string field)

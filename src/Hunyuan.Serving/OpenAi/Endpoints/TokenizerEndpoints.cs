@@ -23,8 +23,8 @@ internal static class TokenizerEndpoints
         var body = await RequestBody.ReadAsync(ctx.Request, OpenAiJson.Default.TokenizeRequest);
         ServedModel.RequireKnown(body.Model, options.Value);
         var ids = body.Messages is not null
-            ? ServedModel.ChatIds(body.Messages, backend.Tokenizer, options.Value)
-            : ServedModel.PromptIds(body.Prompt, backend.Tokenizer, options.Value);
+            ? ServedModel.ChatIds(body.Messages, backend, options.Value)
+            : ServedModel.PromptIds(body.Prompt, backend, options.Value);
         return TypedResults.Ok(new TokenizeResponse(ids.Length, backend.MaxModelLen, ids.Select(i => (int)i).ToArray()));
     }
 
