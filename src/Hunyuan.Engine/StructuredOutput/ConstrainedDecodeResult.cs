@@ -1,5 +1,10 @@
 namespace Hunyuan.Engine.StructuredOutput;
 
-/// <param name="TokensPerSecond">Decode tokens of all streams per second (prefill excluded).</param>
-/// <param name="CompletedValues">Values the grammar saw complete (0 without one).</param>
-public sealed record ConstrainedDecodeResult(int Streams, int Steps, double TokensPerSecond, int CompletedValues);
+/// <param name="UnconstrainedTokensPerSecond">Decode tokens of all streams per second without a grammar (prefill excluded).</param>
+/// <param name="ConstrainedTokensPerSecond">The same with the grammar's masks.</param>
+/// <param name="GrammarMillisecondsPerStep">Host time per step spent on masks and advancing, all streams together.</param>
+/// <param name="CompletedValues">Values the grammar saw complete.</param>
+public sealed record ConstrainedDecodeResult(int Streams, int Steps, double UnconstrainedTokensPerSecond, double ConstrainedTokensPerSecond, double GrammarMillisecondsPerStep, int CompletedValues)
+{
+    public double Ratio => ConstrainedTokensPerSecond / UnconstrainedTokensPerSecond;
+}

@@ -11,11 +11,18 @@ namespace Hunyuan.Engine.StructuredOutput;
 /// </summary>
 public static class StructuredOutputRequest
 {
-    /// <summary>The compiled definition, or null when the request asks for no structure.</summary>
-    public static GrammarDefinition? Parse(JsonElement? responseFormat, JsonElement? guidedJson, JsonElement? guidedChoice, GrammarLimits? limits = null)
+    /// <summary>The compiled definition, or null when the request asks for no structure (fields as raw JSON).</summary>
+    public static GrammarDefinition? Parse(JsonElement? responseFormat, JsonElement? guidedJson, JsonElement? guidedChoice, GrammarLimits? limits = null) =>
+        FromFields(Present(responseFormat) ? ReadResponseFormat(responseFormat!.Value) : null,
+            Present(guidedJson) ? guidedJson : null,
+            Present(guidedChoice) ? ReadChoices(guidedChoice!.Value) : null,
+            limits);
+
+    /// <summary>The same from an endpoint's typed fields: response_format already read, guided_choice as strings.</summary>
+    public static GrammarDefinition? FromFields(ResponseFormatFields? responseFormat, JsonElement? guidedJson, IReadOnlyList<string>? guidedChoice, GrammarLimits? limits = null)
     {
         var found = new List<(string Field, GrammarDefinition Definition)>();
-        if (Present(responseFormat) && ResponseFormat(responseFormat!.Value, limits) is { } fromFormat)
+        if (responseFormat is not null && ResponseFormat(responseFormat, limits) is { } fromFormat)
         {
             found.Add(("response_format", fromFormat));
         }
@@ -25,9 +32,9 @@ public static class StructuredOutputRequest
             found.Add(("guided_json", GuidedJson(guidedJson!.Value, limits)));
         }
 
-        if (Present(guidedChoice))
+        if (guidedChoice is not null)
         {
-            found.Add(("guided_choice", GuidedChoice(guidedChoice!.Value)));
+            found.Add(("guided_choice", GuidedChoice(guidedChoice)));
         }
 
         return found.Count switch
@@ -41,7 +48,7 @@ public static class StructuredOutputRequest
 
     private static bool Present(JsonElement? e) => e is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null };
 
-    private static GrammarDefinition? ResponseFormat(JsonElement format, GrammarLimits? limits)
+    private static ResponseFormatFields ReadResponseFormat(JsonElement format)
     {
         const string Field = "response_format";
         if (format.ValueKind != JsonValueKind.Object || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
@@ -49,51 +56,78 @@ public static class StructuredOutputRequest
             throw new InvalidSchemaException(Field, string.Empty, "type", "must be an object with a string type");
         }
 
-        switch (type.GetString())
+        if (!format.TryGetProperty("json_schema", out var js) || js.ValueKind == JsonValueKind.Null)
         {
-            case "text":
-                return null;
-            case "json_object":
-                return new GrammarDefinition(JsonSchemaCompiler.AnyObject, "json_object");
-            case "json_schema":
-                break;
-            default:
-                throw new InvalidSchemaException(Field + ".type", string.Empty, null, $"'{type.GetString()}' is not one of text, json_object, json_schema");
+            return new ResponseFormatFields(type.GetString(), null, null, null);
         }
 
         const string Inner = Field + ".json_schema";
-        if (!format.TryGetProperty("json_schema", out var js) || js.ValueKind != JsonValueKind.Object)
+        if (js.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidSchemaException(Inner, string.Empty, null, "required: an object with name and schema");
+            throw new InvalidSchemaException(Inner, string.Empty, null, "must be an object with name and schema");
         }
 
+        string? name = null;
+        JsonElement? schema = null;
         foreach (var p in js.EnumerateObject())
         {
             var ok = p.Name switch
             {
-                "name" => p.Value.ValueKind == JsonValueKind.String && p.Value.GetString()!.Length is > 0 and <= 64,
-                "description" => p.Value.ValueKind == JsonValueKind.String,
+                "name" => p.Value.ValueKind == JsonValueKind.String,
+                "description" => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null,
                 "strict" => p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null,
                 "schema" => true,
                 _ => throw new InvalidSchemaException($"{Inner}.{p.Name}", string.Empty, null, "unknown field"),
             };
             if (!ok)
             {
-                throw new InvalidSchemaException($"{Inner}.{p.Name}", string.Empty, null, p.Name == "name" ? "must be a string of 1 to 64 characters" : "has the wrong type");
+                throw new InvalidSchemaException($"{Inner}.{p.Name}", string.Empty, null, "has the wrong type");
             }
+
+            name = p.Name == "name" ? p.Value.GetString() : name;
+            schema = p.Name == "schema" ? p.Value : schema;
         }
 
-        if (!js.TryGetProperty("name", out _))
+        return new ResponseFormatFields(type.GetString(), true, name, schema);
+    }
+
+    private static string[] ReadChoices(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String)
+            ? [.. value.EnumerateArray().Select(v => v.GetString()!)]
+            : throw new InvalidSchemaException("guided_choice", string.Empty, null, "must be a non-empty array of strings");
+
+    private static GrammarDefinition? ResponseFormat(ResponseFormatFields format, GrammarLimits? limits)
+    {
+        const string Field = "response_format";
+        switch (format.Type)
         {
-            throw new InvalidSchemaException(Inner + ".name", string.Empty, null, "required");
+            case null or "text":
+                return null;
+            case "json_object":
+                return new GrammarDefinition(JsonSchemaCompiler.AnyObject, "json_object");
+            case "json_schema":
+                break;
+            default:
+                throw new InvalidSchemaException(Field + ".type", string.Empty, null, $"'{format.Type}' is not one of text, json_object, json_schema");
         }
 
-        if (!js.TryGetProperty("schema", out var schema))
+        const string Inner = Field + ".json_schema";
+        if (format.HasJsonSchema != true)
+        {
+            throw new InvalidSchemaException(Inner, string.Empty, null, "required: an object with name and schema");
+        }
+
+        if (format.Name is not { Length: > 0 and <= 64 })
+        {
+            throw new InvalidSchemaException(Inner + ".name", string.Empty, null, "required: a string of 1 to 64 characters");
+        }
+
+        if (!Present(format.Schema))
         {
             throw new InvalidSchemaException(Inner + ".schema", string.Empty, null, "required");
         }
 
-        return Schema(schema, Inner + ".schema", limits);
+        return Schema(format.Schema!.Value, Inner + ".schema", limits);
     }
 
     private static GrammarDefinition GuidedJson(JsonElement value, GrammarLimits? limits)
@@ -118,15 +152,14 @@ public static class StructuredOutputRequest
     private static GrammarDefinition Schema(JsonElement schema, string field, GrammarLimits? limits) =>
         new(JsonSchemaCompiler.Compile(schema, field, limits), "json_schema\n" + schema.GetRawText());
 
-    private static GrammarDefinition GuidedChoice(JsonElement value)
+    private static GrammarDefinition GuidedChoice(IReadOnlyList<string> values)
     {
-        const string Field = "guided_choice";
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0 || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+        if (values.Count == 0 || values.Any(v => v is null))
         {
-            throw new InvalidSchemaException(Field, string.Empty, null, "must be a non-empty array of strings");
+            throw new InvalidSchemaException("guided_choice", string.Empty, null, "must be a non-empty array of strings");
         }
 
-        var choices = value.EnumerateArray().Select(v => v.GetString()!).Distinct(StringComparer.Ordinal).ToList();
+        var choices = values.Distinct(StringComparer.Ordinal).ToList();
         return new GrammarDefinition(new LiteralNode([.. choices.Select(Encoding.UTF8.GetBytes)]), "guided_choice\n" + JsonSerializer.Serialize(choices));
     }
 }

@@ -36,20 +36,20 @@ public sealed class ConstrainedSamplingTests
               "pet":{"anyOf":[{"type":"object","properties":{"kind":{"const":"cat"},"lives":{"type":"integer"}},"required":["kind","lives"],"additionalProperties":false},
                               {"type":"null"}]}},
              "required":["name","role","tags","pet"],"additionalProperties":false}
-            """, 120
+            """, 100
         },
         {
             """
             {"$defs":{"node":{"type":"object","properties":{"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#/$defs/node"},"maxItems":2}},
                               "required":["v"],"additionalProperties":false}},
              "$ref":"#/$defs/node"}
-            """, 120
+            """, 100
         },
-        { """{"type":"array","items":{"type":"string","maxLength":4},"minItems":2,"maxItems":5}""", 80 },
-        { """{"type":"integer"}""", 30 },
-        { """{"type":"number"}""", 30 },
-        { """{"type":"object","properties":{"answer":{"type":"boolean"}},"required":["answer"]}""", 40 },
-        { """{"type":"object"}""", 160 },
+        { """{"type":"array","items":{"type":"string","maxLength":4},"minItems":2,"maxItems":5}""", 60 },
+        { """{"type":"integer"}""", 24 },
+        { """{"type":"number"}""", 24 },
+        { """{"type":"object","properties":{"answer":{"type":"boolean"}},"required":["answer"]}""", 30 },
+        { """{"type":"object"}""", 120 },
     };
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class ConstrainedSamplingTests
     {
         using var choices = JsonDocument.Parse("""["positive","negative","neutral","négatif 🚫"]""");
         var definition = StructuredOutputRequest.Parse(null, null, choices.RootElement)!;
-        var outputs = await SampleAsync(new TokenGrammar(definition.Root, Vocabulary), 30);
+        var outputs = await SampleAsync(new TokenGrammar(definition.Root, Vocabulary), 16);
         var allowed = choices.RootElement.EnumerateArray().Select(c => c.GetString()).ToHashSet();
         Assert.All(outputs, o => Assert.True(o.Stopped));
         Assert.All(outputs, o => Assert.Contains(Encoding.UTF8.GetString(o.Bytes), allowed));

@@ -121,6 +121,21 @@ public sealed class JsonSchemaCompilerTests
     }
 
     [Fact]
+    public void TypedFieldsFromAnEndpointAreCheckedAlike()
+    {
+        using var schema = JsonDocument.Parse("""{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":false}""");
+        var definition = StructuredOutputRequest.FromFields(new ResponseFormatFields("json_schema", true, "a", schema.RootElement), null, null)!;
+        Assert.True(Schemas.Accepts(definition.Root, """{"a":5}"""));
+        Assert.Null(StructuredOutputRequest.FromFields(new ResponseFormatFields("text", null, null, null), null, null));
+        Assert.True(Schemas.Accepts(StructuredOutputRequest.FromFields(null, null, ["x", "y"])!.Root, "y"));
+        Assert.Equal("response_format.json_schema.name", Assert.Throws<InvalidSchemaException>(() =>
+            StructuredOutputRequest.FromFields(new ResponseFormatFields("json_schema", true, null, schema.RootElement), null, null)).Field);
+        Assert.Equal("guided_choice", Assert.Throws<InvalidSchemaException>(() => StructuredOutputRequest.FromFields(null, null, [])).Field);
+        Assert.Equal("guided_choice", Assert.Throws<InvalidSchemaException>(() =>
+            StructuredOutputRequest.FromFields(new ResponseFormatFields("json_object", null, null, null), null, ["x"])).Field);
+    }
+
+    [Fact]
     public void EqualRequestsShareAGrammar()
     {
         using var a = JsonDocument.Parse("""{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"integer"}}}""");
