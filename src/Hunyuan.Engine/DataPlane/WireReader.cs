@@ -37,6 +37,18 @@ internal ref struct WireReader(ReadOnlySpan<byte> payload)
         return values;
     }
 
+    public ulong[] U64s()
+    {
+        var n = Count(8);
+        var values = new ulong[n];
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+        }
+
+        return values;
+    }
+
     public int[] I32s()
     {
         var n = Count(4);

@@ -73,6 +73,18 @@ internal sealed class WireWriter
         return this;
     }
 
+    public WireWriter U64s(ReadOnlySpan<ulong> values)
+    {
+        I32(values.Length);
+        foreach (var v in values)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(_buffer.GetSpan(8), v);
+            _buffer.Advance(8);
+        }
+
+        return this;
+    }
+
     public WireWriter I32s(ReadOnlySpan<int> values)
     {
         I32(values.Length);

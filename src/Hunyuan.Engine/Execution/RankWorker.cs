@@ -294,7 +294,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
             }
 
             history.AddRange(b.TokenIds);
-            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length, b.AllowedTokens);
         }
 
         return TokenSampler.SampleRows(logits, rows);

@@ -26,7 +26,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
             }
 
             history.AddRange(b.TokenIds);
-            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length, b.AllowedTokens);
         }
 
         // The logits stay on the last stage's device: one transfer to the host for the whole batch.

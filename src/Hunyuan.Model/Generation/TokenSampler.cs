@@ -38,7 +38,8 @@ public static class TokenSampler
 
     /// <summary>
     /// One token per row of <paramref name="logits"/> [rows, vocab], wherever the logits live, with one transfer to
-    /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once.
+    /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once. A row's
+    /// allowed-token mask is applied on the device first (disallowed ids get -inf), on both paths.
     /// </summary>
     public static long[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
     {
@@ -49,16 +50,19 @@ public static class TokenSampler
             return [];
         }
 
+        using var allowed = TokenMask.Allowed(rows.Select(r => r.AllowedTokens).ToArray(), logits.shape[1], logits.device);
+        using var masked = allowed is null ? null : logits.masked_fill(allowed.logical_not(), float.NegativeInfinity);
+        var chosenFrom = masked ?? logits;
         var limit = rows[0].Parameters.VocabLimit;
         if (rows.All(r => IsPlainGreedy(r.Parameters) && r.Parameters.VocabLimit == limit))
         {
-            var width = limit > 0 ? Math.Min(limit, logits.shape[1]) : logits.shape[1];
-            using var head = logits.narrow(1, 0, width);
+            var width = limit > 0 ? Math.Min(limit, chosenFrom.shape[1]) : chosenFrom.shape[1];
+            using var head = chosenFrom.narrow(1, 0, width);
             using var best = head.argmax(1);
             return TensorDevices.Longs(best);
         }
 
-        using var host = TensorDevices.ToHost(logits);
+        using var host = TensorDevices.ToHost(chosenFrom);
         var next = new long[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
@@ -86,6 +90,16 @@ public static class TokenSampler
         var order = Enumerable.Range(0, l.Length).ToArray();
         Array.Sort(order, (a, b) => l[b].CompareTo(l[a]));
         var keep = p.TopK > 0 ? Math.Min(p.TopK, order.Length) : order.Length;
+
+        // Ids a grammar masked out (-inf, sorted last) have probability 0 and must not be the fallback of a draw
+        // that rounding carried past the last positive probability.
+        var finite = order.Length;
+        while (finite > 1 && float.IsNegativeInfinity(l[order[finite - 1]]))
+        {
+            finite--;
+        }
+
+        keep = Math.Min(keep, finite);
         var max = l[order[0]] / p.Temperature;
         var probs = new double[keep];
         double sum = 0;
