@@ -37,7 +37,7 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             }
 
             var p = s.Sampling;
-            w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit);
+            w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit).I32(p.Logprobs);
             w.U8(s.AllowedTokens is null ? (byte)0 : (byte)1);
             if (s.AllowedTokens is not null)
             {
@@ -69,11 +69,16 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             var promptLength = r.I32();
             var tokens = r.I64s();
             var blocks = r.U8() == 0 ? null : r.I32s();
-            var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32());
+            var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32(), r.I32());
             var allowed = r.U8() == 0 ? null : r.U64s();
             if (start < 0 || promptLength < 0 || tokens.Length == 0)
             {
                 throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength} and {tokens.Length} tokens");
+            }
+
+            if (sampling.Logprobs is < -1 or > TokenLogprobs.MaxTop)
+            {
+                throw new InvalidDataException($"step {stepId}: sequence {id} asks for {sampling.Logprobs} top logprobs; at most {TokenLogprobs.MaxTop}");
             }
 
             batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength, allowed);

@@ -21,6 +21,8 @@ internal ref struct WireReader(ReadOnlySpan<byte> payload)
 
     public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
+    public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
     public double F64() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
     public string Str() => Encoding.UTF8.GetString(Take(Count(1)));

@@ -39,6 +39,13 @@ internal sealed class WireWriter
         return this;
     }
 
+    public WireWriter F32(float value)
+    {
+        BinaryPrimitives.WriteSingleLittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
+        return this;
+    }
+
     public WireWriter F64(double value)
     {
         BinaryPrimitives.WriteDoubleLittleEndian(_buffer.GetSpan(8), value);

@@ -276,7 +276,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
         }
     }
 
-    private long[] Sample(IReadOnlyList<ExecutorSequence> batch, torch.Tensor logits)
+    private SampledToken[] Sample(IReadOnlyList<ExecutorSequence> batch, torch.Tensor logits)
     {
         var rows = new RowSampling[batch.Count];
         for (var i = 0; i < batch.Count; i++)

@@ -11,7 +11,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
 {
     private readonly Dictionary<long, List<long>> _histories = [];
 
-    public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
         var steps = batch.Select(b => new SequenceStep(b.SequenceId, b.StartPosition, b.TokenIds, b.BlockTable)).ToArray();
         using var logits = await lm.StepAsync(steps, LogitsMode.LastOfEachSegment, cancellationToken);

@@ -118,7 +118,7 @@ public sealed class Scheduler : IAsyncDisposable
     private async Task LoopAsync()
     {
         var depth = Math.Max(1, _executor.PipelineDepth);
-        var inFlight = new List<(Task<long[]> Step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Batch)>();
+        var inFlight = new List<(Task<SampledToken[]> Step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Batch)>();
         Task? wake = null;
         while (!_stop.IsCancellationRequested)
         {
@@ -128,7 +128,7 @@ public sealed class Scheduler : IAsyncDisposable
                 var batch = Schedule(depth);
                 if (batch.Count > 0)
                 {
-                    batch = await ConstrainAsync(batch);
+                    batch = await ForSamplingAsync(batch);
                     if (batch.Count > 0)
                     {
                         inFlight.Add((EngineTelemetry.TraceStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)), () => _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token)), batch));
@@ -170,7 +170,7 @@ public sealed class Scheduler : IAsyncDisposable
         }
     }
 
-    private async Task CompleteAsync(Task<long[]> step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
+    private async Task CompleteAsync(Task<SampledToken[]> step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
     {
         lock (_gate)
         {
@@ -180,7 +180,7 @@ public sealed class Scheduler : IAsyncDisposable
             }
         }
 
-        long[] tokens;
+        SampledToken[] tokens;
         try
         {
             tokens = await step;
@@ -282,16 +282,23 @@ public sealed class Scheduler : IAsyncDisposable
 
     /// <summary>
     /// Puts each grammar's mask on the work of a sequence this step samples: the chunk that completes its prompt (or
-    /// its recompute after preemption) and every decode; a prefill chunk short of the prompt's end needs none. A grammar
-    /// that throws or allows nothing fails its own request, which leaves the batch before the step is sent.
+    /// its recompute after preemption) and every decode. A prefill chunk short of the prompt's end samples nothing: it
+    /// needs no mask and asks for no logprobs. A grammar that throws or allows nothing fails its own request, which
+    /// leaves the batch before the step is sent.
     /// </summary>
-    private async Task<List<(Sequence Sequence, ExecutorSequence Work, int Chunk)>> ConstrainAsync(List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
+    private async Task<List<(Sequence Sequence, ExecutorSequence Work, int Chunk)>> ForSamplingAsync(List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
     {
         List<((Sequence Sequence, ExecutorSequence Work, int Chunk) Item, string Error)>? failed = null;
         for (var i = 0; i < batch.Count; i++)
         {
             var (s, work, chunk) = batch[i];
-            if (s.Constraint is not { } constraint || s.Computed + chunk < s.Tokens.Count)
+            var samples = s.Computed + chunk == s.Tokens.Count;
+            if (!samples && work.Sampling.Logprobs >= 0)
+            {
+                batch[i] = (s, work with { Sampling = work.Sampling with { Logprobs = -1 } }, chunk);
+            }
+
+            if (s.Constraint is not { } constraint || !samples)
             {
                 continue;
             }
@@ -352,8 +359,9 @@ public sealed class Scheduler : IAsyncDisposable
         Metrics.AddPreemption();
     }
 
-    private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, long token)
+    private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, SampledToken sampled)
     {
+        var token = sampled.Token;
         var s = item.Sequence;
         s.Computed += item.Chunk;
         if (s.Computed < s.Tokens.Count || s.Finished)
@@ -391,7 +399,7 @@ public sealed class Scheduler : IAsyncDisposable
 
         s.LastToken = now;
         Metrics.AddGenerationToken();
-        s.Writer.TryWrite(new GenerationEvent(token));
+        s.Writer.TryWrite(new GenerationEvent(token, Logprobs: sampled.Logprobs));
         if (stop || s.Constraint?.IsComplete == true)
         {
             await FinishAsync(s, FinishReason.Stop);

@@ -39,9 +39,10 @@ public static class TokenSampler
     /// <summary>
     /// One token per row of <paramref name="logits"/> [rows, vocab], wherever the logits live, with one transfer to
     /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once. A row's
-    /// allowed-token mask is applied on the device first (disallowed ids get -inf), on both paths.
+    /// allowed-token mask is applied on the device first (disallowed ids get -inf), on both paths. Rows that ask for
+    /// logprobs get them from the raw logits, computed on the device: only their k values and ids come to the host.
     /// </summary>
-    public static long[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
+    public static SampledToken[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(rows);
@@ -50,6 +51,19 @@ public static class TokenSampler
             return [];
         }
 
+        var chosen = Choose(logits, rows);
+        var logprobs = Logprobs(logits, rows, chosen);
+        var result = new SampledToken[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            result[i] = new SampledToken(chosen[i], logprobs?[i]);
+        }
+
+        return result;
+    }
+
+    private static long[] Choose(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
+    {
         using var allowed = TokenMask.Allowed(rows.Select(r => r.AllowedTokens).ToArray(), logits.shape[1], logits.device);
         using var masked = allowed is null ? null : logits.masked_fill(allowed.logical_not(), float.NegativeInfinity);
         var chosenFrom = masked ?? logits;
@@ -72,6 +86,63 @@ public static class TokenSampler
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// Log-softmax over the whole row (the model's distribution, as <c>hyc model run --logits-out</c> gives it), the
+    /// chosen id's value gathered and the top k taken on the device, k the largest any row asked for; top candidates
+    /// come only from ids below a row's vocabulary limit (past it are padding rows, not tokens). Null when no row asked.
+    /// </summary>
+    private static TokenLogprobs?[]? Logprobs(torch.Tensor logits, IReadOnlyList<RowSampling> rows, long[] chosen)
+    {
+        var wanted = Enumerable.Range(0, rows.Count).Where(i => rows[i].Parameters.Logprobs >= 0).ToArray();
+        if (wanted.Length == 0)
+        {
+            return null;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var device = logits.device;
+        var vocab = logits.shape[1];
+        var limits = wanted.Select(i => rows[i].Parameters.VocabLimit is > 0 and var l && l < vocab ? l : vocab).ToArray();
+        var width = limits.Max();
+        var k = (int)Math.Min(Math.Min(wanted.Max(i => rows[i].Parameters.Logprobs), TokenLogprobs.MaxTop), width);
+
+        var selected = wanted.Length == rows.Count ? logits : logits.index_select(0, torch.tensor(wanted.Select(i => (long)i).ToArray(), device: device));
+        var logp = selected.to(torch.ScalarType.Float32).log_softmax(1);
+        var picked = logp.gather(1, torch.tensor(wanted.Select(i => chosen[i]).ToArray(), device: device).unsqueeze(1));
+        float[] values;
+        long[] ids = [];
+        if (k > 0)
+        {
+            var head = logp.narrow(1, 0, width);
+            if (limits.Any(l => l < width))
+            {
+                var columns = torch.arange(width, dtype: torch.ScalarType.Int64, device: device).unsqueeze(0);
+                var rowLimits = torch.tensor(limits, device: device).unsqueeze(1);
+                head = head.masked_fill(columns >= rowLimits, float.NegativeInfinity);
+            }
+
+            var (top, topIds) = head.topk(k, 1);
+            values = TensorDevices.Floats(torch.cat([picked, top], 1));
+            ids = TensorDevices.Longs(topIds);
+        }
+        else
+        {
+            values = TensorDevices.Floats(picked);
+        }
+
+        var result = new TokenLogprobs?[rows.Count];
+        for (var w = 0; w < wanted.Length; w++)
+        {
+            var n = (int)Math.Min(Math.Min(rows[wanted[w]].Parameters.Logprobs, k), limits[w]);
+            result[wanted[w]] = new TokenLogprobs(
+                values[w * (k + 1)],
+                ids.AsSpan(w * k, n).ToArray(),
+                values.AsSpan((w * (k + 1)) + 1, n).ToArray());
+        }
+
+        return result;
     }
 
     public static long Sample(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)

@@ -3,7 +3,6 @@ using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Engine.Tests.Scheduling;
 using Hunyuan.Engine.Tests.TestSupport;
-using Hunyuan.Model.Generation;
 using Hunyuan.Model.Tests.TestSupport;
 using Hunyuan.Model.Variants;
 using TorchSharp;
@@ -43,31 +42,5 @@ public sealed class GrammarOverTheDataPlaneTests
 
         Assert.Equal(FinishReason.Length, results[^1].Finish);
         Assert.Equal(SchedulerTests.Alone(prompts[^1], 5), results[^1].Tokens);
-    }
-
-    [Fact]
-    public void TheStepFrameCarriesMasksAndRefusesOneLongerThanItself()
-    {
-        var mask = TokenMask.Of([0, 63, 64, 511], 512);
-        var message = new StepMessage(9, 2, [
-            new ExecutorSequence(1, 0, [1, 2, 3], [0, 1], SamplingParameters.Greedy, 3, mask),
-            new ExecutorSequence(2, 4, [7], null, new SamplingParameters(Temperature: 1, Seed: 5), 4),
-        ]);
-
-        var bytes = message.Encode().ToArray();
-        var decoded = StepMessage.Decode(bytes);
-
-        Assert.Equal(mask, decoded.Batch[0].AllowedTokens);
-        Assert.Null(decoded.Batch[1].AllowedTokens);
-        Assert.Equal(message.Batch[1].Sampling, decoded.Batch[1].Sampling);
-
-        // One masked sequence: its mask's length is the last field before the words. A length past the frame's end is
-        // refused before anything is allocated, and so is a frame cut short inside the mask.
-        var single = new StepMessage(10, 2, [message.Batch[0]]).Encode().ToArray();
-        var lying = single.ToArray();
-        BitConverter.GetBytes(1 << 28).CopyTo(lying, single.Length - (8 * mask.Length) - 4);
-        Assert.Throws<InvalidDataException>(() => StepMessage.Decode(lying));
-        Assert.Throws<InvalidDataException>(() => StepMessage.Decode(single.AsSpan(0, single.Length - 1)));
-        Assert.Equal(mask, StepMessage.Decode(single).Batch[0].AllowedTokens);
     }
 }

@@ -59,7 +59,7 @@ public sealed class TokenMaskTests
         var allowed = new long[][] { [5, 64, 150, 199], [0, 1, 2] };
         var masks = new ulong[]?[] { TokenMask.Of(allowed[0], Vocab), null, TokenMask.Of(allowed[1], Vocab) };
 
-        var picked = TokenSampler.SampleRows(logits, masks.Select(m => new RowSampling(SamplingParameters.Greedy, [], 0, 0, m)).ToArray());
+        var picked = TokenSampler.SampleRows(logits, masks.Select(m => new RowSampling(SamplingParameters.Greedy, [], 0, 0, m)).ToArray()).Select(t => t.Token).ToArray();
 
         Assert.Equal(allowed[0].MaxBy(id => rows[id]), picked[0]);
         Assert.Equal(Enumerable.Range(0, Vocab).MaxBy(id => rows[Vocab + id]), picked[1]);
@@ -77,7 +77,7 @@ public sealed class TokenMaskTests
         for (var position = 0; position < 60; position++)
         {
             var hot = new SamplingParameters(Temperature: 2, TopP: 0.99, Seed: 11);
-            var picked = TokenSampler.SampleRows(logits, [new RowSampling(hot, [], 0, position, mask), new RowSampling(hot, [], 0, position)]);
+            var picked = TokenSampler.SampleRows(logits, [new RowSampling(hot, [], 0, position, mask), new RowSampling(hot, [], 0, position)]).Select(t => t.Token).ToArray();
             drawn.Add(picked[0]);
         }
 
@@ -92,7 +92,7 @@ public sealed class TokenMaskTests
         var rows = logits.data<float>().ToArray();
         long[] allowed = [10, 20, 30, 40];
         var picked = TokenSampler.SampleRows(logits, [new RowSampling(new SamplingParameters(Temperature: 0.7, TopK: 1, RepetitionPenalty: 1.2, Seed: 4), [], 0, 0, TokenMask.Of(allowed, Vocab))]);
-        Assert.Equal(allowed.MaxBy(id => rows[id]), picked[0]);
+        Assert.Equal(allowed.MaxBy(id => rows[id]), picked[0].Token);
     }
 
     private static torch.Tensor Logits(int rows, int seed)
