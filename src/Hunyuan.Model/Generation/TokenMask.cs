@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hunyuan.Model.Devices;
 using TorchSharp;
 
 namespace Hunyuan.Model.Generation;
@@ -43,38 +44,58 @@ public static class TokenMask
     }
 
     /// <summary>
-    /// Bool [rows, <paramref name="width"/>] on <paramref name="device"/>, true where a row may choose the id, or null
-    /// when no row has a mask. Only the packed bits cross to the device (vocab/8 bytes a row), unpacked there; ids past
-    /// a row's bitset are disallowed, and a row without one allows everything.
+    /// Bool [rows, <paramref name="width"/>] on <paramref name="device"/>, true where a row may NOT choose the id (what
+    /// masked_fill takes), or null when no row has a mask. Ids past a row's bitset are disallowed; a row without one
+    /// allows everything. Unpacked on the host a byte at a time through a table (a few microseconds a row, where the
+    /// same on a CPU device with tensor shifts took milliseconds), then one copy of rows x vocab bytes to the device.
     /// </summary>
-    public static torch.Tensor? Allowed(IReadOnlyList<ulong[]?> masks, long width, torch.Device device)
+    public static torch.Tensor? Disallowed(IReadOnlyList<ulong[]?> masks, long width, torch.Device device)
     {
         if (masks.All(m => m is null))
         {
             return null;
         }
 
-        var words = (int)((width + 63) / 64);
-        var packed = new ulong[masks.Count * words];
+        var stride = (width + 7) / 8 * 8;
+        var flags = new bool[masks.Count * stride];
+        var wide = MemoryMarshal.Cast<bool, ulong>(flags.AsSpan());
         for (var r = 0; r < masks.Count; r++)
         {
-            var row = packed.AsSpan(r * words, words);
-            if (masks[r] is { } m)
+            var row = wide.Slice((int)(r * stride / 8), (int)(stride / 8));
+            if (masks[r] is not { } m)
             {
-                m.AsSpan(0, Math.Min(m.Length, words)).CopyTo(row);
+                continue;
             }
-            else
+
+            var bytes = MemoryMarshal.AsBytes(m.AsSpan());
+            var n = Math.Min(bytes.Length, row.Length);
+            for (var j = 0; j < n; j++)
             {
-                row.Fill(ulong.MaxValue);
+                row[j] = Unpacked[bytes[j]];
+            }
+
+            row[n..].Fill(AllSet);
+        }
+
+        using var host = torch.tensor(flags, [masks.Count, stride]);
+        using var narrow = host.narrow(1, 0, width);
+        return TensorDevices.On(narrow, device);
+    }
+
+    private const ulong AllSet = 0x0101010101010101UL;
+
+    // Byte b of the bitset -> eight bools (little-endian, as every target here is), byte i true when bit i of b is clear (disallowed), in memory order.
+    private static readonly ulong[] Unpacked = Enumerable.Range(0, 256).Select(b =>
+    {
+        ulong v = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            if ((b & (1 << i)) == 0)
+            {
+                v |= 1UL << (8 * i);
             }
         }
 
-        using var scope = torch.NewDisposeScope();
-        // Little-endian words as bytes: bit b of byte j is id 8j + b, the same order the words give.
-        var bytes = MemoryMarshal.AsBytes(packed.AsSpan()).ToArray();
-        var onDevice = torch.tensor(bytes, dtype: torch.ScalarType.Byte).reshape(masks.Count, words * 8).to(device);
-        var shifts = torch.arange(8, dtype: torch.ScalarType.Byte, device: device);
-        var bits = onDevice.unsqueeze(2).bitwise_right_shift(shifts).bitwise_and(torch.tensor((byte)1, device: device));
-        return bits.reshape(masks.Count, words * 64L).narrow(1, 0, width).to(torch.ScalarType.Bool).MoveToOuterDisposeScope();
-    }
+        return v;
+    }).ToArray();
 }

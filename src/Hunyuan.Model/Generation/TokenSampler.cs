@@ -64,8 +64,8 @@ public static class TokenSampler
 
     private static long[] Choose(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
     {
-        using var allowed = TokenMask.Allowed(rows.Select(r => r.AllowedTokens).ToArray(), logits.shape[1], logits.device);
-        using var masked = allowed is null ? null : logits.masked_fill(allowed.logical_not(), float.NegativeInfinity);
+        using var disallowed = TokenMask.Disallowed(rows.Select(r => r.AllowedTokens).ToArray(), logits.shape[1], logits.device);
+        using var masked = disallowed is null ? null : logits.masked_fill(disallowed, float.NegativeInfinity);
         var chosenFrom = masked ?? logits;
         var limit = rows[0].Parameters.VocabLimit;
         if (rows.All(r => IsPlainGreedy(r.Parameters) && r.Parameters.VocabLimit == limit))

@@ -15,11 +15,11 @@ public sealed class TokenMaskTests
         var sets = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 40).Select(_ => (long)random.Next(Vocab)).Append(63).Append(64).Append(Vocab - 1).ToHashSet()).ToArray();
         var masks = new ulong[]?[] { TokenMask.Of(sets[0], Vocab), null, TokenMask.Of(sets[1], Vocab), TokenMask.Of(sets[2], Vocab) };
 
-        using var allowed = TokenMask.Allowed(masks, Vocab, torch.CPU)!;
-        using var host = allowed.to(torch.ScalarType.Int32);
+        using var disallowed = TokenMask.Disallowed(masks, Vocab, torch.CPU)!;
+        using var host = disallowed.logical_not().to(torch.ScalarType.Int32);
         var bits = host.data<int>().ToArray();
 
-        Assert.Equal(new long[] { 4, Vocab }, allowed.shape);
+        Assert.Equal(new long[] { 4, Vocab }, disallowed.shape);
         for (var id = 0; id < Vocab; id++)
         {
             Assert.Equal(sets[0].Contains(id), bits[id] == 1);
@@ -33,11 +33,11 @@ public sealed class TokenMaskTests
     [Fact]
     public void IdsPastAShortBitsetAreDisallowedAndNoMaskAtAllIsNull()
     {
-        using var allowed = TokenMask.Allowed([TokenMask.Of([3, 70], 128)], Vocab, torch.CPU)!;
-        using var ints = allowed.to(torch.ScalarType.Int32);
+        using var disallowed = TokenMask.Disallowed([TokenMask.Of([3, 70], 128)], Vocab, torch.CPU)!;
+        using var ints = disallowed.logical_not().to(torch.ScalarType.Int32);
         var bits = ints.data<int>().ToArray();
         Assert.Equal([3, 70], Enumerable.Range(0, Vocab).Where(i => bits[i] == 1));
-        Assert.Null(TokenMask.Allowed([null, null], Vocab, torch.CPU));
+        Assert.Null(TokenMask.Disallowed([null, null], Vocab, torch.CPU));
     }
 
     [Fact]
