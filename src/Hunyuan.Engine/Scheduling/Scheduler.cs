@@ -25,6 +25,7 @@ public sealed class Scheduler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _nextId;
+    private int _disposed;
 
     public Scheduler(IStepExecutor executor, EngineOptions options)
     {
@@ -39,6 +40,9 @@ public sealed class Scheduler : IAsyncDisposable
     public EngineOptions Options { get; }
 
     public EngineMetrics Metrics { get; } = new();
+
+    /// <summary>Why the scheduler no longer runs (disposed, or its loop failed), or null while it runs.</summary>
+    public string? Stopped => _loop.IsCompleted ? _loop.Exception?.GetBaseException().Message ?? "stopped" : null;
 
     /// <summary>Queues a request; its tokens arrive on the returned reader, the last event carrying the finish.</summary>
     public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
@@ -79,6 +83,11 @@ public sealed class Scheduler : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Wake();
         try
