@@ -38,6 +38,7 @@ internal sealed class BenchGrammarCommand : Command
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
     private static readonly Option<string> DeviceOpt = DeviceOption.Create();
+    private static readonly Option<bool> SchedulerOption = new("--scheduler") { Description = "Through the serving scheduler (masks applied by the rank's sampler, finished values resubmitted) instead of one host-sampled batch per mode" };
 
     private readonly CliConsole _console;
 
@@ -45,7 +46,7 @@ internal sealed class BenchGrammarCommand : Command
         : base("grammar", "Decode tokens/s with a JSON schema's token masks against unconstrained, at N streams")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, SchemaOption, StreamsOption, StepsOption, PromptOption, RoundsOption, DTypeOption, JsonOption, DeviceOpt })
+        foreach (var o in new Option[] { ModelOption, SchemaOption, StreamsOption, StepsOption, PromptOption, RoundsOption, DTypeOption, JsonOption, DeviceOpt, SchedulerOption })
         {
             Options.Add(o);
         }
@@ -97,6 +98,11 @@ internal sealed class BenchGrammarCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, $"{dir} has no {HunyuanTokenizer.FileName}: a grammar needs the tokenizer's vocabulary");
         }
 
+        if (r.GetValue(SchedulerOption))
+        {
+            return await ThroughSchedulerAsync(dir, root, dtype, device, streams, steps, promptLength, rounds, r.GetValue(JsonOption));
+        }
+
         var tokenizer = HunyuanTokenizer.Load(dir);
         var vocabulary = TokenVocabulary.From(tokenizer);
         using var lm = new LocalCausalLm(ModelLoader.Load(dir, new LoadOptions { DType = dtype, Device = device.ForSlot(0) }));
@@ -121,6 +127,40 @@ internal sealed class BenchGrammarCommand : Command
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"median of {rounds}: unconstrained {output.UnconstrainedTokensPerS:F1} tokens/s, json_schema {output.ConstrainedTokensPerS:F1} tokens/s; ratio {output.Ratio:P1} (target 70%); grammar {output.GrammarMsPerStep:F2} ms per step; {grammar.CachedStates} automaton states cached"));
         if (r.GetValue(JsonOption))
+        {
+            _console.Json(output, CliJsonContext.Default.BenchGrammarOutput);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private async Task<int> ThroughSchedulerAsync(string dir, SchemaNode root, TorchSharp.torch.ScalarType dtype, DeviceRequest device, int streams, int steps, int promptLength, int rounds, bool json)
+    {
+        var engine = new Engine.Scheduling.EngineOptions { MaxNumSeqs = streams, MaxBatchedTokens = Math.Max(256, streams * promptLength), MaxModelLen = promptLength + steps + 1 };
+        await using var backend = await Serving.Backends.LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine, device);
+        var vocab = backend.Tokenizer.VocabularySize;
+        var grammar = new TokenGrammar(root, TokenVocabulary.From(backend.Tokenizer));
+        var ends = backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet();
+        var plain = new List<double>();
+        var constrained = new List<double>();
+        await GrammarStreamLoad.RunAsync(backend.Scheduler, grammar, streams, 8, promptLength, vocab, ends, 99);   // warm-up
+        for (var round = 1; round <= rounds; round++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var n = await GrammarStreamLoad.RunAsync(backend.Scheduler, null, streams, steps, promptLength, vocab, ends, round);
+            plain.Add(n / sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            var c = await GrammarStreamLoad.RunAsync(backend.Scheduler, grammar, streams, steps, promptLength, vocab, ends, round);
+            constrained.Add(c / sw.Elapsed.TotalSeconds);
+            _console.Human(string.Create(CultureInfo.InvariantCulture,
+                $"round {round} (scheduler): {streams} streams x {steps} tokens: unconstrained {plain[^1]:F1} tokens/s, json_schema {constrained[^1]:F1} tokens/s ({constrained[^1] / plain[^1]:P0})"));
+        }
+
+        var output = new BenchGrammarOutput(dir, streams, steps, rounds, Math.Round(StreamLoad.Median(plain), 2), Math.Round(StreamLoad.Median(constrained), 2),
+            Math.Round(StreamLoad.Median(constrained) / StreamLoad.Median(plain), 3), 0, 0, grammar.CachedStates);
+        _console.Human(string.Create(CultureInfo.InvariantCulture,
+            $"median of {rounds} (scheduler): unconstrained {output.UnconstrainedTokensPerS:F1} tokens/s, json_schema {output.ConstrainedTokensPerS:F1} tokens/s; ratio {output.Ratio:P1} (target 70%)"));
+        if (json)
         {
             _console.Json(output, CliJsonContext.Default.BenchGrammarOutput);
         }
