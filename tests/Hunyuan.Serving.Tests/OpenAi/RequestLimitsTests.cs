@@ -27,7 +27,12 @@ public sealed class RequestLimitsTests(ServedTinyModel served) : IClassFixture<S
     [InlineData("""{"messages": [{"role": "user", "content": "x"}], "stop": ["1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17"]}""", "stop")]
     [InlineData("""{"messages": [{"role": "user", "content": "x"}], "stop": 5}""", "stop")]
     [InlineData("""{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", "messages")]
-    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}""", "response_format")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "xml"}}""", "response_format.type")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string", "pattern": "a"}}}}""", "response_format.json_schema.schema")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "string"}}}}""", "response_format.json_schema.name")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "guided_json": {"type": "integer", "minimum": 1}}""", "guided_json")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "guided_choice": []}""", "guided_choice")]
+    [InlineData("""{"messages": [{"role": "user", "content": "x"}], "guided_choice": ["a"], "guided_json": {"type": "integer"}}""", "guided_choice")]
     [InlineData("""{"messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": "yes"}}""", "stream_options")]
     public async Task BadValuesAre400sNamingTheFieldNever500s(string body, string field)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Engine.StructuredOutput;
 using Hunyuan.Model.Generation;
 using Hunyuan.Serving.OpenAi.Requests;
 
@@ -57,7 +58,7 @@ internal static class GenerationPlanner
         // stop_token_ids outside this vocabulary are accepted and never match, as vLLM does: the seed's script sends
         // the real model's 127960 whatever model it talks to.
         var request = new GenerationRequest(prompt, maxTokens, sampling, (body.StopTokenIds ?? []).ToHashSet(),
-            backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet(), body.IgnoreEos ?? false);
+            backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet(), body.IgnoreEos ?? false, Grammar(body, backend));
         var stream = body.Stream ?? false;
         return new GenerationPlan(request, StopStrings(body.Stop, options), stream, stream && body.StreamOptions?.IncludeUsage == true,
             stream && body.StreamOptions?.ContinuousUsageStats == true, promptField);
@@ -88,6 +89,22 @@ internal static class GenerationPlanner
         return stops.Where(s => s.Length > 0).ToArray();
     }
 
+    /// <summary>response_format, guided_json or guided_choice as a grammar (shared by requests with the same schema), or null.</summary>
+    private static ITokenGrammar? Grammar(GenerationRequestBody body, IServingBackend backend)
+    {
+        try
+        {
+            var format = body.ResponseFormat is { } f ? new ResponseFormatFields(f.Type, f.JsonSchema is not null, f.JsonSchema?.Name, f.JsonSchema?.Schema) : null;
+            return StructuredOutputRequest.FromFields(format, body.GuidedJson, body.GuidedChoice) is { } definition
+                ? GrammarCaches.For(backend.Tokenizer).Get(definition)
+                : null;
+        }
+        catch (InvalidSchemaException ex)
+        {
+            throw ApiException.BadRequest(ex.Message, ex.Field);
+        }
+    }
+
     private static void RefuseUnsupported(GenerationRequestBody body)
     {
         if (body.N is { } n && In(n, "n", 1, 128) > 1)
@@ -106,21 +123,6 @@ internal static class GenerationPlanner
                 throw ApiException.BadRequest("this model's chat template has no tool format: tools and tool calls are not supported", "tools");
             case ChatCompletionRequest { ToolChoice: { } choice } when !(choice.ValueKind == System.Text.Json.JsonValueKind.Null || (choice.ValueKind == System.Text.Json.JsonValueKind.String && choice.GetString() is "none" or "auto")):
                 throw ApiException.BadRequest("this model's chat template has no tool format: tool_choice can only be \"none\"", "tool_choice");
-        }
-
-        if (body.ResponseFormat is { Type: not (null or "text") } format)
-        {
-            throw ApiException.BadRequest($"response_format {format.Type} is not supported", "response_format");
-        }
-
-        if (body.GuidedJson is { ValueKind: not System.Text.Json.JsonValueKind.Null })
-        {
-            throw ApiException.BadRequest("guided_json is not supported", "guided_json");
-        }
-
-        if (body.GuidedChoice is not null)
-        {
-            throw ApiException.BadRequest("guided_choice is not supported", "guided_choice");
         }
     }
 
