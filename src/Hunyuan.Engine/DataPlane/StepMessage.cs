@@ -37,6 +37,11 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
 
             var p = s.Sampling;
             w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit);
+            w.U8(s.Preceding is null ? (byte)0 : (byte)1);
+            if (s.Preceding is not null)
+            {
+                w.I64s(s.Preceding);
+            }
         }
 
         return w.Written;
@@ -64,12 +69,13 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             var tokens = r.I64s();
             var blocks = r.U8() == 0 ? null : r.I32s();
             var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32());
-            if (start < 0 || promptLength < 0 || tokens.Length == 0)
+            var preceding = r.U8() == 0 ? null : r.I64s();
+            if (start < 0 || promptLength < 0 || tokens.Length == 0 || (preceding is not null && preceding.Length != start))
             {
-                throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength} and {tokens.Length} tokens");
+                throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength}, {tokens.Length} tokens and {preceding?.Length} preceding");
             }
 
-            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength);
+            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength, preceding);
         }
 
         r.End();

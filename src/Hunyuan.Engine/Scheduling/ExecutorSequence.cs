@@ -2,5 +2,9 @@ using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.Scheduling;
 
-/// <summary>One sequence's work in a step, as the scheduler hands it to an executor.</summary>
-public sealed record ExecutorSequence(long SequenceId, int StartPosition, long[] TokenIds, int[]? BlockTable, SamplingParameters Sampling, int PromptLength);
+/// <summary>
+/// One sequence's work in a step, as the scheduler hands it to an executor. Positions before StartPosition are in the
+/// block table's blocks already. Preceding, when set, are the tokens at those positions: sent when they were not
+/// computed by this sequence (a prefix-cache hit), so the sampler on the last stage knows the whole history.
+/// </summary>
+public sealed record ExecutorSequence(long SequenceId, int StartPosition, long[] TokenIds, int[]? BlockTable, SamplingParameters Sampling, int PromptLength, long[]? Preceding = null);

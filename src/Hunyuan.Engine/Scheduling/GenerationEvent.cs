@@ -1,4 +1,8 @@
 namespace Hunyuan.Engine.Scheduling;
 
-/// <summary>A new token (Token >= 0), then, last, the finish (Finish set; Error names a failure).</summary>
-public sealed record GenerationEvent(long Token, FinishReason? Finish = null, string? Error = null);
+/// <summary>
+/// A new token (Token >= 0) of choice <paramref name="Index"/>, then, last for that choice, its finish (Finish set; Error
+/// names a failure). The finish also says how many of the prompt's tokens came from the prefix cache instead of being
+/// computed (for choices after the first, that includes the prompt blocks they share with the first).
+/// </summary>
+public sealed record GenerationEvent(long Token, FinishReason? Finish = null, string? Error = null, int Index = 0, int CachedTokens = 0);

@@ -2,11 +2,15 @@ using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.Scheduling;
 
-/// <summary>One generation: prompt ids, how many new tokens at most, how to sample, when to stop.</summary>
+/// <summary>
+/// One generation: prompt ids, how many new tokens at most, how to sample, when to stop; and how many independent
+/// choices (<paramref name="N"/>, 1 to 16) of it, which share the prompt's KV blocks.
+/// </summary>
 public sealed record GenerationRequest(
     long[] Prompt,
     int MaxTokens,
     SamplingParameters Sampling,
     IReadOnlySet<long> StopTokenIds,
     IReadOnlySet<long> EosTokenIds,
-    bool IgnoreEos = false);
+    bool IgnoreEos = false,
+    int N = 1);

@@ -35,6 +35,7 @@ internal sealed class ServeCommand : Command
     private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences batched together", DefaultValueFactory = _ => 16 };
     private static readonly Option<bool> TakeOverOption = new("--take-over") { Description = "With --deployment: take the serving lease from the endpoint holding it (that one stops serving)" };
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
+    private static readonly Option<bool> NoPrefixCacheOption = new("--no-prefix-cache") { Description = "Prefill every prompt in full: do not keep KV blocks for later requests with the same prefix" };
     private static readonly Option<string> DeviceOpt = DeviceOption.Create();
 
     private readonly CliConsole _console;
@@ -45,7 +46,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, DeviceOpt })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt })
         {
             Options.Add(o);
         }
@@ -82,7 +83,7 @@ internal sealed class ServeCommand : Command
 
         var dir = Path.GetFullPath(ModelDirectory.Resolve(modelArgument, _console));
         var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument]);
-        var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption) };
+        var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption), PrefixCaching = !r.GetValue(NoPrefixCacheOption) };
         return await CommandErrors.GuardAsync(_console, async () =>
         {
             options.Validate();
@@ -125,7 +126,7 @@ internal sealed class ServeCommand : Command
         options.Validate();
         var url = $"http://{options.Host}:{options.Port}/v1";
         var holder = $"the endpoint {url} (pid {Environment.ProcessId} on {Environment.MachineName})";
-        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption));
+        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption), prefixCaching: !r.GetValue(NoPrefixCacheOption));
         await using var app = ServingHost.Build(backend, options, new ControlPlaneSnapshotSource(control, target.Name, TimeProvider.System));
         await app.StartAsync(cancellationToken);
         await grain.SetEndpointAsync(url);
