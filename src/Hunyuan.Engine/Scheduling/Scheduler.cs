@@ -51,7 +51,14 @@ public sealed class Scheduler : IAsyncDisposable
     /// Queues a request; its tokens arrive on the returned reader, each choice's last event carrying its finish; the
     /// reader completes when every choice has finished.
     /// </summary>
-    public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Ends every choice (the client went away).</param>
+    /// <param name="choiceCancellations">
+    /// When given, one per choice, and choice i ends (Cancelled) when its token is cancelled instead of
+    /// <paramref name="cancellationToken"/>: the caller stops one choice (it reached a stop string) while the others go on.
+    /// Link each to the request's own token.
+    /// </param>
+    public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken, IReadOnlyList<CancellationToken>? choiceCancellations = null)
     {
         if (request.Prompt.Length == 0)
         {
@@ -61,6 +68,11 @@ public sealed class Scheduler : IAsyncDisposable
         if (request.N is < 1 or > ChoiceGroup.MaxChoices)
         {
             throw new ArgumentOutOfRangeException(nameof(request), request.N, $"n must be 1 to {ChoiceGroup.MaxChoices}");
+        }
+
+        if (choiceCancellations is not null && choiceCancellations.Count != request.N)
+        {
+            throw new ArgumentException($"{choiceCancellations.Count} choice cancellations for {request.N} choices", nameof(choiceCancellations));
         }
 
         if (request.Prompt.Length >= Options.MaxModelLen)
@@ -79,7 +91,7 @@ public sealed class Scheduler : IAsyncDisposable
         for (var i = 0; i < choices.Length; i++)
         {
             var choice = i == 0 ? request : request with { Sampling = request.Sampling with { Seed = ChoiceGroup.SeedOf(request.Sampling.Seed, i) } };
-            choices[i] = new Sequence(Interlocked.Increment(ref _nextId), choice, channel.Writer, cancellationToken) { Index = i, Group = group };
+            choices[i] = new Sequence(Interlocked.Increment(ref _nextId), choice, channel.Writer, choiceCancellations?[i] ?? cancellationToken) { Index = i, Group = group };
         }
 
         lock (_gate)
@@ -104,7 +116,7 @@ public sealed class Scheduler : IAsyncDisposable
 
         foreach (var c in choices)
         {
-            c.Registration = cancellationToken.Register(Wake);
+            c.Registration = c.Cancellation.Register(Wake);
         }
 
         Wake();

@@ -104,6 +104,40 @@ public sealed class ChoicesTests
     }
 
     [Fact]
+    public async Task OneChoiceStoppedByItsOwnTokenEndsAloneAndTheOthersRunToTheirEnd()
+    {
+        var (scheduler, _, lm) = Start(new EngineOptions { Blocks = 64, BlockSize = 4 });
+        await using var _ = scheduler;
+        using var __ = lm;
+        using var request = new CancellationTokenSource();
+        var perChoice = Enumerable.Range(0, 3).Select(_ => CancellationTokenSource.CreateLinkedTokenSource(request.Token)).ToArray();
+        var reader = scheduler.Submit(new GenerationRequest(SchedulerTests.Prompt(9, 4), 12, new SamplingParameters(Temperature: 1, Seed: 5), NoStops, NoStops, N: 3), request.Token, perChoice.Select(c => c.Token).ToArray());
+        var counts = new int[3];
+        var finishes = new FinishReason?[3];
+        await foreach (var e in reader.ReadAllAsync())
+        {
+            if (e.Finish is { } f)
+            {
+                finishes[e.Index] = f;
+            }
+            else if (++counts[e.Index] == 2 && e.Index == 1)
+            {
+                await perChoice[1].CancelAsync();
+            }
+        }
+
+        Assert.Equal(FinishReason.Cancelled, finishes[1]);
+        Assert.True(counts[1] < 12);
+        Assert.Equal([FinishReason.Length, FinishReason.Length], new[] { finishes[0], finishes[2] });
+        Assert.Equal([12, 12], new[] { counts[0], counts[2] });
+        PrefixCachingTests.AssertAllBlocksBack(scheduler);
+        foreach (var c in perChoice)
+        {
+            c.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task MoreThanSixteenChoicesAreRefused()
     {
         var (scheduler, _, lm) = Start(new EngineOptions { Blocks = 16, BlockSize = 4 });
