@@ -17,6 +17,12 @@ public sealed class ApiException(int status, string message, string type, string
 
     public static ApiException NotFound(string message, string? param = null, string? code = null) => new(404, message, "invalid_request_error", param, code);
 
+    public static ApiException TooManyRequests(string message, string code) => new(429, message, "rate_limit_error", null, code);
+
+    public static ApiException Unauthorized(string message) => new(401, message, "authentication_error", null, "invalid_api_key");
+
+    public static ApiException NotReady(string reason) => new(503, $"the deployment is not ready: {reason}", "service_unavailable", null, "not_ready");
+
     public ErrorBody Body() => new(new ErrorDetail(Message, Type, Param, Code));
 }
 

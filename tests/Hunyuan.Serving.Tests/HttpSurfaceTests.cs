@@ -80,7 +80,9 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
 
     [Theory]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}""", "temperature")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 2}""", "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 17}""", "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 0}""", "n")]
+    [InlineData("""{"model": "tiny", "prompt": "x", "n": 2, "best_of": 3}""", "best_of")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true}""", "logprobs")]
     [InlineData("""{"model": "tiny", "messages": "hello"}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "robot", "content": "x"}]}""", "messages")]

@@ -52,6 +52,8 @@ public sealed class ClusterDiagnostics(ClusterService service, TimeProvider time
             redactor.Add(Environment.GetEnvironmentVariable(e.ApiKeyEnv!));
         }
 
+        redactor.Add(ApiKeyFile.Read(store.ApiKeyFile));
+
         if (state.Inventory is { } inventoryPath && File.Exists(inventoryPath))
         {
             bundle.Add("hosts.yaml", File.ReadAllText(inventoryPath));

@@ -1,7 +1,8 @@
 namespace Hunyuan.Cluster.Runtimes;
 
 /// <summary>
-/// An OpenAI endpoint wanted for a ready deployment. The API key, if any, is named by an environment variable here and
-/// never travels in argv. <see cref="Heal"/>: `up` restarting a recorded endpoint, which keeps the key it was given.
+/// An OpenAI endpoint wanted for a ready deployment. The API key, if any, is named by an environment variable or by a
+/// 0600 file on this machine (<see cref="ApiKeyFile"/>: the key `deploy` generated), and never travels in argv.
+/// <see cref="Heal"/>: `up` restarting a recorded endpoint, which keeps the key it was given.
 /// </summary>
-public sealed record EndpointRequest(string Deployment, int Port, string? ApiKeyEnv, bool Heal = false);
+public sealed record EndpointRequest(string Deployment, int Port, string? ApiKeyEnv, bool Heal = false, string? ApiKeyFile = null);

@@ -119,7 +119,9 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
 
     public async Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
-        var apiKey = request.ApiKeyEnv is null ? null : Environment.GetEnvironmentVariable(request.ApiKeyEnv);
+        var apiKey = request.ApiKeyEnv is not null ? Environment.GetEnvironmentVariable(request.ApiKeyEnv)
+            : request.ApiKeyFile is not null ? ApiKeyFile.Read(request.ApiKeyFile)
+            : null;
         if (request.ApiKeyEnv is not null && string.IsNullOrEmpty(apiKey))
         {
             throw new ClusterException(ClusterFailure.InvalidArguments, $"--api-key-env {request.ApiKeyEnv}: that environment variable is not set");

@@ -77,6 +77,17 @@ public sealed class ClusterService(
     {
         var apiKey = ApiKeyOf(request.ApiKeyEnv);
         var (connection, state, store) = Resolve(target);
+        string? keyFile = null;
+        if (apiKey is null && request.Serve && state is not null && state.Runtime != ClusterRuntimeKinds.Local)
+        {
+            // The endpoint listens on the head's cluster address, which others can reach: never without a key.
+            keyFile = store.ApiKeyFile;
+            (apiKey, var created) = ApiKeyFile.Ensure(keyFile);
+            progress.Report(new ClusterEvent(created
+                ? $"generated an API key for the endpoint (clients send it as Authorization: Bearer KEY); read it with: cat {keyFile}"
+                : $"the endpoint keeps its API key; read it with: cat {keyFile}"));
+        }
+
         var model = models.Resolve(request.Model, progress);
         var name = request.Name ?? Path.GetFileName(model.Path.TrimEnd('/'));
         var spec = new DeploymentSpec(name, model.Path, request.Variant, request.DType, request.Tp, request.Pp, request.Experts,
@@ -138,7 +149,7 @@ public sealed class ClusterService(
         string? url = null;
         if (request.Serve)
         {
-            var endpoint = await EnsureEndpointAsync(target, state, store, new EndpointRequest(name, request.ServePort, request.ApiKeyEnv), progress, cancellationToken);
+            var endpoint = await EnsureEndpointAsync(target, state, store, new EndpointRequest(name, request.ServePort, request.ApiKeyEnv, ApiKeyFile: keyFile), progress, cancellationToken);
             url = endpoint.Url;
             var root = new Uri(url[..url.LastIndexOf("/v1", StringComparison.Ordinal)]);
             progress.Report(await endpoints.WaitReadyAsync(root, apiKey, EndpointReadyTimeout, cancellationToken)
@@ -248,7 +259,7 @@ public sealed class ClusterService(
         {
             try
             {
-                await runtime.EnsureEndpointAsync(store, state, new EndpointRequest(e.Deployment, e.Port, e.ApiKeyEnv, Heal: true), progress, cancellationToken);
+                await runtime.EnsureEndpointAsync(store, state, new EndpointRequest(e.Deployment, e.Port, e.ApiKeyEnv, Heal: true, ApiKeyFile: e.ApiKeyEnv is null && File.Exists(store.ApiKeyFile) ? store.ApiKeyFile : null), progress, cancellationToken);
             }
             catch (ClusterException ex)
             {

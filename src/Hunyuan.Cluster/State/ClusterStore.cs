@@ -37,6 +37,9 @@ public sealed class ClusterStore
 
     public string LogsDirectory => Path.Combine(Directory, "logs");
 
+    /// <summary>The endpoint key `deploy` generated (0600), when the cluster's endpoint was started without one.</summary>
+    public string ApiKeyFile => Path.Combine(Directory, State.ApiKeyFile.FileName);
+
     /// <summary>The cluster CA, the operator's client certificate and the nodes' certificates (<see cref="ClusterTlsStore"/>).</summary>
     public string TlsDirectory => Path.Combine(Directory, "tls");
 

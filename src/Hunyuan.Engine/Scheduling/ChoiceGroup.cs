@@ -6,9 +6,6 @@ namespace Hunyuan.Engine.Scheduling;
 /// </summary>
 internal sealed class ChoiceGroup(int choices)
 {
-    /// <summary>The most choices one request may ask for.</summary>
-    public const int MaxChoices = 16;
-
     /// <summary>Choices not finished yet; the request's reader completes when none is left.</summary>
     public int Open { get; set; } = choices;
 

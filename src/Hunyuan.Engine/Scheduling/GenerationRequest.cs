@@ -13,4 +13,8 @@ public sealed record GenerationRequest(
     IReadOnlySet<long> StopTokenIds,
     IReadOnlySet<long> EosTokenIds,
     bool IgnoreEos = false,
-    int N = 1);
+    int N = 1)
+{
+    /// <summary>The most choices (<see cref="N"/>) one request may ask for.</summary>
+    public const int MaxChoices = 16;
+}

@@ -29,6 +29,7 @@ public sealed class Scheduler : IAsyncDisposable
     private readonly UInt128 _hashSeed;
     private long _nextId;
     private long _kvGeneration;
+    private int _disposed;
 
     public Scheduler(IStepExecutor executor, EngineOptions options)
     {
@@ -46,6 +47,9 @@ public sealed class Scheduler : IAsyncDisposable
     public EngineOptions Options { get; }
 
     public EngineMetrics Metrics { get; } = new();
+
+    /// <summary>Why the scheduler no longer runs (disposed, or its loop failed), or null while it runs.</summary>
+    public string? Stopped => _loop.IsCompleted ? _loop.Exception?.GetBaseException().Message ?? "stopped" : null;
 
     /// <summary>
     /// Queues a request; its tokens arrive on the returned reader, each choice's last event carrying its finish; the
@@ -65,9 +69,9 @@ public sealed class Scheduler : IAsyncDisposable
             throw new ArgumentException("the prompt is empty");
         }
 
-        if (request.N is < 1 or > ChoiceGroup.MaxChoices)
+        if (request.N is < 1 or > GenerationRequest.MaxChoices)
         {
-            throw new ArgumentOutOfRangeException(nameof(request), request.N, $"n must be 1 to {ChoiceGroup.MaxChoices}");
+            throw new ArgumentOutOfRangeException(nameof(request), request.N, $"n must be 1 to {GenerationRequest.MaxChoices}");
         }
 
         if (choiceCancellations is not null && choiceCancellations.Count != request.N)
@@ -125,6 +129,11 @@ public sealed class Scheduler : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Wake();
         try

@@ -64,7 +64,14 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
         return new LocalServingBackend(lm, tokenizer, scheduler, maxLen);
     }
 
-    public (bool Ready, string Reason) Readiness() => (true, "loaded in this process");
+    /// <summary>Ready while the scheduler runs (loading finished before this backend existed).</summary>
+    public (bool Ready, string Reason) Readiness()
+    {
+        var m = Scheduler.Metrics;
+        return Scheduler.Stopped is { } why
+            ? (false, $"the scheduler is not running: {why}")
+            : (true, $"loaded in this process; {m.KvBlocksTotal - m.KvBlocksUsed} of {m.KvBlocksTotal} KV blocks free, {m.Running} running, {m.Waiting} waiting");
+    }
 
     public async ValueTask DisposeAsync()
     {

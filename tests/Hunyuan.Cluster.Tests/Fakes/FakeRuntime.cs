@@ -52,8 +52,12 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
     public Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<LogHost>>(LogHosts.Where(h => node is null || h.Node == node).ToList());
 
+    /// <summary>Every endpoint request the service made, in order.</summary>
+    public List<EndpointRequest> EndpointRequests { get; } = [];
+
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
+        EndpointRequests.Add(request);
         Calls.Add($"endpoint {request.Deployment}:{request.Port}{(request.Heal ? " (heal)" : "")}");
         return Task.FromResult(new EndpointRecord(request.Deployment, $"http://10.0.0.1:{request.Port}/v1", EndpointNames.Process(request.Deployment)));
     }

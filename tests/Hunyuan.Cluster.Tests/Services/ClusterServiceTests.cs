@@ -198,6 +198,56 @@ public sealed class ClusterServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task DeployToAHostListClusterWithoutAKeyGeneratesOneKeptPrivateAndNeverPrinted()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ServePort = 8100 }, _progress, default);
+
+        var file = Service.Store("lab").ApiKeyFile;
+        Assert.Equal(Path.Combine(_home.Path, "clusters", "lab", "api-key"), file);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var key = File.ReadAllText(file).Trim();
+        Assert.StartsWith("sk-hyc-", key, StringComparison.Ordinal);
+        Assert.True(key.Length >= 40, key.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(file, Assert.Single(_runtime.EndpointRequests).ApiKeyFile);
+        Assert.Equal(key, Assert.Single(_probe.Keys));
+        Assert.Contains($"cat {file}", _progress.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, _progress.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, File.ReadAllText(Service.Store("lab").StateFile), StringComparison.Ordinal);
+
+        // A second deploy keeps the key, so clients keep working; `up` restarting the endpoint hands it over again.
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ServePort = 8100 }, _progress, default);
+        Assert.Equal(key, File.ReadAllText(file).Trim());
+        Assert.Equal(key, _probe.Keys[^1]);
+        await Service.UpAsync(_runtime, Quick, _progress, default);
+        Assert.Equal(file, _runtime.EndpointRequests[^1].ApiKeyFile);
+        Assert.True(_runtime.EndpointRequests[^1].Heal);
+    }
+
+    [Fact]
+    public async Task AGivenKeyOrALocalClusterGetsNoGeneratedKey()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+        Environment.SetEnvironmentVariable("HYC_TEST_DEPLOY_KEY", "sk-given");
+
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ApiKeyEnv = "HYC_TEST_DEPLOY_KEY" }, _progress, default);
+
+        Assert.False(File.Exists(Service.Store("lab").ApiKeyFile));
+        Assert.Null(Assert.Single(_runtime.EndpointRequests).ApiKeyFile);
+        Assert.Equal("sk-given", Assert.Single(_probe.Keys));
+
+        var local = new FakeRuntime(ClusterRuntimeKinds.Local, "loc");
+        var service = new ClusterService(_home.Path, _cluster, _probe, new FakeModelResolver(), TimeProvider.System, _ => local);
+        await service.UpAsync(local, Quick, _progress, default);
+        await service.DeployAsync(ClusterTarget.Named("loc"), new DeployRequest { Model = "m" }, _progress, default);
+        Assert.False(File.Exists(service.Store("loc").ApiKeyFile));
+        Assert.Null(_probe.Keys[^1]);
+    }
+
+    [Fact]
     public async Task AMissingApiKeyVariableIsRefusedBeforeAnythingIsDeployed()
     {
         await UpAsync();

@@ -5,6 +5,7 @@ using Hunyuan.Engine.Planning;
 using Hunyuan.Model.Devices;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Engine.Security;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
 using Hunyuan.Serving;
@@ -37,6 +38,9 @@ internal sealed class ServeCommand : Command
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
     private static readonly Option<bool> NoPrefixCacheOption = new("--no-prefix-cache") { Description = "Prefill every prompt in full: do not keep KV blocks for later requests with the same prefix" };
     private static readonly Option<string> DeviceOpt = DeviceOption.Create();
+    private static readonly Option<bool> HttpsOption = new("--https") { Description = "Serve HTTPS. With --deployment: the certificate the cluster CA issued to --tls-identity (a node-ADDRESS identity, as deploy passes on the head), unless --tls-cert/--tls-key are given" };
+    private static readonly Option<string?> TlsCertOption = new("--tls-cert") { Description = "PEM certificate (chain) to serve HTTPS with; with --tls-key" };
+    private static readonly Option<string?> TlsKeyOption = new("--tls-key") { Description = "PEM private key of --tls-cert (0600)" };
 
     private readonly CliConsole _console;
 
@@ -46,7 +50,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt, HttpsOption, TlsCertOption, TlsKeyOption })
         {
             Options.Add(o);
         }
@@ -81,8 +85,13 @@ internal sealed class ServeCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, deviceError);
         }
 
+        if (r.GetValue(HttpsOption) && r.GetValue(TlsCertOption) is null)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--https needs --tls-cert and --tls-key here (serving a cluster deployment, it can use the cluster CA's certificate instead)");
+        }
+
         var dir = Path.GetFullPath(ModelDirectory.Resolve(modelArgument, _console));
-        var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument]);
+        var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument], null);
         var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption), PrefixCaching = !r.GetValue(NoPrefixCacheOption) };
         return await CommandErrors.GuardAsync(_console, async () =>
         {
@@ -90,9 +99,9 @@ internal sealed class ServeCommand : Command
             await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype, Variant = variant }, r.GetValue(TpOption), r.GetValue(PpOption), kvBytes, engine, device);
             await using var app = ServingHost.Build(backend, options);
             await app.StartAsync(cancellationToken);
-            _console.Human($"serving {options.ModelName} ({variant.Name()}, TP{r.GetValue(TpOption)} x PP{r.GetValue(PpOption)}, {backend.Scheduler.Options.Blocks} KV blocks of {backend.Scheduler.Options.BlockSize}) on http://{options.Host}:{options.Port}/v1");
-            _console.Human($"dashboard: http://{options.Host}:{options.Port}/dashboard{(options.ResolveApiKey() is null ? "" : " (open it once with ?key=YOUR_KEY, or enter the key in its form)")}");
-            _console.Human($"try: curl http://{options.Host}:{options.Port}/v1/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{options.ModelName}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 16}}'");
+            _console.Human($"serving {options.ModelName} ({variant.Name()}, TP{r.GetValue(TpOption)} x PP{r.GetValue(PpOption)}, {backend.Scheduler.Options.Blocks} KV blocks of {backend.Scheduler.Options.BlockSize}) on {Root(options)}/v1");
+            _console.Human($"dashboard: {Root(options)}/dashboard{(options.ResolveApiKey() is null ? "" : " (open it once with ?key=YOUR_KEY, or enter the key in its form)")}");
+            _console.Human($"try: curl {Root(options)}/v1/chat/completions -H 'Content-Type: application/json' -d '{{\"model\": \"{options.ModelName}\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hello\"}}], \"max_tokens\": 16}}'");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -106,7 +115,8 @@ internal sealed class ServeCommand : Command
         });
     }
 
-    private static ServingOptions ServingOptionsOf(ParseResult r, string name, IReadOnlyList<string> aliases) => new()
+    /// <param name="clusterTls">The cluster CA's certificate and key for --https when no --tls-cert is given.</param>
+    private static ServingOptions ServingOptionsOf(ParseResult r, string name, IReadOnlyList<string> aliases, (string Certificate, string Key)? clusterTls) => new()
     {
         Host = r.GetRequiredValue(HostOption),
         Port = r.GetValue(PortOption),
@@ -114,7 +124,23 @@ internal sealed class ServeCommand : Command
         ModelAliases = aliases,
         ApiKeyEnv = r.GetValue(ApiKeyEnvOption),
         ApiKeyFile = r.GetValue(ApiKeyFileOption),
+        TlsCertificateFile = r.GetValue(TlsCertOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Certificate : null),
+        TlsKeyFile = r.GetValue(TlsKeyOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Key : null),
     };
+
+    private static string Root(ServingOptions options) => $"{(options.Https ? "https" : "http")}://{options.Host}:{options.Port}";
+
+    /// <summary>The certificate the cluster CA issued to a node identity (it names the host's address, for serving); null for the operator's client identity.</summary>
+    private static (string Certificate, string Key)? ClusterServerCertificate(ClusterTarget target)
+    {
+        if (!target.TlsIdentity.StartsWith("node-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var files = new ClusterTlsFiles(target.TlsDirectory ?? ClusterService.CreateDefault().Store(target.Name).TlsDirectory);
+        return (files.Certificate(target.TlsIdentity), files.Key(target.TlsIdentity));
+    }
 
     private async Task<int> ServeDeploymentAsync(ParseResult r, string deployment, CancellationToken cancellationToken) => await CommandErrors.GuardAsync(_console, async () =>
     {
@@ -122,15 +148,21 @@ internal sealed class ServeCommand : Command
         await using var control = await ClusterService.CreateDefault().ConnectAsync(target, TimeSpan.FromSeconds(30), cancellationToken);
         var grain = control.Grains.GetGrain<IDeploymentGrain>(deployment);
         var layout = await grain.GetLayoutAsync() ?? throw new ArgumentException($"deployment '{deployment}' does not exist or was never placed");
-        var options = ServingOptionsOf(r, deployment, [layout.ModelPath]);
+        var clusterTls = ClusterServerCertificate(target);
+        if (r.GetValue(HttpsOption) && r.GetValue(TlsCertOption) is null && clusterTls is null)
+        {
+            throw new ArgumentException("--https needs a certificate for this host: pass --tls-identity node-ADDRESS (the cluster CA issued one to each node), or --tls-cert and --tls-key");
+        }
+
+        var options = ServingOptionsOf(r, deployment, [layout.ModelPath], clusterTls);
         options.Validate();
-        var url = $"http://{options.Host}:{options.Port}/v1";
+        var url = $"{Root(options)}/v1";
         var holder = $"the endpoint {url} (pid {Environment.ProcessId} on {Environment.MachineName})";
         await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption), prefixCaching: !r.GetValue(NoPrefixCacheOption));
         await using var app = ServingHost.Build(backend, options, new ControlPlaneSnapshotSource(control, target.Name, TimeProvider.System));
         await app.StartAsync(cancellationToken);
         await grain.SetEndpointAsync(url);
-        _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}; dashboard: http://{options.Host}:{options.Port}/dashboard");
+        _console.Human($"serving deployment {deployment} (TP{layout.Tp} x PP{layout.Pp}, {layout.KvBlocks} KV blocks of {layout.KvBlockSize}) on {url}; dashboard: {Root(options)}/dashboard");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -1,0 +1,134 @@
+using System.Globalization;
+using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
+using Hunyuan.Serving.OpenAi.Requests;
+
+namespace Hunyuan.Serving.OpenAi.Generation;
+
+/// <summary>
+/// The one place a parsed request becomes the scheduler's <see cref="GenerationRequest"/>: every field checked against
+/// its range (a 400 naming it), vLLM's defaults filled in, what this endpoint cannot honour refused.
+/// </summary>
+internal static class GenerationPlanner
+{
+    public static GenerationPlan Plan(GenerationRequestBody body, long[] prompt, string promptField, IServingBackend backend, ServingOptions options)
+    {
+        if (prompt.Length == 0)
+        {
+            throw ApiException.BadRequest("the prompt is empty", promptField);
+        }
+
+        if (prompt.Length >= backend.MaxModelLen)
+        {
+            throw ApiException.BadRequest($"the prompt has {prompt.Length} tokens; the context is {backend.MaxModelLen}", promptField);
+        }
+
+        RefuseUnsupported(body);
+        var room = backend.MaxModelLen - prompt.Length;
+        var maxTokensField = body.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
+        var maxTokens = body.MaxCompletionTokens ?? body.MaxTokens ?? room;
+        if (maxTokens < 1)
+        {
+            throw ApiException.BadRequest($"'{maxTokensField}' must be at least 1, got {maxTokens}", maxTokensField);
+        }
+
+        if (maxTokens > room)
+        {
+            throw ApiException.BadRequest($"the prompt ({prompt.Length} tokens) plus {maxTokensField} ({maxTokens}) exceeds the context of {backend.MaxModelLen} tokens", maxTokensField);
+        }
+
+        if (body.TopP is <= 0)
+        {
+            throw ApiException.BadRequest("'top_p' must be in (0, 1]", "top_p");
+        }
+
+        var sampling = new SamplingParameters(
+            Temperature: In(body.Temperature, "temperature", 0, 2) ?? 1.0,
+            TopP: In(body.TopP, "top_p", 0, 1) ?? 1.0,
+            TopK: In(body.TopK, "top_k", -1, int.MaxValue) is > 0 ? body.TopK!.Value : 0,
+            MinP: In(body.MinP, "min_p", 0, 1) ?? 0,
+            RepetitionPenalty: In(body.RepetitionPenalty, "repetition_penalty", 0.0001, 10) ?? 1,
+            PresencePenalty: In(body.PresencePenalty, "presence_penalty", -2, 2) ?? 0,
+            FrequencyPenalty: In(body.FrequencyPenalty, "frequency_penalty", -2, 2) ?? 0,
+            Seed: body.Seed ?? Random.Shared.NextInt64(),
+            VocabLimit: backend.Tokenizer.VocabularySize);
+
+        // stop_token_ids outside this vocabulary are accepted and never match, as vLLM does: the seed's script sends
+        // the real model's 127960 whatever model it talks to.
+        var request = new GenerationRequest(prompt, maxTokens, sampling, (body.StopTokenIds ?? []).ToHashSet(),
+            backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet(), body.IgnoreEos ?? false, N: body.N ?? 1);
+        var stream = body.Stream ?? false;
+        return new GenerationPlan(request, StopStrings(body.Stop, options), stream, stream && body.StreamOptions?.IncludeUsage == true,
+            stream && body.StreamOptions?.ContinuousUsageStats == true, promptField);
+    }
+
+    /// <summary>The characters of a prompt, checked before it is tokenized.</summary>
+    public static void CheckPromptCharacters(long characters, string promptField, ServingOptions options)
+    {
+        if (characters > options.MaxPromptCharacters)
+        {
+            throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"the prompt has {characters} characters; at most {options.MaxPromptCharacters} are accepted"), promptField);
+        }
+    }
+
+    private static string[] StopStrings(string[]? stop, ServingOptions options)
+    {
+        var stops = stop ?? [];
+        if (stops.Length > options.MaxStopStrings)
+        {
+            throw ApiException.BadRequest($"'stop' has {stops.Length} strings; at most {options.MaxStopStrings} are accepted", "stop");
+        }
+
+        if (stops.FirstOrDefault(s => s.Length > options.MaxStopStringLength) is { } longest)
+        {
+            throw ApiException.BadRequest($"a stop string has {longest.Length} characters; at most {options.MaxStopStringLength} are accepted", "stop");
+        }
+
+        return stops.Where(s => s.Length > 0).ToArray();
+    }
+
+    private static void RefuseUnsupported(GenerationRequestBody body)
+    {
+        if (body.N is { } n)
+        {
+            In(n, "n", 1, GenerationRequest.MaxChoices);
+        }
+
+        if (body.BestOf is > 1)
+        {
+            throw ApiException.BadRequest("best_of is not supported: ask for n independent choices instead", "best_of");
+        }
+
+        switch (body)
+        {
+            case ChatCompletionRequest { Logprobs: true } or ChatCompletionRequest { TopLogprobs: not null }:
+                throw ApiException.BadRequest("logprobs are not supported", body is ChatCompletionRequest { TopLogprobs: not null } ? "top_logprobs" : "logprobs");
+            case CompletionRequest { Logprobs: not null }:
+                throw ApiException.BadRequest("logprobs are not supported", "logprobs");
+            case ChatCompletionRequest { Tools: { ValueKind: not System.Text.Json.JsonValueKind.Null } tools } when tools.ValueKind != System.Text.Json.JsonValueKind.Array || tools.GetArrayLength() > 0:
+                throw ApiException.BadRequest("this model's chat template has no tool format: tools and tool calls are not supported", "tools");
+            case ChatCompletionRequest { ToolChoice: { } choice } when !(choice.ValueKind == System.Text.Json.JsonValueKind.Null || (choice.ValueKind == System.Text.Json.JsonValueKind.String && choice.GetString() is "none" or "auto")):
+                throw ApiException.BadRequest("this model's chat template has no tool format: tool_choice can only be \"none\"", "tool_choice");
+        }
+
+        if (body.ResponseFormat is { Type: not (null or "text") } format)
+        {
+            throw ApiException.BadRequest($"response_format {format.Type} is not supported", "response_format");
+        }
+
+        if (body.GuidedJson is { ValueKind: not System.Text.Json.JsonValueKind.Null })
+        {
+            throw ApiException.BadRequest("guided_json is not supported", "guided_json");
+        }
+
+        if (body.GuidedChoice is not null)
+        {
+            throw ApiException.BadRequest("guided_choice is not supported", "guided_choice");
+        }
+    }
+
+    private static double? In(double? value, string field, double min, double max) =>
+        value is not { } v ? null
+        : double.IsFinite(v) && v >= min && v <= max ? v
+        : throw ApiException.BadRequest(string.Create(CultureInfo.InvariantCulture, $"'{field}' must be between {min} and {max}, got {v}"), field);
+}
