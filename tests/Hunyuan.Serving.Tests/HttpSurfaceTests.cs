@@ -83,7 +83,7 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 17}""", "n")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 0}""", "n")]
     [InlineData("""{"model": "tiny", "prompt": "x", "n": 2, "best_of": 3}""", "best_of")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true}""", "logprobs")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 30}""", "top_logprobs")]
     [InlineData("""{"model": "tiny", "messages": "hello"}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "robot", "content": "x"}]}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "max_tokens": 100000}""", "max_tokens")]

@@ -1,4 +1,5 @@
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.Tests.Scheduling;
 
@@ -47,7 +48,7 @@ internal sealed class CountingExecutor(IStepExecutor inner) : IStepExecutor
         }
     }
 
-    public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    public Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

@@ -25,7 +25,7 @@ internal static partial class GenerationResponder
 
         // One token per choice, so a choice that reached a stop string ends alone while the others go on.
         var choices = Enumerable.Range(0, plan.Request.N)
-            .Select(_ => new ChoiceProgress(new TextStream(backend.Tokenizer, plan.StopStrings), CancellationTokenSource.CreateLinkedTokenSource(cancel.Token)))
+            .Select(_ => new ChoiceProgress(new TextStream(backend.Tokenizer, plan.StopStrings), CancellationTokenSource.CreateLinkedTokenSource(cancel.Token), plan.Request.Sampling.Logprobs >= 0))
             .ToArray();
         try
         {
@@ -82,9 +82,10 @@ internal static partial class GenerationResponder
             if (plan.Stream)
             {
                 var rest = c.Text.Flush();
-                if (rest.Length > 0)
+                if (rest.Length > 0 || c.Tokens is { Count: > 0 })
                 {
-                    await SendAsync(ctx, shape.Chunk(index, rest, null, Running()));
+                    await SendAsync(ctx, shape.Chunk(index, rest, null, Running(), c.Tokens));
+                    c.Tokens?.Clear();
                 }
 
                 await SendAsync(ctx, shape.Chunk(index, "", finish, Running()));
@@ -122,10 +123,12 @@ internal static partial class GenerationResponder
                 }
 
                 c.Generated++;
+                c.Tokens?.Add(e);
                 var delta = c.Text.Add(e.Token);
                 if (plan.Stream && delta.Length > 0)
                 {
-                    await SendAsync(ctx, shape.Chunk(e.Index, delta, null, Running()));
+                    await SendAsync(ctx, shape.Chunk(e.Index, delta, null, Running(), c.Tokens));
+                    c.Tokens?.Clear();
                 }
 
                 if (c.Text.StoppedByString)
@@ -164,7 +167,7 @@ internal static partial class GenerationResponder
         {
             ctx.Response.StatusCode = StatusCodes.Status200OK;
             ctx.Response.ContentType = "application/json";
-            var finished = choices.Select((c, i) => new FinishedChoice(i, c.Text.Text, c.Finish!)).ToArray();
+            var finished = choices.Select((c, i) => new FinishedChoice(i, c.Text.Text, c.Finish!, c.Tokens)).ToArray();
             await ctx.Response.Body.WriteAsync(shape.Response(finished, Usage()), ctx.RequestAborted);
             return;
         }
