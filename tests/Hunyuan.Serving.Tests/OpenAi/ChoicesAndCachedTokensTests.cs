@@ -82,6 +82,21 @@ public sealed class ChoicesAndCachedTokensTests(ServedTinyModel served) : IClass
     }
 
     [Fact]
+    public async Task EachChoiceCarriesItsOwnLogprobs()
+    {
+        var (status, json, _) = await JsonHttp.PostAsync(Http, "/v1/completions", """{"prompt": "abc", "n": 2, "max_tokens": 3, "ignore_eos": true, "temperature": 1.0, "seed": 7, "logprobs": 1}""");
+        Assert.Equal(HttpStatusCode.OK, status);
+        foreach (var choice in json.GetProperty("choices").EnumerateArray())
+        {
+            var lp = choice.GetProperty("logprobs");
+            Assert.Equal(3, lp.GetProperty("tokens").GetArrayLength());
+            Assert.Equal(3, lp.GetProperty("top_logprobs").GetArrayLength());
+            Assert.All(lp.GetProperty("token_logprobs").EnumerateArray(), v => Assert.True(v.GetDouble() <= 0));
+            Assert.Equal(3, lp.GetProperty("token_logprobs").GetArrayLength());
+        }
+    }
+
+    [Fact]
     public async Task ARepeatedPromptReportsItsCachedTokens()
     {
         // 41 ids in blocks of 8: the second request finds 5 full blocks (40 tokens) cached.
