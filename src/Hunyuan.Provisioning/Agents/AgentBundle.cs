@@ -15,7 +15,8 @@ public sealed record BundleFile(string LocalPath, string RelativePath, long Leng
 /// What `up` installs on every host: hyc itself (app/, the directory hyc runs from, libtorch included unless the hosts
 /// have their own) and the .NET
 /// runtime it runs on (dotnet/: the host, hostfxr and the NETCore and AspNetCore shared frameworks of this process),
-/// so a GPU host needs nothing but Linux on x86-64. Its id is a content hash: the same build gives the same id, which is
+/// and the ICU that runtime loaded (icu/), so a GPU host or container needs nothing but Linux on x86-64 with glibc,
+/// libstdc++ and OpenSSL. Its id is a content hash: the same build gives the same id, which is
 /// how a second `up` knows the agent is already there.
 /// </summary>
 public sealed class AgentBundle
@@ -39,14 +40,15 @@ public sealed class AgentBundle
     /// <summary>The bundle of the running hyc: its own directory and the runtime it runs on.</summary>
     /// <param name="withoutLibTorch">Leave out libtorch (<see cref="LibTorchFiles"/>): the hosts have their own.</param>
     public static AgentBundle ForThisProcess(bool withoutLibTorch = false) =>
-        From(AppContext.BaseDirectory, DotnetRootOfThisProcess(), Environment.Version.ToString(), withoutLibTorch);
+        From(AppContext.BaseDirectory, DotnetRootOfThisProcess(), Environment.Version.ToString(), withoutLibTorch, IcuLibraries.OfThisProcess());
 
     /// <summary>A bundle from an app directory (with hyc.dll) and a dotnet root holding runtime <paramref name="runtimeVersion"/>.</summary>
     /// <param name="withoutLibTorch">
     /// Leave the app directory's libtorch native files out (<see cref="LibTorchFiles"/>): the hosts load their own
     /// (runtime.libtorch_dir), and a CPU libtorch shipped beside it would be the one TorchSharp loads.
     /// </param>
-    public static AgentBundle From(string appDirectory, string dotnetRoot, string runtimeVersion, bool withoutLibTorch = false)
+    /// <param name="icu">ICU libraries to ship under icu/ by their sonames (<see cref="IcuLibraries"/>).</param>
+    public static AgentBundle From(string appDirectory, string dotnetRoot, string runtimeVersion, bool withoutLibTorch = false, IReadOnlyList<(string Path, string Soname)>? icu = null)
     {
         if (!File.Exists(Path.Combine(appDirectory, "hyc.dll")))
         {
@@ -97,6 +99,11 @@ public sealed class AgentBundle
         }
 
         AddTree(files, aspnet, $"dotnet/shared/Microsoft.AspNetCore.App/{Path.GetFileName(aspnet)}");
+        foreach (var (path, soname) in icu ?? [])
+        {
+            files.Add(Entry(path, $"{IcuLibraries.BundleDirectory}/{soname}"));
+        }
+
         files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         var hashed = files.Select(f =>
         {

@@ -34,7 +34,8 @@ public static class HostPreflight
     public static async Task<PreflightReport> RunAsync(IHostShell shell, HostEntry host, RuntimeSettings runtime, PreflightOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var result = await shell.RunAsync(options.RunsRedis ? Probe + "\n" + RedisProbe(runtime, options.RedisImage) : Probe, cancellationToken);
+        var probe = Probe + "\n" + LibrariesProbe(runtime);
+        var result = await shell.RunAsync(options.RunsRedis ? probe + "\n" + RedisProbe(runtime, options.RedisImage) : probe, cancellationToken);
         if (result.ExitCode != 0 && string.IsNullOrWhiteSpace(result.Stdout))
         {
             return new PreflightReport(host, [new PreflightCheck("probe", false, $"the probe script failed (exit {result.ExitCode}): {result.Stderr.Trim()}")]);
@@ -55,7 +56,30 @@ public static class HostPreflight
         }
 
         var q = ShellQuote.Word(image);
-        return $"if docker image inspect {q} >/dev/null 2>&1; then echo \"redis=$(docker run --rm --entrypoint redis-server {q} --version 2>&1 | head -n 1)\"; else echo redis=not-pulled; fi";
+        // docker prints warnings before the container's output (host networking without IPv4 forwarding, for one): the
+        // version line is the one that names Redis; without one, the last line says what went wrong.
+        return $"if docker image inspect {q} >/dev/null 2>&1; then v=$(docker run --rm --entrypoint redis-server {q} --version 2>&1); "
+            + "echo \"redis=$(printf '%s\\n' \"$v\" | grep -m 1 'Redis server' || printf '%s\\n' \"$v\" | tail -n 1)\"; else echo redis=not-pulled; fi";
+    }
+
+    /// <summary>
+    /// What the agent's process needs from where it runs (the host, or the runtime's image when it is already pulled):
+    /// the glibc version, and which of libstdc++, libgcc_s and OpenSSL the dynamic linker knows. The bundle carries
+    /// .NET and ICU; these it cannot.
+    /// </summary>
+    private static string LibrariesProbe(RuntimeSettings runtime)
+    {
+        const string Script = """
+            echo "glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
+            echo "libs=$( { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | awk '{print $1}' | grep -xE 'libstdc\+\+\.so\.6|libgcc_s\.so\.1|libssl\.so\.(3|1\.1)' | sort -u | tr '\n' ' ')"
+            """;
+        if (!runtime.Kind.UsesContainers)
+        {
+            return Script;
+        }
+
+        var image = ShellQuote.Word(runtime.Image);
+        return $"if docker image inspect {image} >/dev/null 2>&1; then docker run --rm --entrypoint sh {image} -c {ShellQuote.Word(Script)}; else echo glibc=not-pulled; fi";
     }
 
     public static PreflightReport Judge(HostEntry host, RuntimeSettings runtime, PreflightOptions options, string facts)
@@ -77,6 +101,7 @@ public static class HostPreflight
             checks.Add(Docker(Fact("docker")));
         }
 
+        checks.Add(Libraries(Fact("glibc"), Fact("libs"), runtime));
         if (options.RunsRedis)
         {
             checks.Add(Redis(Fact("redis"), runtime, options.RedisImage));
@@ -87,6 +112,45 @@ public static class HostPreflight
             ? new PreflightCheck("ports", true, options.PortsThatMustBeFree.Count == 0 ? "none required" : $"free: {string.Join(", ", options.PortsThatMustBeFree)}")
             : new PreflightCheck("ports", false, $"already in use: {string.Join(", ", busy)} (another process listens there; stop it or choose other ports)"));
         return new PreflightReport(host, checks);
+    }
+
+    /// <summary>.NET 10 needs glibc 2.27 or later (its native libraries' newest symbol version).</summary>
+    private static readonly Version MinimumGlibc = new(2, 27);
+
+    private static readonly string[] RequiredLibraries = ["libstdc++.so.6", "libgcc_s.so.1"];
+
+    private static PreflightCheck Libraries(string glibc, string libs, RuntimeSettings runtime)
+    {
+        var where = runtime.Kind.UsesContainers ? $"the image {runtime.Image}" : "the host";
+        if (glibc == "not-pulled")
+        {
+            return new PreflightCheck("libraries", true, $"{runtime.Image} is not pulled yet: its libraries are not checked before `up` pulls it");
+        }
+
+        var names = libs.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (glibc.Length == 0 && names.Length == 0)
+        {
+            return new PreflightCheck("libraries", true, $"not checked: {where} has no getconf or ldconfig to ask");
+        }
+
+        var problems = new List<string>();
+        if (Version.TryParse(glibc, out var version) && version < MinimumGlibc)
+        {
+            problems.Add($"glibc {glibc} (.NET needs {MinimumGlibc} or later)");
+        }
+
+        if (names.Length > 0 || glibc.Length > 0)
+        {
+            problems.AddRange(RequiredLibraries.Where(n => !names.Contains(n)).Select(n => $"no {n}"));
+            if (!names.Any(n => n.StartsWith("libssl.so.", StringComparison.Ordinal)))
+            {
+                problems.Add("no OpenSSL (libssl.so.3 or libssl.so.1.1; the cluster's TLS needs it)");
+            }
+        }
+
+        return problems.Count == 0
+            ? new PreflightCheck("libraries", true, $"glibc {glibc}, {string.Join(", ", names)}")
+            : new PreflightCheck("libraries", false, $"{where}: {string.Join("; ", problems)}; install them (e.g. apt-get install libstdc++6 libssl3) or choose another image");
     }
 
     private static PreflightCheck Os(string os, string distro) => os == "Linux"

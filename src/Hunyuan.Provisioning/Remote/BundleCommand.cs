@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Hunyuan.Provisioning.Agents;
 using Hunyuan.Provisioning.Shells;
 
 namespace Hunyuan.Provisioning.Remote;
@@ -17,18 +18,21 @@ public static class BundleCommand
     /// <summary>The libtorch directory hyc loads at start (read by Hunyuan.Model's LibTorchLoader, which this project does not reference).</summary>
     public const string LibTorchDirVariable = "HYC_LIBTORCH_DIR";
 
-    /// <summary>The shell command line; the arguments are quoted, and none of them may be a secret.</summary>
+    /// <summary>
+    /// The shell command line; the arguments are quoted, and none of them may be a secret. It runs under `env` with the
+    /// bundle's ICU on the library path (<see cref="IcuLibraries"/>); `env` execs dotnet, so the process's cmdline
+    /// still shows the markers above.
+    /// </summary>
     public static string Line(string bundleId, IEnumerable<string> arguments)
     {
         var root = RemotePaths.Bundle(bundleId);
-        return $"\"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(arguments)}";
+        return $"env {IcuLibraries.LibraryPathAssignment(root)} \"{root}/dotnet/dotnet\" \"{root}/app/hyc.dll\" {ShellQuote.Join(arguments)}";
     }
 
     /// <summary>
     /// The same, run with <see cref="LibTorchDirVariable"/> set to <paramref name="libTorchDir"/> when it is given. An
     /// environment variable rather than an option: hyc loads libtorch before it parses a command line, every command
-    /// (agent, serve) honours it alike, and processes the agent starts inherit it. `env` execs dotnet, so the process's
-    /// cmdline still shows the markers above.
+    /// (agent, serve) honours it alike, and processes the agent starts inherit it.
     /// </summary>
     public static string Line(string bundleId, IEnumerable<string> arguments, string? libTorchDir) =>
         libTorchDir is null

@@ -19,10 +19,15 @@ public sealed class NetnsLab : IDisposable
     private readonly List<Process> _sshds = [];
     private readonly List<string> _namespaces = [];
 
+    private static readonly string[] DockerTools = ["/usr/sbin/dockerd", "/usr/sbin/debootstrap", "/usr/bin/nsenter"];
+    private readonly Dictionary<int, LabDockerd> _dockerds = [];
+
     /// <param name="hosts">How many hosts.</param>
     /// <param name="passwordHost">A host (1-based) that takes only a password, as the seed's hosts do; 0 for none.</param>
-    public NetnsLab(int hosts, int passwordHost = 0)
+    /// <param name="docker">Give every host a Docker engine of its own (<see cref="LabDockerd"/>) holding <see cref="LabImage"/>.</param>
+    public NetnsLab(int hosts, int passwordHost = 0, bool docker = false)
     {
+        var image = docker ? LabImage.Tarball() : null;
         Password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         Directory = Path.Combine(Path.GetTempPath(), "hyc-lab-" + _id);
         System.IO.Directory.CreateDirectory(Directory);
@@ -32,33 +37,47 @@ public sealed class NetnsLab : IDisposable
         File.WriteAllText(OperatorKeyFile, OperatorKey.ToOpenSsh());
         File.SetUnixFileMode(OperatorKeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        Control = $"hyc-ctl-{_id}";
-        AddNamespace(Control);
-        Sh($"ip -n {Control} link add br0 type bridge && ip -n {Control} link set br0 up && ip -n {Control} addr add {Subnet}.254/24 dev br0");
-        for (var i = 1; i <= hosts; i++)
+        // A failure half-way (a tool missing, a daemon that does not start) must not leave namespaces, users or daemons.
+        try
         {
-            var host = new LabHost(i, $"{Subnet}.{i}", $"hyc-h{i}-{_id}", $"hyc{_id}u{i}", Path.Combine(Directory, $"home{i}"), ClusterKey.Generate($"host{i}"));
-            AddNamespace(host.Namespace);
-            Sh($"ip link add v{i}{_id} netns {Control} type veth peer name eth0 netns {host.Namespace}");
-            Sh($"ip -n {Control} link set v{i}{_id} master br0 up && ip -n {host.Namespace} addr add {host.Address}/24 dev eth0 && ip -n {host.Namespace} link set eth0 up");
-            Sh($"useradd --home-dir {host.Home} --create-home --shell /bin/sh --password '*' {host.User}");
-            var ssh = Path.Combine(host.Home, ".ssh");
-            System.IO.Directory.CreateDirectory(ssh);
-            File.WriteAllText(Path.Combine(ssh, "authorized_keys"), i == passwordHost ? "" : OperatorKey.AuthorizedKeysLine + "\n");
-            if (i == passwordHost)
+            Control = $"hyc-ctl-{_id}";
+            AddNamespace(Control);
+            Sh($"ip -n {Control} link add br0 type bridge && ip -n {Control} link set br0 up && ip -n {Control} addr add {Subnet}.254/24 dev br0");
+            for (var i = 1; i <= hosts; i++)
             {
-                // chpasswd reads "user:password" on stdin, so the password is in no process's arguments.
-                var psi = new ProcessStartInfo("chpasswd") { RedirectStandardInput = true, UseShellExecute = false };
-                using var chpasswd = Process.Start(psi)!;
-                chpasswd.StandardInput.Write($"{host.User}:{Password}\n");
-                chpasswd.StandardInput.Close();
-                chpasswd.WaitForExit(10_000);
-                PasswordHosts.Add(host.Index);
-            }
+                var host = new LabHost(i, $"{Subnet}.{i}", $"hyc-h{i}-{_id}", $"hyc{_id}u{i}", Path.Combine(Directory, $"home{i}"), ClusterKey.Generate($"host{i}"));
+                AddNamespace(host.Namespace);
+                Sh($"ip link add v{i}{_id} netns {Control} type veth peer name eth0 netns {host.Namespace}");
+                Sh($"ip -n {Control} link set v{i}{_id} master br0 up && ip -n {host.Namespace} addr add {host.Address}/24 dev eth0 && ip -n {host.Namespace} link set eth0 up");
+                Sh($"useradd --home-dir {host.Home} --create-home --shell /bin/sh --password '*' {host.User}");
+                var ssh = Path.Combine(host.Home, ".ssh");
+                System.IO.Directory.CreateDirectory(ssh);
+                File.WriteAllText(Path.Combine(ssh, "authorized_keys"), i == passwordHost ? "" : OperatorKey.AuthorizedKeysLine + "\n");
+                if (i == passwordHost)
+                {
+                    // chpasswd reads "user:password" on stdin, so the password is in no process's arguments.
+                    var psi = new ProcessStartInfo("chpasswd") { RedirectStandardInput = true, UseShellExecute = false };
+                    using var chpasswd = Process.Start(psi)!;
+                    chpasswd.StandardInput.Write($"{host.User}:{Password}\n");
+                    chpasswd.StandardInput.Close();
+                    chpasswd.WaitForExit(10_000);
+                    PasswordHosts.Add(host.Index);
+                }
 
-            Sh($"chown -R {host.User}: {ssh} && chmod 700 {ssh} && chmod 600 {ssh}/authorized_keys");
-            Hosts.Add(host);
-            StartSshd(host, host.HostKey);
+                Sh($"chown -R {host.User}: {ssh} && chmod 700 {ssh} && chmod 600 {ssh}/authorized_keys");
+                Hosts.Add(host);
+                if (image is not null)
+                {
+                    _dockerds[i] = new LabDockerd(host, Path.Combine(Directory, $"docker{i}"), image);
+                }
+
+                StartSshd(host, host.HostKey);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
@@ -77,6 +96,9 @@ public sealed class NetnsLab : IDisposable
 
     public List<LabHost> Hosts { get; } = [];
 
+    /// <summary>The Docker engine of a host of a lab made with docker.</summary>
+    public LabDockerd DockerOf(LabHost host) => _dockerds[host.Index];
+
     public static string? WhyNot()
     {
         if (Environment.UserName != "root")
@@ -86,6 +108,13 @@ public sealed class NetnsLab : IDisposable
 
         var missing = Tools.Where(p => !File.Exists(p) && !File.Exists(p.Replace("/usr/sbin/", "/sbin/", StringComparison.Ordinal))).ToList();
         return missing.Count == 0 ? null : $"needs {string.Join(", ", missing)} (apt-get install iproute2 openssh-server openssh-client redis-server; .ci/run does)";
+    }
+
+    /// <summary>Why a lab with Docker engines cannot run here, or null.</summary>
+    public static string? WhyNotDocker()
+    {
+        var missing = DockerTools.Where(p => !File.Exists(p)).ToList();
+        return WhyNot() ?? (missing.Count == 0 ? null : $"needs {string.Join(", ", missing)} (apt-get install docker.io debootstrap util-linux; .ci/run does)");
     }
 
     /// <summary>Replaces a host's sshd with one presenting another host key, as a reinstalled (or impersonated) host would.</summary>
@@ -176,6 +205,11 @@ public sealed class NetnsLab : IDisposable
             p.Dispose();
         }
 
+        foreach (var d in _dockerds.Values)
+        {
+            d.Dispose();
+        }
+
         foreach (var h in Hosts)
         {
             Run("pkill", ["-KILL", "-u", h.User]);
@@ -209,6 +243,7 @@ public sealed class NetnsLab : IDisposable
             PubkeyAuthentication yes
             UsePAM no
             AllowUsers {host.User}
+            {(_dockerds.TryGetValue(host.Index, out var dockerd) ? $"SetEnv DOCKER_HOST={dockerd.Host}" : "")}
             """);
         System.IO.Directory.CreateDirectory("/run/sshd");
         var p = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", host.Namespace, "/usr/sbin/sshd", "-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false })!;

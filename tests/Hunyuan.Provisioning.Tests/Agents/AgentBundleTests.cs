@@ -34,6 +34,22 @@ public sealed class AgentBundleTests : IDisposable
         Assert.DoesNotContain("libtorch_cpu.so", lean.Manifest, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheIcuLibrariesGoUnderIcuBySonameAndChangeTheId()
+    {
+        var (app, root) = Tree();
+        var lib = Path.Combine(_dir, "libicuuc.so.72.1");
+        File.WriteAllText(lib, "icu");
+
+        var plain = AgentBundle.From(app, root, "10.0.1");
+        var withIcu = AgentBundle.From(app, root, "10.0.1", icu: [(lib, "libicuuc.so.72")]);
+
+        var entry = Assert.Single(withIcu.Files, f => f.RelativePath.StartsWith("icu/", StringComparison.Ordinal));
+        Assert.Equal("icu/libicuuc.so.72", entry.RelativePath);
+        Assert.Equal(lib, entry.LocalPath);
+        Assert.NotEqual(plain.Id, withIcu.Id);
+    }
+
     [Theory]
     [InlineData("libtorch_cpu.so", true)]
     [InlineData("libc10.so", true)]

@@ -1,3 +1,4 @@
+using Hunyuan.Provisioning.Agents;
 using Hunyuan.Provisioning.Clusters;
 using Hunyuan.Provisioning.Inventory;
 using Hunyuan.Provisioning.Remote;
@@ -17,7 +18,8 @@ public sealed class AgentCommandLineTests
     {
         var line = Provisioner("  kind: process\n  libtorch_dir: /opt/libtorch/lib\n").AgentCommandLine(new HostEntry("10.0.0.2", "root", 22, null, 8, null, null, 1), "10.0.0.2", "10.0.0.1", "0123456789abcdef");
 
-        Assert.StartsWith($"env HYC_LIBTORCH_DIR=/opt/libtorch/lib \"{RemotePaths.Bundle("0123456789abcdef")}/dotnet/dotnet\" ", line, StringComparison.Ordinal);
+        Assert.StartsWith("env HYC_LIBTORCH_DIR=/opt/libtorch/lib env ", line, StringComparison.Ordinal);
+        Assert.Contains($" \"{RemotePaths.Bundle("0123456789abcdef")}/dotnet/dotnet\" ", line, StringComparison.Ordinal);
         Assert.Contains("/app/hyc.dll\" agent --node 10.0.0.2 ", line, StringComparison.Ordinal);
         Assert.DoesNotContain("--head", line, StringComparison.Ordinal);
     }
@@ -27,7 +29,7 @@ public sealed class AgentCommandLineTests
     {
         var line = Provisioner("  kind: process\n").AgentCommandLine(new HostEntry("10.0.0.1", "root", 22, null, 8, null, null, 1), "10.0.0.1", "10.0.0.1", "0123456789abcdef");
 
-        Assert.StartsWith($"\"{RemotePaths.Bundle("0123456789abcdef")}/dotnet/dotnet\" ", line, StringComparison.Ordinal);
+        Assert.StartsWith($"env {IcuLibraries.LibraryPathAssignment(RemotePaths.Bundle("0123456789abcdef"))} \"{RemotePaths.Bundle("0123456789abcdef")}/dotnet/dotnet\" ", line, StringComparison.Ordinal);
         Assert.DoesNotContain("HYC_LIBTORCH_DIR", line, StringComparison.Ordinal);
         Assert.Contains("--head", line, StringComparison.Ordinal);
     }
@@ -49,6 +51,18 @@ public sealed class AgentCommandLineTests
         var line = BundleCommand.Line("b", ["agent"], "/opt/libtorch/lib").Replace($"\"{RemotePaths.Bundle("b")}/dotnet/dotnet\" \"{RemotePaths.Bundle("b")}/app/hyc.dll\"", "sh -c 'echo $HYC_LIBTORCH_DIR' sh", StringComparison.Ordinal);
         var r = await new LocalShell(new Dictionary<string, string>()).RunAsync(line);
         Assert.Equal("/opt/libtorch/lib", r.Stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData(null, "/home/u/.hyc/agents/b/icu")]
+    [InlineData("/usr/local/cuda/lib64", "/usr/local/cuda/lib64:/home/u/.hyc/agents/b/icu")]
+    public async Task TheBundlesIcuGoesOnTheLibraryPathAfterTheHostsOwn(string? hostPath, string expected)
+    {
+        // A CUDA image's LD_LIBRARY_PATH must keep working, and a host's own ICU comes first.
+        var line = BundleCommand.Line("b", ["agent"]).Replace($"\"{RemotePaths.Bundle("b")}/dotnet/dotnet\" \"{RemotePaths.Bundle("b")}/app/hyc.dll\" agent", "sh -c 'echo $LD_LIBRARY_PATH' sh", StringComparison.Ordinal);
+        var env = new Dictionary<string, string> { ["HOME"] = "/home/u", ["HYC_HOME"] = "", ["LD_LIBRARY_PATH"] = hostPath ?? "" };
+        var r = await new LocalShell(env).RunAsync(line);
+        Assert.Equal(expected, r.Stdout.Trim());
     }
 
     private sealed class NoConnector : IHostConnector

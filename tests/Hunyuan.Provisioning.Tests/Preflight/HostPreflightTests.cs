@@ -16,14 +16,14 @@ public sealed class HostPreflightTests : IDisposable
 
     public HostPreflightTests() => Directory.CreateDirectory(_bin);
 
-    private const string Healthy = "os=Linux\ndistro=Debian GNU/Linux 12 (bookworm)\ndisk_kib=104857600\ngpus=8\ndocker=27.3.1\nlisten=0016\n";
+    private const string Healthy = "os=Linux\ndistro=Debian GNU/Linux 12 (bookworm)\ndisk_kib=104857600\ngpus=8\ndocker=27.3.1\nglibc=2.36\nlibs=libgcc_s.so.1 libssl.so.3 libstdc++.so.6 \nlisten=0016\n";
 
     [Fact]
     public void AHealthyHostPassesEveryCheck()
     {
         var report = HostPreflight.Judge(EightGpus, Docker, new PreflightOptions { PortsThatMustBeFree = [11111, 36005] }, Healthy);
         Assert.True(report.Ok, string.Join("; ", report.Failures("hosts.yaml")));
-        Assert.Equal(["os", "disk", "gpus", "docker", "ports"], report.Checks.Select(c => c.Name));
+        Assert.Equal(["os", "disk", "gpus", "docker", "libraries", "ports"], report.Checks.Select(c => c.Name));
     }
 
     [Theory]
@@ -34,6 +34,9 @@ public sealed class HostPreflightTests : IDisposable
     [InlineData("os=Darwin", "os: 'Darwin'")]
     [InlineData("disk_kib=1024", "disk: 0.0 GiB free under $HOME, 20.0 GiB needed")]
     [InlineData("listen=7A69", "ports: already in use: 31337")]
+    [InlineData("glibc=2.17", "libraries: the image img: glibc 2.17 (.NET needs 2.27 or later)")]
+    [InlineData("libs=libgcc_s.so.1 libstdc++.so.6", "libraries: the image img: no OpenSSL")]
+    [InlineData("libs=libssl.so.1.1 libgcc_s.so.1", "libraries: the image img: no libstdc++.so.6;")]
     public void AFailureNamesTheHostItsLineAndTheCheck(string fact, string expected)
     {
         var key = fact[..(fact.IndexOf('=', StringComparison.Ordinal) + 1)];
@@ -66,13 +69,43 @@ public sealed class HostPreflightTests : IDisposable
 
         var report = await HostPreflight.RunAsync(shell, EightGpus with { Gpus = 2 }, Docker, new PreflightOptions { MinFreeDiskBytes = 1, PortsThatMustBeFree = [held] });
 
-        Assert.Equal(["os", "disk", "gpus", "docker", "ports"], report.Checks.Select(c => c.Name));
+        Assert.Equal(["os", "disk", "gpus", "docker", "libraries", "ports"], report.Checks.Select(c => c.Name));
         Assert.All(report.Checks.Where(c => c.Name != "ports"), c => Assert.True(c.Ok, $"{c.Name}: {c.Detail}"));
         Assert.Equal("2 found", report.Checks.Single(c => c.Name == "gpus").Detail);
         Assert.Equal($"already in use: {held} (another process listens there; stop it or choose other ports)", report.Checks.Single(c => c.Name == "ports").Detail);
         listener.Stop();
         var after = await HostPreflight.RunAsync(shell, EightGpus with { Gpus = 2 }, Docker, new PreflightOptions { MinFreeDiskBytes = 1, PortsThatMustBeFree = [held] });
         Assert.True(after.Ok, string.Join("; ", after.Failures("hosts.yaml")));
+    }
+
+    [Fact]
+    public async Task TheRedisImagesVersionIsReadPastDockersWarnings()
+    {
+        // As a real engine does with host networking and IPv4 forwarding off: a warning on stderr before the output.
+        WriteTool("docker", """
+            case "$1" in
+              version) echo 27.3.1 ;;
+              image) exit 0 ;;
+              run) echo 'WARNING: IPv4 forwarding is disabled. Networking will not work.' >&2; echo 'Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=1' ;;
+            esac
+            """);
+        var shell = new LocalShell(new Dictionary<string, string> { ["PATH"] = _bin + ":" + Environment.GetEnvironmentVariable("PATH") });
+
+        var report = await HostPreflight.RunAsync(shell, EightGpus with { Gpus = null, VirtualGpus = new VirtualGpus(1, 1L << 30) }, Docker, new PreflightOptions { MinFreeDiskBytes = 1, RunsRedis = true, RedisImage = "lab:redis" });
+
+        var redis = Assert.Single(report.Checks, c => c.Name == "redis");
+        Assert.True(redis.Ok, redis.Detail);
+        Assert.Contains("v=7.0.15", redis.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheLibrariesProbeReadsThisMachinesGlibcAndLinkerCache()
+    {
+        var report = await HostPreflight.RunAsync(new LocalShell(), EightGpus with { Gpus = null, VirtualGpus = new VirtualGpus(1, 1L << 30) }, Process, new PreflightOptions { MinFreeDiskBytes = 1 });
+
+        var libraries = Assert.Single(report.Checks, c => c.Name == "libraries");
+        Assert.True(libraries.Ok, libraries.Detail);
+        Assert.Matches(@"^glibc 2\.\d+, .*libgcc_s\.so\.1.*libssl\.so\.(3|1\.1).*libstdc\+\+\.so\.6", libraries.Detail);
     }
 
     private void WriteTool(string name, string body)
