@@ -119,7 +119,7 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
 
     private sealed class NeverExecutor : IStepExecutor
     {
-        public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
+        public Task<Hunyuan.Model.Generation.SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) => throw new InvalidOperationException("not used");
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
     }

@@ -81,7 +81,7 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
     [Theory]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}""", "temperature")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 2}""", "n")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true}""", "logprobs")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 30}""", "top_logprobs")]
     [InlineData("""{"model": "tiny", "messages": "hello"}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "robot", "content": "x"}]}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "max_tokens": 100000}""", "max_tokens")]

@@ -1,5 +1,6 @@
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Cluster.Serving;
 
@@ -25,8 +26,8 @@ internal sealed class LeasedStepExecutor(int pipelineDepth) : IStepExecutor
         }
     }
 
-    public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) =>
-        _driver is { } d ? d.StepAsync(batch, cancellationToken) : Task.FromException<long[]>(new DataPlaneException(_unavailable));
+    public Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) =>
+        _driver is { } d ? d.StepAsync(batch, cancellationToken) : Task.FromException<SampledToken[]>(new DataPlaneException(_unavailable));
 
     public Task ReleaseAsync(long sequenceId) => _driver?.ReleaseAsync(sequenceId) ?? Task.CompletedTask;
 }

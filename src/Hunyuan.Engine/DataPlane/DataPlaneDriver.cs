@@ -64,7 +64,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
         return new DataPlaneDriver(target, connections);
     }
 
-    public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
         ThrowIfBroken();
         var pending = new PendingStep(_ranks.Length);
@@ -145,7 +145,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
         var output = new List<long>(maxTokens);
         try
         {
-            var next = (await StepAsync([new ExecutorSequence(sequenceId, 0, prompt, null, sampling, prompt.Length)], cancellationToken))[0];
+            var next = (await StepAsync([new ExecutorSequence(sequenceId, 0, prompt, null, sampling, prompt.Length)], cancellationToken))[0].Token;
             var position = prompt.Length;
             while (output.Count < maxTokens)
             {
@@ -155,7 +155,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
                     break;
                 }
 
-                next = (await StepAsync([new ExecutorSequence(sequenceId, position++, [next], null, sampling, prompt.Length)], cancellationToken))[0];
+                next = (await StepAsync([new ExecutorSequence(sequenceId, position++, [next], null, sampling, prompt.Length)], cancellationToken))[0].Token;
             }
 
             return output.ToArray();
@@ -240,7 +240,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
         private readonly object _gate = new();
         private int _left = ranks;
         private StepOutcome? _failure;
-        private long[]? _tokens;
+        private SampledToken[]? _tokens;
 
         public long StepId { get; set; }
 

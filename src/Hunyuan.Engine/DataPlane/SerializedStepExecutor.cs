@@ -1,4 +1,5 @@
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.DataPlane;
 
@@ -10,7 +11,7 @@ public sealed class SerializedStepExecutor(IStepExecutor inner) : IStepExecutor
 {
     public int PipelineDepth => 1;
 
-    public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) => inner.StepAsync(batch, cancellationToken);
+    public Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) => inner.StepAsync(batch, cancellationToken);
 
     public Task ReleaseAsync(long sequenceId) => inner.ReleaseAsync(sequenceId);
 }

@@ -5,8 +5,9 @@ using Hunyuan.Model.Generation;
 namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
-/// One step as every rank receives it: its id, the lease it was sent under, the batch, and the trace context of the
-/// driver's step span (when traced), so each rank's work on it joins the request's trace.
+/// One step as every rank receives it: its id, the lease it was sent under, the batch (with each sampled sequence's
+/// grammar mask, packed: vocab/8 bytes), and the trace context of the driver's step span (when traced), so each rank's
+/// work on it joins the request's trace.
 /// </summary>
 public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<ExecutorSequence> Batch, ActivityContext? Trace = null)
 {
@@ -36,7 +37,12 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             }
 
             var p = s.Sampling;
-            w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit);
+            w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit).I32(p.Logprobs);
+            w.U8(s.AllowedTokens is null ? (byte)0 : (byte)1);
+            if (s.AllowedTokens is not null)
+            {
+                w.U64s(s.AllowedTokens);
+            }
         }
 
         return w.Written;
@@ -63,13 +69,19 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             var promptLength = r.I32();
             var tokens = r.I64s();
             var blocks = r.U8() == 0 ? null : r.I32s();
-            var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32());
+            var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32(), r.I32());
+            var allowed = r.U8() == 0 ? null : r.U64s();
             if (start < 0 || promptLength < 0 || tokens.Length == 0)
             {
                 throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength} and {tokens.Length} tokens");
             }
 
-            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength);
+            if (sampling.Logprobs is < -1 or > TokenLogprobs.MaxTop)
+            {
+                throw new InvalidDataException($"step {stepId}: sequence {id} asks for {sampling.Logprobs} top logprobs; at most {TokenLogprobs.MaxTop}");
+            }
+
+            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength, allowed);
         }
 
         r.End();

@@ -1,10 +1,12 @@
+using Hunyuan.Model.Generation;
+
 namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
-/// What one rank reports for one step: done (with the sampled ids on the last stage's first rank), or failed with the
-/// reason and whether collectives were under way (then the ranks need a reset).
+/// What one rank reports for one step: done (with the sampled tokens, and their logprobs where asked, on the last
+/// stage's first rank), or failed with the reason and whether collectives were under way (then the ranks need a reset).
 /// </summary>
-public sealed record StepOutcome(long StepId, long[]? Tokens, string? Error = null, bool CollectivesAffected = false)
+public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Error = null, bool CollectivesAffected = false)
 {
     public bool Failed => Error is not null;
 
@@ -16,7 +18,33 @@ public sealed record StepOutcome(long StepId, long[]? Tokens, string? Error = nu
             return w.U8(CollectivesAffected ? (byte)3 : (byte)2).Str(Error).Written;
         }
 
-        return Tokens is null ? w.U8(0).Written : w.U8(1).I64s(Tokens).Written;
+        if (Tokens is null)
+        {
+            return w.U8(0).Written;
+        }
+
+        // Kind 1 is ids only, as before logprobs; kind 4 adds each token's logprobs (a flag, then its value and top k).
+        var withLogprobs = Tokens.Any(t => t.Logprobs is not null);
+        w.U8(withLogprobs ? (byte)4 : (byte)1).I64s(Tokens.Select(t => t.Token).ToArray());
+        if (withLogprobs)
+        {
+            foreach (var t in Tokens)
+            {
+                if (t.Logprobs is not { } lp)
+                {
+                    w.U8(0);
+                    continue;
+                }
+
+                w.U8(1).F32(lp.Logprob).I32(lp.TopIds.Length);
+                for (var i = 0; i < lp.TopIds.Length; i++)
+                {
+                    w.I64(lp.TopIds[i]).F32(lp.TopLogprobs[i]);
+                }
+            }
+        }
+
+        return w.Written;
     }
 
     internal static StepOutcome Decode(ReadOnlySpan<byte> payload)
@@ -26,12 +54,46 @@ public sealed record StepOutcome(long StepId, long[]? Tokens, string? Error = nu
         var outcome = r.U8() switch
         {
             0 => new StepOutcome(step, null),
-            1 => new StepOutcome(step, r.I64s()),
+            1 => new StepOutcome(step, r.I64s().Select(t => new SampledToken(t)).ToArray()),
             2 => new StepOutcome(step, null, r.Str()),
             3 => new StepOutcome(step, null, r.Str(), true),
+            4 => new StepOutcome(step, DecodeWithLogprobs(ref r)),
             var k => throw new InvalidDataException($"unknown step outcome {k}"),
         };
         r.End();
         return outcome;
+    }
+
+    private static SampledToken[] DecodeWithLogprobs(ref WireReader r)
+    {
+        var ids = r.I64s();
+        var tokens = new SampledToken[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (r.U8() == 0)
+            {
+                tokens[i] = new SampledToken(ids[i]);
+                continue;
+            }
+
+            var logprob = r.F32();
+            var n = r.Count(12);
+            if (n > TokenLogprobs.MaxTop)
+            {
+                throw new InvalidDataException($"a step result carries {n} top logprobs; at most {TokenLogprobs.MaxTop}");
+            }
+
+            var topIds = new long[n];
+            var top = new float[n];
+            for (var j = 0; j < n; j++)
+            {
+                topIds[j] = r.I64();
+                top[j] = r.F32();
+            }
+
+            tokens[i] = new SampledToken(ids[i], new TokenLogprobs(logprob, topIds, top));
+        }
+
+        return tokens;
     }
 }

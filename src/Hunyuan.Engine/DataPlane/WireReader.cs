@@ -21,6 +21,8 @@ internal ref struct WireReader(ReadOnlySpan<byte> payload)
 
     public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
 
+    public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
     public double F64() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
     public string Str() => Encoding.UTF8.GetString(Take(Count(1)));
@@ -32,6 +34,18 @@ internal ref struct WireReader(ReadOnlySpan<byte> payload)
         for (var i = 0; i < n; i++)
         {
             values[i] = I64();
+        }
+
+        return values;
+    }
+
+    public ulong[] U64s()
+    {
+        var n = Count(8);
+        var values = new ulong[n];
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
         }
 
         return values;

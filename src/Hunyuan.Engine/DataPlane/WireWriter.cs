@@ -39,6 +39,13 @@ internal sealed class WireWriter
         return this;
     }
 
+    public WireWriter F32(float value)
+    {
+        BinaryPrimitives.WriteSingleLittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
+        return this;
+    }
+
     public WireWriter F64(double value)
     {
         BinaryPrimitives.WriteDoubleLittleEndian(_buffer.GetSpan(8), value);
@@ -68,6 +75,18 @@ internal sealed class WireWriter
         foreach (var v in values)
         {
             I64(v);
+        }
+
+        return this;
+    }
+
+    public WireWriter U64s(ReadOnlySpan<ulong> values)
+    {
+        I32(values.Length);
+        foreach (var v in values)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(_buffer.GetSpan(8), v);
+            _buffer.Advance(8);
         }
 
         return this;

@@ -276,7 +276,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
         }
     }
 
-    private long[] Sample(IReadOnlyList<ExecutorSequence> batch, torch.Tensor logits)
+    private SampledToken[] Sample(IReadOnlyList<ExecutorSequence> batch, torch.Tensor logits)
     {
         var rows = new RowSampling[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -294,7 +294,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
             }
 
             history.AddRange(b.TokenIds);
-            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length, b.AllowedTokens);
         }
 
         return TokenSampler.SampleRows(logits, rows);

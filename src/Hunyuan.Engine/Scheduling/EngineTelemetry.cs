@@ -52,7 +52,7 @@ public static class EngineTelemetry
     /// its tokens the step computes) and the batch's own span, current while the step starts (so the calls it makes
     /// nest under it), ended when it completes. Steps overlap (several in flight), so each carries its own spans.
     /// </summary>
-    public static Task<long[]> TraceStep(IReadOnlyList<(RequestTrace? Trace, int Tokens)> batch, Func<Task<long[]>> step)
+    public static Task<T> TraceStep<T>(IReadOnlyList<(RequestTrace? Trace, int Tokens)> batch, Func<Task<T>> step)
     {
         if (!Source.HasListeners())
         {
@@ -84,14 +84,14 @@ public static class EngineTelemetry
         batchSpan?.SetTag("hyc.step.batch_size", batch.Count);
         batchSpan?.SetTag("hyc.step.tokens", batch.Sum(b => b.Tokens));
         var scope = new StepTrace(batchSpan, spans);
-        Task<long[]> started;
+        Task<T> started;
         try
         {
             started = step();
         }
         catch (Exception ex)
         {
-            started = Task.FromException<long[]>(ex);
+            started = Task.FromException<T>(ex);
         }
         finally
         {
@@ -101,7 +101,7 @@ public static class EngineTelemetry
         return EndWhenDone(scope, started);
     }
 
-    private static async Task<long[]> EndWhenDone(StepTrace scope, Task<long[]> step)
+    private static async Task<T> EndWhenDone<T>(StepTrace scope, Task<T> step)
     {
         try
         {

@@ -2,5 +2,10 @@ using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.Scheduling;
 
-/// <summary>One sequence's work in a step, as the scheduler hands it to an executor.</summary>
-public sealed record ExecutorSequence(long SequenceId, int StartPosition, long[] TokenIds, int[]? BlockTable, SamplingParameters Sampling, int PromptLength);
+/// <summary>
+/// One sequence's work in a step, as the scheduler hands it to an executor. <see cref="AllowedTokens"/> is the
+/// grammar's mask for the token this step samples (<see cref="TokenMask"/> bitset), set only on a step that samples
+/// the sequence under a grammar; null lets any token through.
+/// </summary>
+public sealed record ExecutorSequence(
+    long SequenceId, int StartPosition, long[] TokenIds, int[]? BlockTable, SamplingParameters Sampling, int PromptLength, ulong[]? AllowedTokens = null);

@@ -1,12 +1,15 @@
+using Hunyuan.Model.Generation;
+
 namespace Hunyuan.Engine.Scheduling;
 
 /// <summary>
-/// Runs one step of a batch on the model, wherever its ranks are, and returns one sampled token per sequence (logits
-/// never leave the last stage). Implementations: in this process, or through a deployment's rank grains.
+/// Runs one step of a batch on the model, wherever its ranks are, and returns one sampled token per sequence, with its
+/// logprobs when the sequence's sampling asks (logits never leave the last stage). Implementations: in this process,
+/// or over the data plane to a deployment's ranks.
 /// </summary>
 public interface IStepExecutor
 {
-    Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken);
+    Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken);
 
     Task ReleaseAsync(long sequenceId);
 

@@ -11,7 +11,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
 {
     private readonly Dictionary<long, List<long>> _histories = [];
 
-    public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
         var steps = batch.Select(b => new SequenceStep(b.SequenceId, b.StartPosition, b.TokenIds, b.BlockTable)).ToArray();
         using var logits = await lm.StepAsync(steps, LogitsMode.LastOfEachSegment, cancellationToken);
@@ -26,7 +26,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
             }
 
             history.AddRange(b.TokenIds);
-            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length);
+            rows[i] = new RowSampling(b.Sampling, history, b.PromptLength, b.StartPosition + b.TokenIds.Length, b.AllowedTokens);
         }
 
         // The logits stay on the last stage's device: one transfer to the host for the whole batch.

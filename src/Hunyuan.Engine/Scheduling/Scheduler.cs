@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Hunyuan.Model.Generation;
 
 namespace Hunyuan.Engine.Scheduling;
 
@@ -126,7 +127,7 @@ public sealed class Scheduler : IAsyncDisposable
     private async Task LoopAsync()
     {
         var depth = Math.Max(1, _executor.PipelineDepth);
-        var inFlight = new List<(Task<long[]> Step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Batch)>();
+        var inFlight = new List<(Task<SampledToken[]> Step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> Batch)>();
         Task? wake = null;
         while (!_stop.IsCancellationRequested)
         {
@@ -136,7 +137,12 @@ public sealed class Scheduler : IAsyncDisposable
                 var batch = Schedule(depth);
                 if (batch.Count > 0)
                 {
-                    inFlight.Add((EngineTelemetry.TraceStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)), () => _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token)), batch));
+                    batch = await ForSamplingAsync(batch);
+                    if (batch.Count > 0)
+                    {
+                        inFlight.Add((EngineTelemetry.TraceStep(batch.ConvertAll(w => (w.Sequence.Trace, w.Chunk)), () => _executor.StepAsync(batch.Select(w => w.Work).ToArray(), _stop.Token)), batch));
+                    }
+
                     continue;
                 }
             }
@@ -173,7 +179,7 @@ public sealed class Scheduler : IAsyncDisposable
         }
     }
 
-    private async Task CompleteAsync(Task<long[]> step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
+    private async Task CompleteAsync(Task<SampledToken[]> step, List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
     {
         lock (_gate)
         {
@@ -183,7 +189,7 @@ public sealed class Scheduler : IAsyncDisposable
             }
         }
 
-        long[] tokens;
+        SampledToken[] tokens;
         try
         {
             tokens = await step;
@@ -283,6 +289,73 @@ public sealed class Scheduler : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts each grammar's mask on the work of a sequence this step samples: the chunk that completes its prompt (or
+    /// its recompute after preemption) and every decode. A prefill chunk short of the prompt's end samples nothing: it
+    /// needs no mask and asks for no logprobs. A grammar that throws or allows nothing fails its own request, which
+    /// leaves the batch before the step is sent.
+    /// </summary>
+    private async Task<List<(Sequence Sequence, ExecutorSequence Work, int Chunk)>> ForSamplingAsync(List<(Sequence Sequence, ExecutorSequence Work, int Chunk)> batch)
+    {
+        List<((Sequence Sequence, ExecutorSequence Work, int Chunk) Item, string Error)>? failed = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (s, work, chunk) = batch[i];
+            var samples = s.Computed + chunk == s.Tokens.Count;
+            if (!samples && work.Sampling.Logprobs >= 0)
+            {
+                batch[i] = (s, work with { Sampling = work.Sampling with { Logprobs = -1 } }, chunk);
+            }
+
+            if (s.Constraint is not { } constraint || !samples)
+            {
+                continue;
+            }
+
+            string error;
+            try
+            {
+                var mask = constraint.AllowedTokens();
+                if (mask is null)
+                {
+                    continue;
+                }
+
+                if (TokenMask.AllowsAny(mask, work.Sampling.VocabLimit > 0 ? work.Sampling.VocabLimit : long.MaxValue))
+                {
+                    batch[i] = (s, work with { AllowedTokens = mask }, chunk);
+                    continue;
+                }
+
+                error = "the grammar allows no next token";
+            }
+            catch (Exception ex)
+            {
+                error = $"the grammar failed: {ex.Message}";
+            }
+
+            (failed ??= []).Add((batch[i], error));
+        }
+
+        if (failed is null)
+        {
+            return batch;
+        }
+
+        foreach (var (item, error) in failed)
+        {
+            lock (_gate)
+            {
+                item.Sequence.InFlight = false;
+            }
+
+            batch.Remove(item);
+            await FinishAsync(item.Sequence, FinishReason.Error, error);
+        }
+
+        return batch;
+    }
+
     private static ExecutorSequence Work(Sequence s, int chunk) =>
         new(s.Id, s.Computed, s.Tokens.GetRange(s.Computed, chunk).ToArray(), s.Blocks.ToArray(), s.Request.Sampling, s.Request.Prompt.Length);
 
@@ -295,13 +368,30 @@ public sealed class Scheduler : IAsyncDisposable
         Metrics.AddPreemption();
     }
 
-    private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, long token)
+    private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, SampledToken sampled)
     {
+        var token = sampled.Token;
         var s = item.Sequence;
         s.Computed += item.Chunk;
         if (s.Computed < s.Tokens.Count || s.Finished)
         {
             return;   // a prefill chunk that is not the prompt's last: its token is not a prediction
+        }
+
+        var r = s.Request;
+        var stop = r.StopTokenIds.Contains(token) || (!r.IgnoreEos && r.EosTokenIds.Contains(token));
+        if (!stop && s.Constraint is { } constraint)
+        {
+            // Only newly generated tokens advance the grammar; a recompute after preemption re-reads tokens it has seen.
+            try
+            {
+                constraint.Advance(token);
+            }
+            catch (Exception ex)
+            {
+                await FinishAsync(s, FinishReason.Error, $"the grammar refused token {token}: {ex.Message}");
+                return;
+            }
         }
 
         s.Tokens.Add(token);
@@ -318,9 +408,8 @@ public sealed class Scheduler : IAsyncDisposable
 
         s.LastToken = now;
         Metrics.AddGenerationToken();
-        s.Writer.TryWrite(new GenerationEvent(token));
-        var r = s.Request;
-        if (r.StopTokenIds.Contains(token) || (!r.IgnoreEos && r.EosTokenIds.Contains(token)))
+        s.Writer.TryWrite(new GenerationEvent(token, Logprobs: sampled.Logprobs));
+        if (stop || s.Constraint?.IsComplete == true)
         {
             await FinishAsync(s, FinishReason.Stop);
         }
@@ -390,6 +479,9 @@ public sealed class Scheduler : IAsyncDisposable
         public CancellationToken Cancellation { get; } = cancellation;
 
         public List<long> Tokens { get; } = [.. request.Prompt];
+
+        /// <summary>The grammar's state for this sequence's output (started in Submit: a failing grammar fails the call).</summary>
+        public ITokenConstraint? Constraint { get; } = request.Grammar?.Start();
 
         public List<int> Blocks { get; } = [];
 

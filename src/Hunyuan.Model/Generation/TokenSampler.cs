@@ -38,9 +38,11 @@ public static class TokenSampler
 
     /// <summary>
     /// One token per row of <paramref name="logits"/> [rows, vocab], wherever the logits live, with one transfer to
-    /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once.
+    /// the host: the chosen ids when every row is plain greedy (argmax on the device), else the logits once. A row's
+    /// allowed-token mask is applied on the device first (disallowed ids get -inf), on both paths. Rows that ask for
+    /// logprobs get them from the raw logits, computed on the device: only their k values and ids come to the host.
     /// </summary>
-    public static long[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
+    public static SampledToken[] SampleRows(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(rows);
@@ -49,16 +51,32 @@ public static class TokenSampler
             return [];
         }
 
+        var chosen = Choose(logits, rows);
+        var logprobs = Logprobs(logits, rows, chosen);
+        var result = new SampledToken[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            result[i] = new SampledToken(chosen[i], logprobs?[i]);
+        }
+
+        return result;
+    }
+
+    private static long[] Choose(torch.Tensor logits, IReadOnlyList<RowSampling> rows)
+    {
+        using var disallowed = TokenMask.Disallowed(rows.Select(r => r.AllowedTokens).ToArray(), logits.shape[1], logits.device);
+        using var masked = disallowed is null ? null : logits.masked_fill(disallowed, float.NegativeInfinity);
+        var chosenFrom = masked ?? logits;
         var limit = rows[0].Parameters.VocabLimit;
         if (rows.All(r => IsPlainGreedy(r.Parameters) && r.Parameters.VocabLimit == limit))
         {
-            var width = limit > 0 ? Math.Min(limit, logits.shape[1]) : logits.shape[1];
-            using var head = logits.narrow(1, 0, width);
+            var width = limit > 0 ? Math.Min(limit, chosenFrom.shape[1]) : chosenFrom.shape[1];
+            using var head = chosenFrom.narrow(1, 0, width);
             using var best = head.argmax(1);
             return TensorDevices.Longs(best);
         }
 
-        using var host = TensorDevices.ToHost(logits);
+        using var host = TensorDevices.ToHost(chosenFrom);
         var next = new long[rows.Count];
         for (var i = 0; i < rows.Count; i++)
         {
@@ -68,6 +86,63 @@ public static class TokenSampler
         }
 
         return next;
+    }
+
+    /// <summary>
+    /// Log-softmax over the whole row (the model's distribution, as <c>hyc model run --logits-out</c> gives it), the
+    /// chosen id's value gathered and the top k taken on the device, k the largest any row asked for; top candidates
+    /// come only from ids below a row's vocabulary limit (past it are padding rows, not tokens). Null when no row asked.
+    /// </summary>
+    private static TokenLogprobs?[]? Logprobs(torch.Tensor logits, IReadOnlyList<RowSampling> rows, long[] chosen)
+    {
+        var wanted = Enumerable.Range(0, rows.Count).Where(i => rows[i].Parameters.Logprobs >= 0).ToArray();
+        if (wanted.Length == 0)
+        {
+            return null;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var device = logits.device;
+        var vocab = logits.shape[1];
+        var limits = wanted.Select(i => rows[i].Parameters.VocabLimit is > 0 and var l && l < vocab ? l : vocab).ToArray();
+        var width = limits.Max();
+        var k = (int)Math.Min(Math.Min(wanted.Max(i => rows[i].Parameters.Logprobs), TokenLogprobs.MaxTop), width);
+
+        var selected = wanted.Length == rows.Count ? logits : logits.index_select(0, torch.tensor(wanted.Select(i => (long)i).ToArray(), device: device));
+        var logp = selected.to(torch.ScalarType.Float32).log_softmax(1);
+        var picked = logp.gather(1, torch.tensor(wanted.Select(i => chosen[i]).ToArray(), device: device).unsqueeze(1));
+        float[] values;
+        long[] ids = [];
+        if (k > 0)
+        {
+            var head = logp.narrow(1, 0, width);
+            if (limits.Any(l => l < width))
+            {
+                var columns = torch.arange(width, dtype: torch.ScalarType.Int64, device: device).unsqueeze(0);
+                var rowLimits = torch.tensor(limits, device: device).unsqueeze(1);
+                head = head.masked_fill(columns >= rowLimits, float.NegativeInfinity);
+            }
+
+            var (top, topIds) = head.topk(k, 1);
+            values = TensorDevices.Floats(torch.cat([picked, top], 1));
+            ids = TensorDevices.Longs(topIds);
+        }
+        else
+        {
+            values = TensorDevices.Floats(picked);
+        }
+
+        var result = new TokenLogprobs?[rows.Count];
+        for (var w = 0; w < wanted.Length; w++)
+        {
+            var n = (int)Math.Min(Math.Min(rows[wanted[w]].Parameters.Logprobs, k), limits[w]);
+            result[wanted[w]] = new TokenLogprobs(
+                values[w * (k + 1)],
+                ids.AsSpan(w * k, n).ToArray(),
+                values.AsSpan((w * (k + 1)) + 1, n).ToArray());
+        }
+
+        return result;
     }
 
     public static long Sample(float[] l, SamplingParameters p, IReadOnlyList<long> history, int promptLength, int position)
@@ -86,6 +161,16 @@ public static class TokenSampler
         var order = Enumerable.Range(0, l.Length).ToArray();
         Array.Sort(order, (a, b) => l[b].CompareTo(l[a]));
         var keep = p.TopK > 0 ? Math.Min(p.TopK, order.Length) : order.Length;
+
+        // Ids a grammar masked out (-inf, sorted last) have probability 0 and must not be the fallback of a draw
+        // that rounding carried past the last positive probability.
+        var finite = order.Length;
+        while (finite > 1 && float.IsNegativeInfinity(l[order[finite - 1]]))
+        {
+            finite--;
+        }
+
+        keep = Math.Min(keep, finite);
         var max = l[order[0]] / p.Temperature;
         var probs = new double[keep];
         double sum = 0;

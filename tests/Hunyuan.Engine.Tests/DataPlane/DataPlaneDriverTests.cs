@@ -38,7 +38,7 @@ public sealed class DataPlaneDriverTests
         var greedy = SamplingParameters.Greedy;
 
         // The good sequence prefills, then a batch naming a sequence no rank holds fails, then the good one decodes on.
-        var next = (await driver.StepAsync([new ExecutorSequence(1, 0, golden.InputIds, null, greedy, golden.InputIds.Length)], CancellationToken.None))[0];
+        var next = (await driver.StepAsync([new ExecutorSequence(1, 0, golden.InputIds, null, greedy, golden.InputIds.Length)], CancellationToken.None))[0].Token;
         var failure = await Assert.ThrowsAsync<DataPlaneStepException>(() =>
             driver.StepAsync([new ExecutorSequence(2, 5, [1L], null, greedy, 5)], CancellationToken.None));
         Assert.Contains("holds 0 tokens of sequence 2; the step starts at 5", failure.Message, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class DataPlaneDriverTests
         var position = golden.InputIds.Length;
         while (ids.Count < golden.GreedyIds.Length)
         {
-            ids.Add((await driver.StepAsync([new ExecutorSequence(1, position++, [ids[^1]], null, greedy, golden.InputIds.Length)], CancellationToken.None))[0]);
+            ids.Add((await driver.StepAsync([new ExecutorSequence(1, position++, [ids[^1]], null, greedy, golden.InputIds.Length)], CancellationToken.None))[0].Token);
         }
 
         Assert.Equal(golden.GreedyIds, ids);

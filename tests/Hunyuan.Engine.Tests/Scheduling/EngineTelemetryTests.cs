@@ -104,8 +104,8 @@ public sealed class EngineTelemetryTests
 
     private sealed class CountingExecutor(bool fail) : IStepExecutor
     {
-        public Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) =>
-            fail ? throw new InvalidOperationException("rank 1 is gone") : Task.FromResult(batch.Select(_ => 7L).ToArray());
+        public Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken) =>
+            fail ? throw new InvalidOperationException("rank 1 is gone") : Task.FromResult(batch.Select(_ => new SampledToken(7L)).ToArray());
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
     }

@@ -85,7 +85,7 @@ public sealed class PipelinedSchedulerTests
 
         public int PipelineDepth => inner.PipelineDepth;
 
-        public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+        public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
         {
             lock (_gate)
             {
@@ -131,7 +131,7 @@ public sealed class PipelinedSchedulerTests
 
         public int PipelineDepth => 2;
 
-        public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+        public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
         {
             await _one.WaitAsync(cancellationToken);
             try

@@ -150,11 +150,11 @@ public sealed class RequestLimitsTests(ServedTinyModel served) : IClassFixture<S
 
         public void Release() => _release.TrySetResult();
 
-        public async Task<long[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+        public async Task<Hunyuan.Model.Generation.SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
         {
             Started.TrySetResult();
             await _release.Task.WaitAsync(cancellationToken);
-            return batch.Select(_ => 65L).ToArray();
+            return batch.Select(_ => new Hunyuan.Model.Generation.SampledToken(65L)).ToArray();
         }
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;

@@ -40,7 +40,7 @@ internal static class CompletionEndpoints
         var prompt = ServedModel.ChatIds(body.Messages, backend, o);
         ServedModel.RequireReady(backend);
         var plan = GenerationPlanner.Plan(body, prompt, "messages", backend, o);
-        await GenerationResponder.RespondAsync(ctx, backend, plan, new ChatShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), logs.CreateLogger(RequestLog));
+        await GenerationResponder.RespondAsync(ctx, backend, plan, new ChatShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), new LogprobsFormatter(backend.Tokenizer, body.ReturnTokensAsTokenIds == true)), logs.CreateLogger(RequestLog));
     }
 
     private static async Task CompleteAsync(HttpContext ctx, [FromServices] IServingBackend backend, [FromServices] IOptions<ServingOptions> options, [FromServices] ILoggerFactory logs)
@@ -51,6 +51,6 @@ internal static class CompletionEndpoints
         var prompt = ServedModel.PromptIds(body.Prompt, backend, o);
         ServedModel.RequireReady(backend);
         var plan = GenerationPlanner.Plan(body, prompt, "prompt", backend, o);
-        await GenerationResponder.RespondAsync(ctx, backend, plan, new CompletionShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), logs.CreateLogger(RequestLog));
+        await GenerationResponder.RespondAsync(ctx, backend, plan, new CompletionShape(o.ModelName, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), new LogprobsFormatter(backend.Tokenizer, body.ReturnTokensAsTokenIds == true)), logs.CreateLogger(RequestLog));
     }
 }

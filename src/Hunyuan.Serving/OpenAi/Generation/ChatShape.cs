@@ -1,17 +1,21 @@
 using System.Text.Json;
+using Hunyuan.Engine.Scheduling;
 using Hunyuan.Serving.OpenAi.Responses;
 
 namespace Hunyuan.Serving.OpenAi.Generation;
 
-/// <summary>Chat completions: "chat.completion" with a message, chunks "chat.completion.chunk" with deltas.</summary>
-internal sealed class ChatShape(string model, long created) : IResponseShape
+/// <summary>
+/// Chat completions: "chat.completion" with a message, chunks "chat.completion.chunk" with deltas; logprobs (when asked
+/// for) as choices[].logprobs.content.
+/// </summary>
+internal sealed class ChatShape(string model, long created, LogprobsFormatter? logprobs = null) : IResponseShape
 {
     public string Id { get; } = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
 
     public byte[]? Opening(int index, UsageInfo? usage) => Serialize(ChunkChoice(index, "assistant", "", null), usage);
 
-    public byte[] Chunk(int index, string text, string? finish, UsageInfo? usage) =>
-        Serialize(ChunkChoice(index, null, finish is null ? text : NullIfEmpty(text), finish), usage);
+    public byte[] Chunk(int index, string text, string? finish, UsageInfo? usage, IReadOnlyList<GenerationEvent>? tokens = null) =>
+        Serialize(ChunkChoice(index, null, finish is null ? text : NullIfEmpty(text), finish) with { Logprobs = Logprobs(tokens) }, usage);
 
     public byte[] UsageChunk(UsageInfo usage) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk(Id, "chat.completion.chunk", created, model, [], usage), OpenAiJson.Default.ChatCompletionChunk);
@@ -19,7 +23,9 @@ internal sealed class ChatShape(string model, long created) : IResponseShape
     public byte[] Response(IReadOnlyList<FinishedChoice> choices, UsageInfo usage) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse(Id, "chat.completion", created, model, choices.Select(Choice).ToArray(), usage), OpenAiJson.Default.ChatCompletionResponse);
 
-    private static ChatChoice Choice(FinishedChoice c) => new(c.Index, new ChatMessageOutput("assistant", c.Text), null, c.Finish);
+    private ChatChoice Choice(FinishedChoice c) => new(c.Index, new ChatMessageOutput("assistant", c.Text), Logprobs(c.Tokens), c.Finish);
+
+    private ChatLogprobs? Logprobs(IReadOnlyList<GenerationEvent>? tokens) => tokens is null || logprobs is null ? null : logprobs.Chat(tokens);
 
     private static ChatChunkChoice ChunkChoice(int index, string? role, string? text, string? finish) => new(index, new ChatDelta(role, text), null, finish);
 

@@ -51,7 +51,8 @@ internal static class GenerationPlanner
             PresencePenalty: In(body.PresencePenalty, "presence_penalty", -2, 2) ?? 0,
             FrequencyPenalty: In(body.FrequencyPenalty, "frequency_penalty", -2, 2) ?? 0,
             Seed: body.Seed ?? Random.Shared.NextInt64(),
-            VocabLimit: backend.Tokenizer.VocabularySize);
+            VocabLimit: backend.Tokenizer.VocabularySize,
+            Logprobs: Logprobs(body));
 
         // stop_token_ids outside this vocabulary are accepted and never match, as vLLM does: the seed's script sends
         // the real model's 127960 whatever model it talks to.
@@ -101,10 +102,6 @@ internal static class GenerationPlanner
 
         switch (body)
         {
-            case ChatCompletionRequest { Logprobs: true } or ChatCompletionRequest { TopLogprobs: not null }:
-                throw ApiException.BadRequest("logprobs are not supported", body is ChatCompletionRequest { TopLogprobs: not null } ? "top_logprobs" : "logprobs");
-            case CompletionRequest { Logprobs: not null }:
-                throw ApiException.BadRequest("logprobs are not supported", "logprobs");
             case ChatCompletionRequest { Tools: { ValueKind: not System.Text.Json.JsonValueKind.Null } tools } when tools.ValueKind != System.Text.Json.JsonValueKind.Array || tools.GetArrayLength() > 0:
                 throw ApiException.BadRequest("this model's chat template has no tool format: tools and tool calls are not supported", "tools");
             case ChatCompletionRequest { ToolChoice: { } choice } when !(choice.ValueKind == System.Text.Json.JsonValueKind.Null || (choice.ValueKind == System.Text.Json.JsonValueKind.String && choice.GetString() is "none" or "auto")):
@@ -126,6 +123,19 @@ internal static class GenerationPlanner
             throw ApiException.BadRequest("guided_choice is not supported", "guided_choice");
         }
     }
+
+    /// <summary>
+    /// How many top candidates to report beside each token's own logprob, or -1 for no logprobs: chat's top_logprobs
+    /// (0-20, only with logprobs: true), completions' logprobs (0-20).
+    /// </summary>
+    private static int Logprobs(GenerationRequestBody body) => body switch
+    {
+        ChatCompletionRequest { TopLogprobs: not null, Logprobs: not true } =>
+            throw ApiException.BadRequest("'top_logprobs' needs 'logprobs': true", "top_logprobs"),
+        ChatCompletionRequest { Logprobs: true } chat => (int)(In(chat.TopLogprobs, "top_logprobs", 0, TokenLogprobs.MaxTop) ?? 0),
+        CompletionRequest { Logprobs: { } n } => (int)In(n, "logprobs", 0, TokenLogprobs.MaxTop)!,
+        _ => -1,
+    };
 
     private static double? In(double? value, string field, double min, double max) =>
         value is not { } v ? null

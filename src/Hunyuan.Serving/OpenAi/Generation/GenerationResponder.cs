@@ -36,6 +36,9 @@ internal static partial class GenerationResponder
         var text = new TextStream(backend.Tokenizer, plan.StopStrings);
         var generated = 0;
         string? finish = null;
+
+        // With logprobs: every token (one body) or those since the last chunk (a stream), each chunk carrying its own.
+        var tokens = plan.Request.Sampling.Logprobs >= 0 ? new List<GenerationEvent>() : null;
         UsageInfo? Running() => plan.ContinuousUsage ? UsageInfo.Of(prompt, generated) : null;
 
         if (plan.Stream)
@@ -65,10 +68,12 @@ internal static partial class GenerationResponder
                 }
 
                 generated++;
+                tokens?.Add(e);
                 var delta = text.Add(e.Token);
                 if (plan.Stream && delta.Length > 0)
                 {
-                    await SendAsync(ctx, shape.Chunk(0, delta, null, Running()));
+                    await SendAsync(ctx, shape.Chunk(0, delta, null, Running(), tokens));
+                    tokens?.Clear();
                 }
 
                 if (text.StoppedByString)
@@ -99,13 +104,13 @@ internal static partial class GenerationResponder
         {
             ctx.Response.StatusCode = StatusCodes.Status200OK;
             ctx.Response.ContentType = "application/json";
-            await ctx.Response.Body.WriteAsync(shape.Response([new FinishedChoice(0, text.Text, finish)], UsageInfo.Of(prompt, generated)), ctx.RequestAborted);
+            await ctx.Response.Body.WriteAsync(shape.Response([new FinishedChoice(0, text.Text, finish, tokens)], UsageInfo.Of(prompt, generated)), ctx.RequestAborted);
             return;
         }
 
-        if (rest.Length > 0)
+        if (rest.Length > 0 || tokens is { Count: > 0 })
         {
-            await SendAsync(ctx, shape.Chunk(0, rest, null, Running()));
+            await SendAsync(ctx, shape.Chunk(0, rest, null, Running(), tokens));
         }
 
         await SendAsync(ctx, shape.Chunk(0, "", finish, Running()));

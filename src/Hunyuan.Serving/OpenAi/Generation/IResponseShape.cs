@@ -1,3 +1,4 @@
+using Hunyuan.Engine.Scheduling;
 using Hunyuan.Serving.OpenAi.Responses;
 
 namespace Hunyuan.Serving.OpenAi.Generation;
@@ -14,8 +15,11 @@ internal interface IResponseShape
     /// <summary>The chunk sent before any text (chat's role), or null when the route has none.</summary>
     byte[]? Opening(int index, UsageInfo? usage);
 
-    /// <summary>A chunk with new text for a choice, or its finish (text empty, finish set).</summary>
-    byte[] Chunk(int index, string text, string? finish, UsageInfo? usage);
+    /// <summary>
+    /// A chunk with new text for a choice, or its finish (text empty, finish set); <paramref name="tokens"/> are the
+    /// tokens since the last chunk when the request asked for logprobs, else null.
+    /// </summary>
+    byte[] Chunk(int index, string text, string? finish, UsageInfo? usage, IReadOnlyList<GenerationEvent>? tokens = null);
 
     /// <summary>The last chunk of a stream that asked for usage: no choices.</summary>
     byte[] UsageChunk(UsageInfo usage);

@@ -56,6 +56,9 @@ public abstract record GenerationRequestBody
     /// <summary>vLLM's guided decoding by JSON schema.</summary>
     public System.Text.Json.JsonElement? GuidedJson { get; init; }
 
+    /// <summary>vLLM's: logprobs name each token "token_id:N" instead of by its text.</summary>
+    public bool? ReturnTokensAsTokenIds { get; init; }
+
     /// <summary>vLLM's guided decoding: the output is one of these strings.</summary>
     public string[]? GuidedChoice { get; init; }
 }
