@@ -77,7 +77,8 @@ public static class TokenMask
             row[n..].Fill(AllSet);
         }
 
-        using var host = torch.tensor(flags, [masks.Count, stride]);
+        // Staged on the host on purpose: one upload of the unpacked rows, then the narrow copy to the logits' device.
+        using var host = torch.tensor(flags, [masks.Count, stride], device: torch.CPU);
         using var narrow = host.narrow(1, 0, width);
         return TensorDevices.On(narrow, device);
     }

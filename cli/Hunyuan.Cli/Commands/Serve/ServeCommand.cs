@@ -41,6 +41,8 @@ internal sealed class ServeCommand : Command
     private static readonly Option<bool> HttpsOption = new("--https") { Description = "Serve HTTPS. With --deployment: the certificate the cluster CA issued to --tls-identity (a node-ADDRESS identity, as deploy passes on the head), unless --tls-cert/--tls-key are given" };
     private static readonly Option<string?> TlsCertOption = new("--tls-cert") { Description = "PEM certificate (chain) to serve HTTPS with; with --tls-key" };
     private static readonly Option<string?> TlsKeyOption = new("--tls-key") { Description = "PEM private key of --tls-cert (0600)" };
+    private static readonly Option<int> MaxConcurrentOption = new("--max-concurrent-requests") { Description = "Generation requests served at once; more get 429 with Retry-After", DefaultValueFactory = _ => new ServingOptions().MaxConcurrentRequests };
+    private static readonly Option<int> RetryAfterOption = new("--retry-after") { Description = "Seconds a refused client is told to wait (Retry-After of a 429)", DefaultValueFactory = _ => new ServingOptions().RetryAfterSeconds };
 
     private readonly CliConsole _console;
 
@@ -50,7 +52,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt, HttpsOption, TlsCertOption, TlsKeyOption })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt, HttpsOption, TlsCertOption, TlsKeyOption, MaxConcurrentOption, RetryAfterOption })
         {
             Options.Add(o);
         }
@@ -126,6 +128,8 @@ internal sealed class ServeCommand : Command
         ApiKeyFile = r.GetValue(ApiKeyFileOption),
         TlsCertificateFile = r.GetValue(TlsCertOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Certificate : null),
         TlsKeyFile = r.GetValue(TlsKeyOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Key : null),
+        MaxConcurrentRequests = r.GetValue(MaxConcurrentOption),
+        RetryAfterSeconds = r.GetValue(RetryAfterOption),
     };
 
     private static string Root(ServingOptions options) => $"{(options.Https ? "https" : "http")}://{options.Host}:{options.Port}";
