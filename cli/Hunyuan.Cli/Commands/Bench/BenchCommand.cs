@@ -14,5 +14,6 @@ internal sealed class BenchCommand : Command
         Subcommands.Add(new BenchStreamsCommand(console));
         Subcommands.Add(new BenchPipelineCommand(console));
         Subcommands.Add(new BenchLoadCommand(console));
+        Subcommands.Add(new BenchPrefixCommand(console));
     }
 }
