@@ -13,6 +13,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchClusterOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchPrefixOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.ClusterStatus))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.HealthOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.DeploymentView))]

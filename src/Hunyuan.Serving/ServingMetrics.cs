@@ -30,9 +30,10 @@ public sealed class ServingMetrics : IDisposable
         var preemptions = factory.CreateCounter("vllm_num_preemptions_total", "Requests preempted for lack of KV blocks (recomputed later).");
         var success = factory.CreateCounter("vllm_request_success_total", "Requests finished, by finish reason.", ["finished_reason"]);
 
-        // Counted for vLLM's dashboards; this endpoint has no prefix cache yet, so both stay 0 (never a made-up figure).
-        factory.CreateCounter("vllm_prefix_cache_queries_total", "Tokens looked up in the prefix cache (no prefix cache yet: always 0).");
-        factory.CreateCounter("vllm_prefix_cache_hits_total", "Tokens found in the prefix cache (no prefix cache yet: always 0).");
+        var prefixQueries = factory.CreateCounter("vllm_prefix_cache_queries_total", "Prompt tokens looked up in the prefix cache.");
+        var prefixHits = factory.CreateCounter("vllm_prefix_cache_hits_total", "Prompt tokens found in the prefix cache (not prefilled again).");
+        var prefixHitRate = factory.CreateGauge("hyc_prefix_cache_hit_rate", "Prefix-cache hits over queries since start, in tokens.");
+        var blocksCached = factory.CreateGauge("hyc_kv_blocks_cached", "KV blocks cached for later prefixes that no request holds (evicted when needed).");
 
         Observe(engine.TimeToFirstToken, factory.CreateHistogram("vllm_time_to_first_token_seconds", "Time from arrival to the first token.", Buckets(engine.TimeToFirstToken)));
         Observe(engine.InterTokenLatency, factory.CreateHistogram("vllm_inter_token_latency_seconds", "Time between consecutive tokens of a request.", Buckets(engine.InterTokenLatency)));
@@ -46,6 +47,10 @@ public sealed class ServingMetrics : IDisposable
             kvUsage.Set(engine.KvUsage);
             blocksUsed.Set(engine.KvBlocksUsed);
             blocksTotal.Set(engine.KvBlocksTotal);
+            blocksCached.Set(engine.KvBlocksCached);
+            prefixQueries.IncTo(engine.PrefixCacheQueries);
+            prefixHits.IncTo(engine.PrefixCacheHits);
+            prefixHitRate.Set(engine.PrefixCacheHitRate);
             prompt.IncTo(engine.PromptTokens);
             generation.IncTo(engine.GenerationTokens);
             preemptions.IncTo(engine.Preemptions);

@@ -80,7 +80,9 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
 
     [Theory]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}""", "temperature")]
-    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 2}""", "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 17}""", "n")]
+    [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "n": 0}""", "n")]
+    [InlineData("""{"model": "tiny", "prompt": "x", "n": 2, "best_of": 3}""", "best_of")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "user", "content": "x"}], "logprobs": true, "top_logprobs": 30}""", "top_logprobs")]
     [InlineData("""{"model": "tiny", "messages": "hello"}""", "messages")]
     [InlineData("""{"model": "tiny", "messages": [{"role": "robot", "content": "x"}]}""", "messages")]
@@ -148,7 +150,9 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
         Assert.Matches(@"vllm_generation_tokens_total\{model_name=""tiny""\} [1-9]", metrics);
         Assert.Matches(AbortCounted(), metrics);
         Assert.Matches(@"vllm_time_to_first_token_seconds_bucket\{(?=[^}]*model_name=""tiny"")[^}]*le=""[0-9.]+""[^}]*\} [1-9]", metrics);
-        Assert.Contains("vllm_prefix_cache_hits_total{model_name=\"tiny\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"vllm_prefix_cache_queries_total\{model_name=""tiny""\} [1-9]", metrics);
+        Assert.Matches(@"vllm_prefix_cache_hits_total\{model_name=""tiny""\} [0-9]", metrics);
+        Assert.Matches(@"hyc_prefix_cache_hit_rate\{model_name=""tiny""\} [0-9]", metrics);
 
         // The .NET meters of the process go out beside them (ASP.NET Core's request duration, for one).
         Assert.Contains("http_server_request_duration", metrics, StringComparison.Ordinal);

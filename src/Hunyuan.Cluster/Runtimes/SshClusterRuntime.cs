@@ -146,7 +146,7 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         }
 
         var name = EndpointNames.Process(request.Deployment);
-        var url = string.Create(CultureInfo.InvariantCulture, $"http://{address}:{request.Port}/v1");
+        var url = string.Create(CultureInfo.InvariantCulture, $"{(request.Https ? "https" : "http")}://{address}:{request.Port}/v1");
         using (connection)
         {
             var shell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
@@ -173,6 +173,11 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
                 // The endpoint is a client of the cluster like any other: it presents the head's node certificate,
                 // which lies beside the agent there.
                 commandLine += $" --tls-dir \"{HostTlsFiles.Directory(inventory.Cluster)}\" --tls-identity {ShellQuote.Word(ClusterTlsFiles.NodeIdentity(head.Address))}";
+                if (request.Https)
+                {
+                    // The same node certificate serves HTTPS: the cluster CA issued it for the head's address.
+                    commandLine += " --https";
+                }
 
                 // The key's hash is part of the spec, so a new key restarts the endpoint.
                 var process = new RemoteProcess(shell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker);

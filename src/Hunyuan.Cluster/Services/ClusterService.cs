@@ -5,6 +5,7 @@ using Hunyuan.Cluster.Monitoring;
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.State;
 using Hunyuan.Cluster.Status;
+using Hunyuan.Engine.Security;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
 using Hunyuan.Grains.Ranks;
@@ -77,6 +78,11 @@ public sealed class ClusterService(
     {
         var apiKey = ApiKeyOf(request.ApiKeyEnv);
         var (connection, state, store) = Resolve(target);
+        if (request.Https && request.Serve && (state is null || state.Runtime == ClusterRuntimeKinds.Local))
+        {
+            throw new ClusterException(ClusterFailure.InvalidArguments, "--https is for clusters made from a host list: this endpoint listens on 127.0.0.1 of this machine");
+        }
+
         string? keyFile = null;
         if (apiKey is null && request.Serve && state is not null && state.Runtime != ClusterRuntimeKinds.Local)
         {
@@ -149,10 +155,11 @@ public sealed class ClusterService(
         string? url = null;
         if (request.Serve)
         {
-            var endpoint = await EnsureEndpointAsync(target, state, store, new EndpointRequest(name, request.ServePort, request.ApiKeyEnv, ApiKeyFile: keyFile), progress, cancellationToken);
+            var endpoint = await EnsureEndpointAsync(target, state, store, new EndpointRequest(name, request.ServePort, request.ApiKeyEnv, ApiKeyFile: keyFile, Https: request.Https), progress, cancellationToken);
             url = endpoint.Url;
             var root = new Uri(url[..url.LastIndexOf("/v1", StringComparison.Ordinal)]);
-            progress.Report(await endpoints.WaitReadyAsync(root, apiKey, EndpointReadyTimeout, cancellationToken)
+            var authority = request.Https ? new ClusterTlsFiles(store.TlsDirectory).AuthorityCertificate : null;
+            progress.Report(await endpoints.WaitReadyAsync(root, apiKey, EndpointReadyTimeout, cancellationToken, authority)
                 ? new ClusterEvent($"OpenAI endpoint ready: {url}")
                 : ClusterEvent.Warning(string.Create(CultureInfo.InvariantCulture, $"{url} did not answer /health/ready from here within {EndpointReadyTimeout.TotalSeconds:F0} s (it may still be loading, or a firewall is between this machine and the endpoint)")));
         }
@@ -259,7 +266,8 @@ public sealed class ClusterService(
         {
             try
             {
-                await runtime.EnsureEndpointAsync(store, state, new EndpointRequest(e.Deployment, e.Port, e.ApiKeyEnv, Heal: true, ApiKeyFile: e.ApiKeyEnv is null && File.Exists(store.ApiKeyFile) ? store.ApiKeyFile : null), progress, cancellationToken);
+                await runtime.EnsureEndpointAsync(store, state, new EndpointRequest(e.Deployment, e.Port, e.ApiKeyEnv, Heal: true, ApiKeyFile: e.ApiKeyEnv is null && File.Exists(store.ApiKeyFile) ? store.ApiKeyFile : null,
+                    Https: e.Url.StartsWith("https:", StringComparison.Ordinal)), progress, cancellationToken);
             }
             catch (ClusterException ex)
             {

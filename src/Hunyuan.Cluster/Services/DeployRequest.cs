@@ -40,4 +40,7 @@ public sealed record DeployRequest
 
     /// <summary>The name of an environment variable holding the API key the endpoint will require.</summary>
     public string? ApiKeyEnv { get; init; }
+
+    /// <summary>Serve the endpoint over HTTPS with the head's certificate from the cluster CA (clusters from a host list).</summary>
+    public bool Https { get; init; }
 }

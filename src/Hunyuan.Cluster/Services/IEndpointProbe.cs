@@ -4,5 +4,9 @@ namespace Hunyuan.Cluster.Services;
 public interface IEndpointProbe
 {
     /// <param name="root">The endpoint's root, such as http://10.0.0.1:8000 (no /v1).</param>
-    Task<bool> WaitReadyAsync(Uri root, string? apiKey, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <param name="apiKey">The key readiness wants, if any.</param>
+    /// <param name="timeout">How long to keep asking.</param>
+    /// <param name="cancellationToken">Stops asking.</param>
+    /// <param name="authority">For https: the PEM file of the CA the endpoint's certificate must chain to (the cluster's).</param>
+    Task<bool> WaitReadyAsync(Uri root, string? apiKey, TimeSpan timeout, CancellationToken cancellationToken, string? authority = null);
 }

@@ -61,7 +61,8 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
     /// <param name="maxNumSeqs">Sequences batched together.</param>
     /// <param name="holder">How this endpoint is named to the head and to a second endpoint that is refused (its URL and host).</param>
     /// <param name="takeOver">Take the lease from another endpoint (which then stops serving).</param>
-    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs, string holder, bool takeOver = false)
+    /// <param name="prefixCaching">Keep computed KV blocks for later requests with the same prefix.</param>
+    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs, string holder, bool takeOver = false, bool prefixCaching = true)
     {
         var grant = await client.GetGrain<IDeploymentGrain>(deployment).AcquireLeaseAsync(holder, takeOver);
         if (!grant.Granted || grant.Layout is not { } layout)
@@ -79,7 +80,15 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
         var tokenizer = HunyuanTokenizer.Load(Hunyuan.Model.Checkpoints.ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel));
         var executor = new LeasedStepExecutor(layout.Pp);
         var scheduler = new Scheduler(executor,
-            new EngineOptions { Blocks = layout.KvBlocks, BlockSize = layout.KvBlockSize, MaxModelLen = layout.MaxModelLen, MaxNumSeqs = maxNumSeqs });
+            new EngineOptions
+            {
+                Blocks = layout.KvBlocks,
+                BlockSize = layout.KvBlockSize,
+                MaxModelLen = layout.MaxModelLen,
+                MaxNumSeqs = maxNumSeqs,
+                PrefixCaching = prefixCaching,
+                PrefixCacheIdentity = $"{layout.ModelPath}|{layout.BuiltInModel}|{layout.Variant}|{layout.DType}|tp{layout.Tp}|pp{layout.Pp}|{layout.Epoch}",
+            });
         var backend = new ClusterServingBackend(client, deployment, holder, grant, tokenizer, executor, scheduler, layout.MaxModelLen);
         return backend;
     }

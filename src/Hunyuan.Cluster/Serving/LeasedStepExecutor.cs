@@ -12,13 +12,22 @@ internal sealed class LeasedStepExecutor(int pipelineDepth) : IStepExecutor
 {
     private volatile DataPlaneDriver? _driver;
     private volatile string _unavailable = "the data plane is not connected yet";
+    private long _kvGeneration;
 
     public int PipelineDepth { get; } = Math.Max(1, pipelineDepth);
 
     public DataPlaneDriver? Driver => _driver;
 
+    /// <summary>Every new driver may reach ranks reloaded since the last: their KV pools hold nothing the scheduler cached.</summary>
+    public long KvGeneration => Interlocked.Read(ref _kvGeneration);
+
     public void Use(DataPlaneDriver? driver, string? unavailable = null)
     {
+        if (driver is not null)
+        {
+            Interlocked.Increment(ref _kvGeneration);
+        }
+
         _driver = driver;
         if (unavailable is not null)
         {

@@ -38,6 +38,12 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
 
             var p = s.Sampling;
             w.F64(p.Temperature).F64(p.TopP).I32(p.TopK).F64(p.MinP).F64(p.RepetitionPenalty).F64(p.PresencePenalty).F64(p.FrequencyPenalty).I64(p.Seed).I32(p.VocabLimit).I32(p.Logprobs);
+            w.U8(s.Preceding is null ? (byte)0 : (byte)1);
+            if (s.Preceding is not null)
+            {
+                w.I64s(s.Preceding);
+            }
+
             w.U8(s.AllowedTokens is null ? (byte)0 : (byte)1);
             if (s.AllowedTokens is not null)
             {
@@ -70,10 +76,11 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
             var tokens = r.I64s();
             var blocks = r.U8() == 0 ? null : r.I32s();
             var sampling = new SamplingParameters(r.F64(), r.F64(), r.I32(), r.F64(), r.F64(), r.F64(), r.F64(), r.I64(), r.I32(), r.I32());
+            var preceding = r.U8() == 0 ? null : r.I64s();
             var allowed = r.U8() == 0 ? null : r.U64s();
-            if (start < 0 || promptLength < 0 || tokens.Length == 0)
+            if (start < 0 || promptLength < 0 || tokens.Length == 0 || (preceding is not null && preceding.Length != start))
             {
-                throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength} and {tokens.Length} tokens");
+                throw new InvalidDataException($"step {stepId}: sequence {id} has start {start}, prompt length {promptLength}, {tokens.Length} tokens and {preceding?.Length} preceding");
             }
 
             if (sampling.Logprobs is < -1 or > TokenLogprobs.MaxTop)
@@ -81,7 +88,7 @@ public sealed record StepMessage(long StepId, long Lease, IReadOnlyList<Executor
                 throw new InvalidDataException($"step {stepId}: sequence {id} asks for {sampling.Logprobs} top logprobs; at most {TokenLogprobs.MaxTop}");
             }
 
-            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength, allowed);
+            batch[i] = new ExecutorSequence(id, start, tokens, blocks, sampling, promptLength, allowed, preceding);
         }
 
         r.End();

@@ -282,9 +282,9 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
         {
             var b = batch[i];
-            if (!_histories.TryGetValue(b.SequenceId, out var history) || b.StartPosition == 0)
+            if (!_histories.TryGetValue(b.SequenceId, out var history) || b.StartPosition == 0 || b.Preceding is not null)
             {
-                history = [];
+                history = [.. b.Preceding ?? []];
                 _histories[b.SequenceId] = history;
             }
 

@@ -6,6 +6,8 @@ public sealed class EngineMetrics
     private long _promptTokens;
     private long _generationTokens;
     private long _preemptions;
+    private long _prefixQueries;
+    private long _prefixHits;
     private readonly long[] _finishedBy = new long[Enum.GetValues<FinishReason>().Length];
 
     public int Running { get; internal set; }
@@ -15,6 +17,21 @@ public sealed class EngineMetrics
     public int KvBlocksUsed { get; internal set; }
 
     public int KvBlocksTotal { get; internal set; }
+
+    /// <summary>Blocks on the free list.</summary>
+    public int KvBlocksFree { get; internal set; }
+
+    /// <summary>Cached blocks no request holds: kept for later prefixes, evicted when the pool needs them.</summary>
+    public int KvBlocksCached { get; internal set; }
+
+    /// <summary>Prompt tokens looked up in the prefix cache (requests' first choices; counted when caching is on).</summary>
+    public long PrefixCacheQueries => Interlocked.Read(ref _prefixQueries);
+
+    /// <summary>Of <see cref="PrefixCacheQueries"/>, those found cached (not prefilled again).</summary>
+    public long PrefixCacheHits => Interlocked.Read(ref _prefixHits);
+
+    /// <summary>Hits over queries since start, 0 before any query.</summary>
+    public double PrefixCacheHitRate => PrefixCacheQueries == 0 ? 0 : PrefixCacheHits / (double)PrefixCacheQueries;
 
     public double KvUsage => KvBlocksTotal == 0 ? 0 : KvBlocksUsed / (double)KvBlocksTotal;
 
@@ -35,6 +52,12 @@ public sealed class EngineMetrics
     internal void AddGenerationToken() => Interlocked.Increment(ref _generationTokens);
 
     internal void AddPreemption() => Interlocked.Increment(ref _preemptions);
+
+    internal void AddPrefixCacheLookup(int queried, int hit)
+    {
+        Interlocked.Add(ref _prefixQueries, queried);
+        Interlocked.Add(ref _prefixHits, hit);
+    }
 
     /// <summary>Requests finished for this reason so far.</summary>
     public long FinishedBy(FinishReason reason) => Interlocked.Read(ref _finishedBy[(int)reason]);

@@ -25,6 +25,16 @@ public sealed record EngineOptions
     /// <value>64.</value>
     public int MaxWaiting { get; init; } = 64;
 
+    /// <summary>
+    /// Keep full KV blocks after their request ends, known by the hash chain of their tokens, so a later request with the
+    /// same prefix prefills only the rest (evicted least recently used when the pool needs them).
+    /// </summary>
+    /// <value>On.</value>
+    public bool PrefixCaching { get; init; } = true;
+
+    /// <summary>What the cached blocks were computed by (model, variant, layout): the seed of their hash chain.</summary>
+    public string PrefixCacheIdentity { get; init; } = "";
+
     public void Validate()
     {
         if (MaxNumSeqs < 1 || MaxBatchedTokens < 1 || BlockSize < 1 || Blocks < 1 || MaxModelLen < 2 || MaxWaiting < 0)

@@ -15,4 +15,10 @@ public interface IStepExecutor
 
     /// <summary>Steps that may be in flight at once on disjoint batches (a pipeline's stages); 1 runs them one by one.</summary>
     int PipelineDepth => 1;
+
+    /// <summary>
+    /// Changes when the ranks' KV pools may have lost their contents (the ranks were replaced): the scheduler then
+    /// forgets its cached blocks and recomputes its running sequences.
+    /// </summary>
+    long KvGeneration => 0;
 }

@@ -19,7 +19,7 @@ public sealed class LocalStepExecutor(ICausalLm lm) : IStepExecutor
         for (var i = 0; i < batch.Count; i++)
         {
             var b = batch[i];
-            var history = _histories.TryGetValue(b.SequenceId, out var h) ? h : _histories[b.SequenceId] = [];
+            var history = _histories.TryGetValue(b.SequenceId, out var h) && b.Preceding is null ? h : _histories[b.SequenceId] = [.. b.Preceding ?? []];
             if (b.StartPosition < history.Count)
             {
                 history.RemoveRange(b.StartPosition, history.Count - b.StartPosition);

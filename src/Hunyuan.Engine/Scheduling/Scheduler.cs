@@ -13,6 +13,9 @@ namespace Hunyuan.Engine.Scheduling;
 /// up to that many steps are in flight at once on disjoint micro-batches, so every stage has work; a sequence is in at
 /// most one of them, and its blocks are never freed or preempted while a step that writes them is in flight. A failed
 /// step fails only the sequences of its own batch.
+/// Full blocks whose K/V a returned step wrote go into the prefix cache (<see cref="PrefixCache"/>); a request admitted
+/// later starts from its longest cached prefix and prefills only the rest, at least one token. A request of n choices
+/// prefills its prompt once: the other choices reference the first one's full blocks.
 /// </summary>
 public sealed class Scheduler : IAsyncDisposable
 {
@@ -24,7 +27,9 @@ public sealed class Scheduler : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly UInt128 _hashSeed;
     private long _nextId;
+    private long _kvGeneration;
     private int _disposed;
 
     public Scheduler(IStepExecutor executor, EngineOptions options)
@@ -32,8 +37,11 @@ public sealed class Scheduler : IAsyncDisposable
         options.Validate();
         _executor = executor;
         Options = options;
-        _blocks = new BlockAllocator(options.Blocks);
+        _blocks = new BlockAllocator(options.Blocks, keepCached: options.PrefixCaching);
+        _hashSeed = BlockHash.Seed($"{options.PrefixCacheIdentity}\nblock_size={options.BlockSize}");
+        _kvGeneration = executor.KvGeneration;
         Metrics.KvBlocksTotal = options.Blocks;
+        Metrics.KvBlocksFree = options.Blocks;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -44,12 +52,32 @@ public sealed class Scheduler : IAsyncDisposable
     /// <summary>Why the scheduler no longer runs (disposed, or its loop failed), or null while it runs.</summary>
     public string? Stopped => _loop.IsCompleted ? _loop.Exception?.GetBaseException().Message ?? "stopped" : null;
 
-    /// <summary>Queues a request; its tokens arrive on the returned reader, the last event carrying the finish.</summary>
-    public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a request; its tokens arrive on the returned reader, each choice's last event carrying its finish; the
+    /// reader completes when every choice has finished.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Ends every choice (the client went away).</param>
+    /// <param name="choiceCancellations">
+    /// When given, one per choice, and choice i ends (Cancelled) when its token is cancelled instead of
+    /// <paramref name="cancellationToken"/>: the caller stops one choice (it reached a stop string) while the others go on.
+    /// Link each to the request's own token.
+    /// </param>
+    public ChannelReader<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken, IReadOnlyList<CancellationToken>? choiceCancellations = null)
     {
         if (request.Prompt.Length == 0)
         {
             throw new ArgumentException("the prompt is empty");
+        }
+
+        if (request.N is < 1 or > GenerationRequest.MaxChoices)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.N, $"n must be 1 to {GenerationRequest.MaxChoices}");
+        }
+
+        if (choiceCancellations is not null && choiceCancellations.Count != request.N)
+        {
+            throw new ArgumentException($"{choiceCancellations.Count} choice cancellations for {request.N} choices", nameof(choiceCancellations));
         }
 
         if (request.Prompt.Length >= Options.MaxModelLen)
@@ -63,20 +91,39 @@ public sealed class Scheduler : IAsyncDisposable
         }
 
         var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var seq = new Sequence(Interlocked.Increment(ref _nextId), request, channel.Writer, cancellationToken);
+        var group = request.N > 1 ? new ChoiceGroup(request.N) : null;
+        var choices = new Sequence[request.N];
+        for (var i = 0; i < choices.Length; i++)
+        {
+            var choice = i == 0 ? request : request with { Sampling = request.Sampling with { Seed = ChoiceGroup.SeedOf(request.Sampling.Seed, i) } };
+            choices[i] = new Sequence(Interlocked.Increment(ref _nextId), choice, channel.Writer, choiceCancellations?[i] ?? cancellationToken) { Index = i, Group = group };
+        }
+
         lock (_gate)
         {
             if (_waiting.Count >= Options.MaxWaiting)
             {
-                EngineTelemetry.Finish(seq.Trace, FinishReason.Error, 0, "queue full");
+                foreach (var c in choices)
+                {
+                    EngineTelemetry.Finish(c.Trace, FinishReason.Error, 0, "queue full");
+                }
+
                 throw new QueueFullException(_waiting.Count);
             }
 
-            _waiting.AddLast(seq);
+            foreach (var c in choices)
+            {
+                _waiting.AddLast(c);
+            }
+
             Metrics.Waiting = _waiting.Count;
         }
 
-        seq.Registration = cancellationToken.Register(Wake);
+        foreach (var c in choices)
+        {
+            c.Registration = c.Cancellation.Register(Wake);
+        }
+
         Wake();
         return channel.Reader;
     }
@@ -204,6 +251,15 @@ public sealed class Scheduler : IAsyncDisposable
             return;
         }
 
+        lock (_gate)
+        {
+            // The step is back: the blocks it filled hold their K/V now and may be shared.
+            foreach (var (sequence, _, chunk) in batch)
+            {
+                CacheComputed(sequence, sequence.Computed + chunk);
+            }
+        }
+
         for (var i = 0; i < batch.Count; i++)
         {
             await AdvanceAsync(batch[i], tokens[i]);
@@ -218,6 +274,7 @@ public sealed class Scheduler : IAsyncDisposable
             var batch = new List<(Sequence, ExecutorSequence, int)>();
             var budget = Options.MaxBatchedTokens;
             var seats = depth == 1 ? int.MaxValue : Math.Max(1, (Options.MaxNumSeqs + depth - 1) / depth);
+            FollowKvGeneration();
 
             // Running sequences not in flight, decodes and unfinished prefills, oldest first; preempt from the newest
             // idle one when out of blocks (a sequence in flight keeps its blocks: a step is writing them).
@@ -226,6 +283,14 @@ public sealed class Scheduler : IAsyncDisposable
                 var s = _running[i];
                 if (s.InFlight)
                 {
+                    continue;
+                }
+
+                if (s.KvGeneration != _kvGeneration)
+                {
+                    // Its K/V were on ranks that are gone: recompute it from its tokens so far.
+                    Preempt(s);
+                    i--;
                     continue;
                 }
 
@@ -254,23 +319,57 @@ public sealed class Scheduler : IAsyncDisposable
                 }
             }
 
-            // Admit waiting requests while blocks and budget allow (no preemption to admit).
-            while (_waiting.First is { } node && _running.Count < Options.MaxNumSeqs && budget > 0 && batch.Count < seats)
+            // Admit waiting requests while blocks and budget allow (no preemption to admit), in order; a choice whose
+            // first choice has not computed the prompt yet waits for it, the ones after it go on.
+            for (var node = _waiting.First; node is not null && _running.Count < Options.MaxNumSeqs && budget > 0 && batch.Count < seats;)
             {
                 var s = node.Value;
-                var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
-                if (!_blocks.TryAllocate(BlocksFor(s.Computed + chunk), s.Blocks))
+                if (s.Index > 0 && s.Group is { PromptReady: false })
                 {
+                    node = node.Next;
+                    continue;
+                }
+
+                if (s.Blocks.Count == 0)
+                {
+                    StartFromCache(s);
+                }
+
+                var chunk = Math.Min(s.Tokens.Count - s.Computed, budget);
+                if (!_blocks.TryAllocate(Math.Max(0, BlocksFor(s.Computed + chunk) - s.Blocks.Count), s.Blocks))
+                {
+                    // Waiting sequences hold no blocks: the cached ones it matched stay cached for when it fits. With
+                    // nothing running, choices holding their first choice's blocks let go too, so the head can fit.
+                    Unstart(s);
+                    if (_running.Count == 0)
+                    {
+                        foreach (var w in _waiting)
+                        {
+                            Unstart(w);
+                        }
+                    }
+
                     break;
                 }
 
-                _waiting.RemoveFirst();
+                var next = node.Next;
+                _waiting.Remove(node);
+                node = next;
                 _running.Add(s);
+                s.KvGeneration = _kvGeneration;
                 if (!s.Admitted)
                 {
                     s.Admitted = true;
+                    s.CachedTokens = s.Computed;
                     EngineTelemetry.Admitted(s.Trace);
-                    Metrics.AddPromptTokens(s.Request.Prompt.Length);
+                    if (s.Index == 0)
+                    {
+                        Metrics.AddPromptTokens(s.Request.Prompt.Length);
+                        if (Options.PrefixCaching)
+                        {
+                            Metrics.AddPrefixCacheLookup(s.Request.Prompt.Length, Math.Min(s.Computed, s.Request.Prompt.Length));
+                        }
+                    }
                 }
 
                 batch.Add((s, Work(s, chunk), chunk));
@@ -282,9 +381,7 @@ public sealed class Scheduler : IAsyncDisposable
                 sequence.InFlight = true;
             }
 
-            Metrics.Running = _running.Count;
-            Metrics.Waiting = _waiting.Count;
-            Metrics.KvBlocksUsed = _blocks.Used;
+            UpdateBlockMetrics();
             return batch;
         }
     }
@@ -356,16 +453,102 @@ public sealed class Scheduler : IAsyncDisposable
         return batch;
     }
 
-    private static ExecutorSequence Work(Sequence s, int chunk) =>
-        new(s.Id, s.Computed, s.Tokens.GetRange(s.Computed, chunk).ToArray(), s.Blocks.ToArray(), s.Request.Sampling, s.Request.Prompt.Length);
+    private static ExecutorSequence Work(Sequence s, int chunk)
+    {
+        var preceding = s.SendPreceding ? s.Tokens.GetRange(0, s.Computed).ToArray() : null;
+        s.SendPreceding = false;
+        return new(s.Id, s.Computed, s.Tokens.GetRange(s.Computed, chunk).ToArray(), s.Blocks.ToArray(), s.Request.Sampling, s.Request.Prompt.Length, Preceding: preceding);
+    }
 
     private void Preempt(Sequence s)
     {
         _running.Remove(s);
-        _blocks.Release(s.Blocks);
-        s.Computed = 0;
+        Unstart(s);
         _waiting.AddFirst(s);
         Metrics.AddPreemption();
+    }
+
+    /// <summary>Lets go of a sequence's blocks: it starts again from its tokens (and the cache) when admitted.</summary>
+    private void Unstart(Sequence s)
+    {
+        _blocks.Release(s.Blocks);
+        s.Computed = 0;
+        s.Cached = 0;
+        s.SendPreceding = false;
+    }
+
+    /// <summary>
+    /// References the longest cached run of a sequence's full blocks (leaving at least its last token to compute, so the
+    /// step has logits to sample from). With prefix caching off only the choices after a request's first look.
+    /// </summary>
+    private void StartFromCache(Sequence s)
+    {
+        if (!Options.PrefixCaching && (s.Group is null || s.Index == 0))
+        {
+            return;
+        }
+
+        var most = (s.Tokens.Count - 1) / Options.BlockSize;
+        BlockHash.Extend(s.Hashes, _hashSeed, s.Tokens, Options.BlockSize, most);
+        var matched = _blocks.Cache.Match(_hashSeed, s.Hashes, s.Tokens, Options.BlockSize, most, s.Blocks);
+        s.Computed = matched * Options.BlockSize;
+        s.Cached = matched;
+        s.SendPreceding = s.Computed > 0;
+    }
+
+    /// <summary>
+    /// Adds the full blocks below <paramref name="computed"/> to the cache (with caching off, only a first choice's, for its
+    /// siblings); when that completes a first choice's prompt, its waiting siblings take their references at once.
+    /// </summary>
+    private void CacheComputed(Sequence s, int computed)
+    {
+        if (s.Finished || s.KvGeneration != _kvGeneration || (!Options.PrefixCaching && (s.Group is null || s.Index > 0)))
+        {
+            return;
+        }
+
+        var full = computed / Options.BlockSize;
+        BlockHash.Extend(s.Hashes, _hashSeed, s.Tokens, Options.BlockSize, full);
+        for (; s.Cached < full; s.Cached++)
+        {
+            var j = s.Cached;
+            _blocks.Cache.TryAdd(s.Blocks[j], j == 0 ? _hashSeed : s.Hashes[j - 1], s.Hashes[j], s.Tokens.GetRange(j * Options.BlockSize, Options.BlockSize).ToArray());
+        }
+
+        if (s.Index == 0 && s.Group is { PromptReady: false } group && computed >= s.Request.Prompt.Length)
+        {
+            group.PromptReady = true;
+            foreach (var sibling in _waiting.Where(w => w.Group == group && w.Blocks.Count == 0))
+            {
+                StartFromCache(sibling);
+            }
+        }
+    }
+
+    /// <summary>When the executor's ranks changed, their pools hold nothing: forget the cache, restart what waits on it.</summary>
+    private void FollowKvGeneration()
+    {
+        var generation = _executor.KvGeneration;
+        if (generation == _kvGeneration)
+        {
+            return;
+        }
+
+        _kvGeneration = generation;
+        _blocks.ForgetCached();
+        foreach (var w in _waiting)
+        {
+            Unstart(w);
+        }
+    }
+
+    private void UpdateBlockMetrics()
+    {
+        Metrics.Running = _running.Count;
+        Metrics.Waiting = _waiting.Count;
+        Metrics.KvBlocksUsed = _blocks.Used;
+        Metrics.KvBlocksFree = _blocks.Free;
+        Metrics.KvBlocksCached = _blocks.Cache.Idle;
     }
 
     private async Task AdvanceAsync((Sequence Sequence, ExecutorSequence Work, int Chunk) item, SampledToken sampled)
@@ -408,7 +591,7 @@ public sealed class Scheduler : IAsyncDisposable
 
         s.LastToken = now;
         Metrics.AddGenerationToken();
-        s.Writer.TryWrite(new GenerationEvent(token, Logprobs: sampled.Logprobs));
+        s.Writer.TryWrite(new GenerationEvent(token, Logprobs: sampled.Logprobs, Index: s.Index));
         if (stop || s.Constraint?.IsComplete == true)
         {
             await FinishAsync(s, FinishReason.Stop);
@@ -447,17 +630,27 @@ public sealed class Scheduler : IAsyncDisposable
             _running.Remove(s);
             _waiting.Remove(s);
             _blocks.Release(s.Blocks);
-            Metrics.Running = _running.Count;
-            Metrics.Waiting = _waiting.Count;
-            Metrics.KvBlocksUsed = _blocks.Used;
+            if (s.Group is { } group)
+            {
+                group.Open--;
+                if (s.Index == 0)
+                {
+                    group.PromptReady = true;   // finished before computing the prompt: the other choices go on alone
+                }
+            }
+
+            UpdateBlockMetrics();
         }
 
         await s.Registration.DisposeAsync();
         EngineTelemetry.Finish(s.Trace, reason, s.Generated, error);
         Metrics.RequestLatency.Observe(s.Clock.Elapsed.TotalSeconds);
         Metrics.AddFinished(reason);
-        s.Writer.TryWrite(new GenerationEvent(-1, reason, error));
-        s.Writer.TryComplete();
+        s.Writer.TryWrite(new GenerationEvent(-1, reason, error, Index: s.Index, CachedTokens: s.CachedTokens));
+        if (s.Group is not { Open: > 0 })
+        {
+            s.Writer.TryComplete();
+        }
         try
         {
             await _executor.ReleaseAsync(s.Id);
@@ -486,6 +679,27 @@ public sealed class Scheduler : IAsyncDisposable
         public List<int> Blocks { get; } = [];
 
         public int Computed { get; set; }
+
+        /// <summary>Choice index within its request (0 for a request of one choice).</summary>
+        public int Index { get; init; }
+
+        /// <summary>The request's choices when it asked for several; null for one.</summary>
+        public ChoiceGroup? Group { get; init; }
+
+        /// <summary>Hash chain of the full blocks of <see cref="Tokens"/>, as far as it was needed.</summary>
+        public List<UInt128> Hashes { get; } = [];
+
+        /// <summary>Leading blocks of <see cref="Blocks"/> that are in the prefix cache (or were offered to it).</summary>
+        public int Cached { get; set; }
+
+        /// <summary>Prompt tokens found in the cache at admission (reported in usage).</summary>
+        public int CachedTokens { get; set; }
+
+        /// <summary>Its next step must carry the tokens before its start: they came from the cache, not from its own steps.</summary>
+        public bool SendPreceding { get; set; }
+
+        /// <summary>The executor's KV generation its blocks were computed under.</summary>
+        public long KvGeneration { get; set; }
 
         public int Generated { get; set; }
 

@@ -25,11 +25,4 @@ public static class TensorDevices
         using var host = ToHost(t);
         return host.data<long>().ToArray();
     }
-
-    /// <summary>A float32 tensor's values on the host: one copy and one synchronisation on a GPU.</summary>
-    public static float[] Floats(torch.Tensor t)
-    {
-        using var host = ToHost(t);
-        return host.data<float>().ToArray();
-    }
 }

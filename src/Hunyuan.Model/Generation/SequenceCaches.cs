@@ -2,7 +2,7 @@ using Hunyuan.Model.Modeling;
 
 namespace Hunyuan.Model.Generation;
 
-/// <summary>Maps a step's sequences to their KV caches, creating, truncating or refusing as <see cref="SequenceStep.StartPosition"/> says.</summary>
+/// <summary>Maps a step's sequences to their KV caches, creating, truncating, resuming or refusing as <see cref="SequenceStep.StartPosition"/> says.</summary>
 public static class SequenceCaches
 {
     public static List<SequenceSegment> Segments(Dictionary<long, IKvCache> caches, IReadOnlyList<SequenceStep> batch, Func<KvCache> create, string owner, KvBlockPool? pool = null)
@@ -31,6 +31,11 @@ public static class SequenceCaches
             if (cache.Length > s.StartPosition)
             {
                 cache.Truncate(s.StartPosition);
+            }
+            else if (cache.Length < s.StartPosition && cache is PagedKvCache paged)
+            {
+                // A paged sequence may start past what it computed itself: its first blocks came from the prefix cache.
+                paged.ResumeAt(s.StartPosition);
             }
             else if (cache.Length < s.StartPosition)
             {

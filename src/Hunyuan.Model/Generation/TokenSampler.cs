@@ -111,8 +111,8 @@ public static class TokenSampler
         var selected = wanted.Length == rows.Count ? logits : logits.index_select(0, torch.tensor(wanted.Select(i => (long)i).ToArray(), device: device));
         var logp = selected.to(torch.ScalarType.Float32).log_softmax(1);
         var picked = logp.gather(1, torch.tensor(wanted.Select(i => chosen[i]).ToArray(), device: device).unsqueeze(1));
-        float[] values;
-        long[] ids = [];
+        // One transfer: [chosen value, k values, k ids] per row as float64, exact for float32 values and any id.
+        var packed = picked.to(torch.ScalarType.Float64);
         if (k > 0)
         {
             var head = logp.narrow(1, 0, width);
@@ -124,22 +124,27 @@ public static class TokenSampler
             }
 
             var (top, topIds) = head.topk(k, 1);
-            values = TensorDevices.Floats(torch.cat([picked, top], 1));
-            ids = TensorDevices.Longs(topIds);
+            packed = torch.cat([packed, top.to(torch.ScalarType.Float64), topIds.to(torch.ScalarType.Float64)], 1);
         }
-        else
-        {
-            values = TensorDevices.Floats(picked);
-        }
+
+        var host = TensorDevices.ToHost(packed);
+        var all = host.data<double>().ToArray();
+        var stride = 1 + (2 * k);
 
         var result = new TokenLogprobs?[rows.Count];
         for (var w = 0; w < wanted.Length; w++)
         {
             var n = (int)Math.Min(Math.Min(rows[wanted[w]].Parameters.Logprobs, k), limits[w]);
-            result[wanted[w]] = new TokenLogprobs(
-                values[w * (k + 1)],
-                ids.AsSpan(w * k, n).ToArray(),
-                values.AsSpan((w * (k + 1)) + 1, n).ToArray());
+            var row = all.AsSpan(w * stride, stride);
+            var topIds = new long[n];
+            var topValues = new float[n];
+            for (var j = 0; j < n; j++)
+            {
+                topValues[j] = (float)row[1 + j];
+                topIds[j] = (long)row[1 + k + j];
+            }
+
+            result[wanted[w]] = new TokenLogprobs((float)row[0], topIds, topValues);
         }
 
         return result;

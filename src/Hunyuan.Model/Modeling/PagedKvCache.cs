@@ -68,6 +68,20 @@ public sealed class PagedKvCache(KvBlockPool pool) : IKvCache
 
     public void Commit(int tokens) => Length += tokens;
 
+    /// <summary>
+    /// Takes the table's first <paramref name="length"/> positions as written: the scheduler's word that those blocks
+    /// hold this sequence's K/V already (computed by another sequence with the same prefix, kept in the prefix cache).
+    /// </summary>
+    public void ResumeAt(int length)
+    {
+        if (length < 0 || length > _table.Length * pool.BlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"the block table holds {_table.Length * pool.BlockSize} positions");
+        }
+
+        Length = length;
+    }
+
     public void Truncate(int length) => Length = Math.Clamp(length, 0, Length);
 
     public void Dispose()

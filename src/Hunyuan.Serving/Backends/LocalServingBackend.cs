@@ -59,7 +59,8 @@ public sealed class LocalServingBackend : IServingBackend, IAsyncDisposable
         ICausalLm lm = await LocalRankSet.LoadAsync(plan, modelDirectory, load, null, new PagedKvOptions(blocks, engine.BlockSize), device is null ? null : r => device.ForSlot(r.Rank));
         engine = engine with { Blocks = blocks };
 
-        var scheduler = new Scheduler(new LocalStepExecutor(lm), engine with { MaxModelLen = maxLen });
+        var identity = $"{Path.GetFullPath(modelDirectory)}|{load.Variant}|{load.DType}|fp8kv={load.Fp8KvCache}|tp{tp}|pp{pp}";
+        var scheduler = new Scheduler(new LocalStepExecutor(lm), engine with { MaxModelLen = maxLen, PrefixCacheIdentity = identity });
         return new LocalServingBackend(lm, tokenizer, scheduler, maxLen);
     }
 

@@ -9,10 +9,14 @@ public sealed class FakeEndpointProbe(bool ready = true) : IEndpointProbe
     /// <summary>The key each probe was made with.</summary>
     public List<string?> Keys { get; } = [];
 
-    public Task<bool> WaitReadyAsync(Uri root, string? apiKey, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The CA each probe was told to trust (https).</summary>
+    public List<string?> Authorities { get; } = [];
+
+    public Task<bool> WaitReadyAsync(Uri root, string? apiKey, TimeSpan timeout, CancellationToken cancellationToken, string? authority = null)
     {
         Probed.Add(root);
         Keys.Add(apiKey);
+        Authorities.Add(authority);
         return Task.FromResult(ready);
     }
 }

@@ -248,6 +248,32 @@ public sealed class ClusterServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task HttpsServesWithTheClusterCaAndTheProbeTrustsIt()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", Https = true }, _progress, default);
+
+        Assert.True(Assert.Single(_runtime.EndpointRequests).Https);
+        Assert.Equal(Path.Combine(_home.Path, "clusters", "lab", "tls", "ca.pem"), Assert.Single(_probe.Authorities));
+    }
+
+    [Fact]
+    public async Task HttpsForALocalClusterIsRefused()
+    {
+        var local = new FakeRuntime(ClusterRuntimeKinds.Local, "loc");
+        var service = new ClusterService(_home.Path, _cluster, _probe, new FakeModelResolver(), TimeProvider.System, _ => local);
+        _cluster.Alive("n0", "n1");
+        await service.UpAsync(local, Quick, _progress, default);
+
+        var e = await Assert.ThrowsAsync<ClusterException>(() => service.DeployAsync(ClusterTarget.Named("loc"), new DeployRequest { Model = "m", Https = true }, _progress, default));
+
+        Assert.Equal(ClusterFailure.InvalidArguments, e.Failure);
+        Assert.Empty(_cluster.Deployed);
+    }
+
+    [Fact]
     public async Task AMissingApiKeyVariableIsRefusedBeforeAnythingIsDeployed()
     {
         await UpAsync();

@@ -34,6 +34,20 @@ public sealed class StepFrameTests
     }
 
     [Fact]
+    public void TheStepFrameCarriesTheTokensBeforeACachedStartAndRefusesAMismatchedCount()
+    {
+        var mask = TokenMask.Of([3], 64);
+        var hit = new ExecutorSequence(1, 4, [9], [0, 1], SamplingParameters.Greedy, 5, mask, Preceding: [5, 6, 7, 8]);
+        var decoded = StepMessage.Decode(new StepMessage(11, 2, [hit, hit with { SequenceId = 2, Preceding = null }]).Encode().Span);
+        Assert.Equal([5L, 6, 7, 8], decoded.Batch[0].Preceding!);
+        Assert.Equal(mask, decoded.Batch[0].AllowedTokens);
+        Assert.Null(decoded.Batch[1].Preceding);
+
+        var lying = new StepMessage(12, 2, [hit with { Preceding = [5, 6, 7] }]).Encode().ToArray();
+        Assert.Throws<InvalidDataException>(() => StepMessage.Decode(lying));
+    }
+
+    [Fact]
     public void TheResultFrameCarriesLogprobsWhereAskedAndIdsOnlyOtherwise()
     {
         SampledToken[] tokens = [new(5, new TokenLogprobs(-0.25f, [5, 9], [-0.25f, -2.5f])), new(7), new(8, new TokenLogprobs(-1f, [], []))];

@@ -1,6 +1,8 @@
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Execution;
+using Hunyuan.Engine.Partitioning;
 using Hunyuan.Engine.Scheduling;
+using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Tests.TestSupport;
@@ -21,6 +23,7 @@ public sealed class LogprobsTests
 
     [Theory]
     [InlineData("local")]
+    [InlineData("local ranks tp2 pp2")]
     [InlineData("data plane pp2")]
     [InlineData("data plane tp2")]
     public async Task GreedyLogprobsAreTheModelsLogSoftmaxWithTheChosenTokenFirst(string executor)
@@ -86,7 +89,7 @@ public sealed class LogprobsTests
     /// <summary>The model in this process, or loopback ranks behind the data plane.</summary>
     private sealed class ExecutorUnderTest : IAsyncDisposable
     {
-        private LocalCausalLm? _lm;
+        private ICausalLm? _lm;
         private LoopbackDeployment? _set;
         private DataPlaneDriver? _driver;
 
@@ -99,6 +102,15 @@ public sealed class LogprobsTests
             {
                 var model = ModelLoader.Load(Model, torch.ScalarType.Float32);
                 run._lm = new LocalCausalLm(model, pool: model.NewBlockPool(options.Blocks, options.BlockSize));
+                run.Executor = new LocalStepExecutor(run._lm);
+                return run;
+            }
+
+            if (kind.StartsWith("local ranks", StringComparison.Ordinal))
+            {
+                var config = HunyuanConfig.Load(Model);
+                var plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(2, 2, 1L << 30), new LayoutRequest(2, 2));
+                run._lm = await LocalRankSet.LoadAsync(plan, Model, LoadOptions.Of(torch.ScalarType.Float32), paged: new PagedKvOptions(options.Blocks, options.BlockSize));
                 run.Executor = new LocalStepExecutor(run._lm);
                 return run;
             }

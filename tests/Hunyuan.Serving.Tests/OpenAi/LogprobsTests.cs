@@ -56,7 +56,18 @@ public sealed class LogprobsTests(ServedTinyModel served) : IClassFixture<Served
         var streamed = events.SelectMany(e => e.GetProperty("choices").EnumerateArray())
             .Where(c => c.GetProperty("logprobs").ValueKind == JsonValueKind.Object)
             .SelectMany(c => c.GetProperty("logprobs").GetProperty("content").EnumerateArray()).ToList();
-        Assert.Equal(expected.Select(e => e.GetRawText()), streamed.Select(e => e.GetRawText()));
+        // The second request finds the first's prompt in the prefix cache: its prefill runs other matrix shapes, so the
+        // values agree to float32 rounding, not bit for bit; the tokens are the same.
+        Assert.Equal(expected.Count, streamed.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].GetProperty("token").GetString(), streamed[i].GetProperty("token").GetString());
+            Assert.Equal(expected[i].GetProperty("logprob").GetDouble(), streamed[i].GetProperty("logprob").GetDouble(), tolerance: 1e-4);
+            var top = expected[i].GetProperty("top_logprobs").EnumerateArray().ToList();
+            var streamedTop = streamed[i].GetProperty("top_logprobs").EnumerateArray().ToList();
+            Assert.Equal(top.Select(t => t.GetProperty("token").GetString()), streamedTop.Select(t => t.GetProperty("token").GetString()));
+            Assert.All(top.Zip(streamedTop), p => Assert.Equal(p.First.GetProperty("logprob").GetDouble(), p.Second.GetProperty("logprob").GetDouble(), tolerance: 1e-4));
+        }
     }
 
     [Fact]

@@ -15,5 +15,6 @@ internal sealed class BenchCommand : Command
         Subcommands.Add(new BenchPipelineCommand(console));
         Subcommands.Add(new BenchLoadCommand(console));
         Subcommands.Add(new BenchGrammarCommand(console));
+        Subcommands.Add(new BenchPrefixCommand(console));
     }
 }

@@ -60,7 +60,8 @@ internal sealed class BenchPipelineCommand : Command
         }
 
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
-        var engine = new EngineOptions { MaxNumSeqs = streams, MaxBatchedTokens = Math.Max(256, streams * promptLength), MaxModelLen = promptLength + tokens + 1, BlockSize = 16 };
+        // Prefix caching off: every round repeats the same prompts, and these measure prefill and decode as before.
+        var engine = new EngineOptions { MaxNumSeqs = streams, MaxBatchedTokens = Math.Max(256, streams * promptLength), MaxModelLen = promptLength + tokens + 1, BlockSize = 16, PrefixCaching = false };
         var blocks = streams * (((engine.MaxModelLen + engine.BlockSize - 1) / engine.BlockSize) + 1);
         engine = engine with { Blocks = blocks };
         await using var ranks = await LoopbackDeployment.LoadAsync(dir, r.GetValue(TpOption), r.GetValue(PpOption), new LoadOptions { DType = dtype }, new PagedKvOptions(blocks, engine.BlockSize));

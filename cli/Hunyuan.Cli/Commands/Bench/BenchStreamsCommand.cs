@@ -54,7 +54,8 @@ internal sealed class BenchStreamsCommand : Command
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
         var tokens = r.GetValue(TokensOption);
         var promptLength = r.GetValue(PromptOption);
-        var engine = new EngineOptions { MaxNumSeqs = levels.Max(), MaxBatchedTokens = Math.Max(256, levels.Max() * promptLength), MaxModelLen = promptLength + tokens + 1 };
+        // Prefix caching off: every round repeats the same prompts, and these measure prefill and decode as before.
+        var engine = new EngineOptions { MaxNumSeqs = levels.Max(), MaxBatchedTokens = Math.Max(256, levels.Max() * promptLength), MaxModelLen = promptLength + tokens + 1, PrefixCaching = false };
         await using var backend = await LocalServingBackend.StartAsync(dir, new LoadOptions { DType = dtype }, 1, 1, 256L << 20, engine, device);
         var vocab = backend.Tokenizer.VocabularySize;
         var rounds = r.GetValue(RoundsOption);

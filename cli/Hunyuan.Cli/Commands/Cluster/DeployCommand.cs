@@ -28,6 +28,7 @@ internal sealed class DeployCommand : Command
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print the final deployment status as JSON to stdout" };
     private static readonly Option<int> ServePortOption = new("--serve-port") { Description = "Start the OpenAI endpoint for it once ready: on the head node for a cluster made by `up HOSTS.yaml`, else on this machine's 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<bool> NoServeOption = new("--no-serve") { Description = "Do not start the endpoint" };
+    private static readonly Option<bool> HttpsOption = new("--https") { Description = "Serve the endpoint over HTTPS with the certificate the cluster CA issued to the head (clusters from a host list)" };
     private static readonly Option<string?> ApiKeyEnvOption = new("--api-key-env") { Description = "Environment variable holding the API key the endpoint will require (handed to the head in a 0600 file, never on a command line)" };
 
     private readonly CliConsole _console;
@@ -38,7 +39,7 @@ internal sealed class DeployCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this);
-        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption, ServePortOption, NoServeOption, ApiKeyEnvOption })
+        foreach (var o in new Option[] { VariantOption, NameOption, TpOption, PpOption, ExpertsOption, DTypeOption, Fp8ExactOption, NoWaitOption, TimeoutOption, JsonOption, ServePortOption, NoServeOption, ApiKeyEnvOption, HttpsOption })
         {
             Options.Add(o);
         }
@@ -80,6 +81,7 @@ internal sealed class DeployCommand : Command
                 Serve = !r.GetValue(NoServeOption),
                 ServePort = r.GetValue(ServePortOption),
                 ApiKeyEnv = r.GetValue(ApiKeyEnvOption),
+                Https = r.GetValue(HttpsOption),
             };
         }
 

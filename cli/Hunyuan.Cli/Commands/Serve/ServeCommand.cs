@@ -36,10 +36,13 @@ internal sealed class ServeCommand : Command
     private static readonly Option<int> MaxNumSeqsOption = new("--max-num-seqs") { Description = "Sequences batched together", DefaultValueFactory = _ => 16 };
     private static readonly Option<bool> TakeOverOption = new("--take-over") { Description = "With --deployment: take the serving lease from the endpoint holding it (that one stops serving)" };
     private static readonly Option<string> KvMemoryOption = new("--kv-cache-memory") { Description = "KV cache memory per rank", DefaultValueFactory = _ => "512MiB" };
+    private static readonly Option<bool> NoPrefixCacheOption = new("--no-prefix-cache") { Description = "Prefill every prompt in full: do not keep KV blocks for later requests with the same prefix" };
     private static readonly Option<string> DeviceOpt = DeviceOption.Create();
     private static readonly Option<bool> HttpsOption = new("--https") { Description = "Serve HTTPS. With --deployment: the certificate the cluster CA issued to --tls-identity (a node-ADDRESS identity, as deploy passes on the head), unless --tls-cert/--tls-key are given" };
     private static readonly Option<string?> TlsCertOption = new("--tls-cert") { Description = "PEM certificate (chain) to serve HTTPS with; with --tls-key" };
     private static readonly Option<string?> TlsKeyOption = new("--tls-key") { Description = "PEM private key of --tls-cert (0600)" };
+    private static readonly Option<int> MaxConcurrentOption = new("--max-concurrent-requests") { Description = "Generation requests served at once; more get 429 with Retry-After", DefaultValueFactory = _ => new ServingOptions().MaxConcurrentRequests };
+    private static readonly Option<int> RetryAfterOption = new("--retry-after") { Description = "Seconds a refused client is told to wait (Retry-After of a 429)", DefaultValueFactory = _ => new ServingOptions().RetryAfterSeconds };
 
     private readonly CliConsole _console;
 
@@ -49,7 +52,7 @@ internal sealed class ServeCommand : Command
         _console = console;
         Arguments.Add(ModelArgument);
         ClusterTargetOptions.AddTo(this, withConnectTimeout: false);
-        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, DeviceOpt, HttpsOption, TlsCertOption, TlsKeyOption })
+        foreach (var o in new Option[] { DeploymentOption, HostOption, PortOption, NameOption, VariantOption, DTypeOption, TpOption, PpOption, ApiKeyEnvOption, ApiKeyFileOption, MaxModelLenOption, MaxNumSeqsOption, KvMemoryOption, TakeOverOption, NoPrefixCacheOption, DeviceOpt, HttpsOption, TlsCertOption, TlsKeyOption, MaxConcurrentOption, RetryAfterOption })
         {
             Options.Add(o);
         }
@@ -91,7 +94,7 @@ internal sealed class ServeCommand : Command
 
         var dir = Path.GetFullPath(ModelDirectory.Resolve(modelArgument, _console));
         var options = ServingOptionsOf(r, Path.GetFileName(dir.TrimEnd('/')), [dir, modelArgument], null);
-        var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption) };
+        var engine = new EngineOptions { MaxModelLen = r.GetValue(MaxModelLenOption), MaxNumSeqs = r.GetValue(MaxNumSeqsOption), PrefixCaching = !r.GetValue(NoPrefixCacheOption) };
         return await CommandErrors.GuardAsync(_console, async () =>
         {
             options.Validate();
@@ -125,6 +128,8 @@ internal sealed class ServeCommand : Command
         ApiKeyFile = r.GetValue(ApiKeyFileOption),
         TlsCertificateFile = r.GetValue(TlsCertOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Certificate : null),
         TlsKeyFile = r.GetValue(TlsKeyOption) ?? (r.GetValue(HttpsOption) ? clusterTls?.Key : null),
+        MaxConcurrentRequests = r.GetValue(MaxConcurrentOption),
+        RetryAfterSeconds = r.GetValue(RetryAfterOption),
     };
 
     private static string Root(ServingOptions options) => $"{(options.Https ? "https" : "http")}://{options.Host}:{options.Port}";
@@ -157,7 +162,7 @@ internal sealed class ServeCommand : Command
         options.Validate();
         var url = $"{Root(options)}/v1";
         var holder = $"the endpoint {url} (pid {Environment.ProcessId} on {Environment.MachineName})";
-        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption));
+        await using var backend = await ClusterServingBackend.StartAsync(control.Grains, deployment, r.GetValue(MaxNumSeqsOption), holder, r.GetValue(TakeOverOption), prefixCaching: !r.GetValue(NoPrefixCacheOption));
         await using var app = ServingHost.Build(backend, options, new ControlPlaneSnapshotSource(control, target.Name, TimeProvider.System));
         await app.StartAsync(cancellationToken);
         await grain.SetEndpointAsync(url);

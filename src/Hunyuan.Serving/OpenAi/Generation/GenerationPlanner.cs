@@ -58,7 +58,7 @@ internal static class GenerationPlanner
         // stop_token_ids outside this vocabulary are accepted and never match, as vLLM does: the seed's script sends
         // the real model's 127960 whatever model it talks to.
         var request = new GenerationRequest(prompt, maxTokens, sampling, (body.StopTokenIds ?? []).ToHashSet(),
-            backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet(), body.IgnoreEos ?? false, Grammar(body, backend));
+            backend.Tokenizer.StopIds.Select(i => (long)i).ToHashSet(), body.IgnoreEos ?? false, Grammar(body, backend), N: body.N ?? 1);
         var stream = body.Stream ?? false;
         return new GenerationPlan(request, StopStrings(body.Stop, options), stream, stream && body.StreamOptions?.IncludeUsage == true,
             stream && body.StreamOptions?.ContinuousUsageStats == true, promptField);
@@ -107,14 +107,14 @@ internal static class GenerationPlanner
 
     private static void RefuseUnsupported(GenerationRequestBody body)
     {
-        if (body.N is { } n && In(n, "n", 1, 128) > 1)
+        if (body.N is { } n)
         {
-            throw ApiException.BadRequest("only n = 1 is supported", "n");
+            In(n, "n", 1, GenerationRequest.MaxChoices);
         }
 
         if (body.BestOf is > 1)
         {
-            throw ApiException.BadRequest("best_of is not supported", "best_of");
+            throw ApiException.BadRequest("best_of is not supported: ask for n independent choices instead", "best_of");
         }
 
         switch (body)

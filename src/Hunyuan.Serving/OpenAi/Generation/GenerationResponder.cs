@@ -22,10 +22,30 @@ internal static partial class GenerationResponder
     {
         var prompt = plan.Request.Prompt.Length;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+
+        // One token per choice, so a choice that reached a stop string ends alone while the others go on.
+        var choices = Enumerable.Range(0, plan.Request.N)
+            .Select(_ => new ChoiceProgress(new TextStream(backend.Tokenizer, plan.StopStrings), CancellationTokenSource.CreateLinkedTokenSource(cancel.Token), plan.Request.Sampling.Logprobs >= 0))
+            .ToArray();
+        try
+        {
+            await RespondAsync(ctx, backend, plan, shape, log, prompt, cancel, choices);
+        }
+        finally
+        {
+            foreach (var c in choices)
+            {
+                c.Stop.Dispose();
+            }
+        }
+    }
+
+    private static async Task RespondAsync(HttpContext ctx, IServingBackend backend, GenerationPlan plan, IResponseShape shape, ILogger log, int prompt, CancellationTokenSource cancel, ChoiceProgress[] choices)
+    {
         ChannelReader<GenerationEvent> events;
         try
         {
-            events = backend.Scheduler.Submit(plan.Request, cancel.Token);
+            events = backend.Scheduler.Submit(plan.Request, cancel.Token, choices.Select(c => c.Stop.Token).ToArray());
         }
         catch (PromptTooLongException e)
         {
@@ -33,22 +53,42 @@ internal static partial class GenerationResponder
         }
 
         var clock = Stopwatch.StartNew();
-        var text = new TextStream(backend.Tokenizer, plan.StopStrings);
-        var generated = 0;
-        string? finish = null;
+        int? cached = null;
+        int Generated() => choices.Sum(c => c.Generated);
 
-        // With logprobs: every token (one body) or those since the last chunk (a stream), each chunk carrying its own.
-        var tokens = plan.Request.Sampling.Logprobs >= 0 ? new List<GenerationEvent>() : null;
-        UsageInfo? Running() => plan.ContinuousUsage ? UsageInfo.Of(prompt, generated) : null;
+        // Usage counts the prompt once and the completion tokens of every choice, as OpenAI does; the cached count
+        // is known when the first choice finishes.
+        UsageInfo Usage() => UsageInfo.Of(prompt, Generated(), cached is { } n ? new PromptTokensDetails(n) : null);
+        UsageInfo? Running() => plan.ContinuousUsage ? Usage() : null;
 
         if (plan.Stream)
         {
             ctx.Response.StatusCode = StatusCodes.Status200OK;
             ctx.Response.ContentType = "text/event-stream";
             ctx.Response.Headers.CacheControl = "no-cache";
-            if (shape.Opening(0, Running()) is { } opening)
+            for (var i = 0; i < choices.Length; i++)
             {
-                await SendAsync(ctx, opening);
+                if (shape.Opening(i, Running()) is { } opening)
+                {
+                    await SendAsync(ctx, opening);
+                }
+            }
+        }
+
+        async Task FinishAsync(int index, string finish)
+        {
+            var c = choices[index];
+            c.Finish = finish;
+            if (plan.Stream)
+            {
+                var rest = c.Text.Flush();
+                if (rest.Length > 0 || c.Tokens is { Count: > 0 })
+                {
+                    await SendAsync(ctx, shape.Chunk(index, rest, null, Running(), c.Tokens));
+                    c.Tokens?.Clear();
+                }
+
+                await SendAsync(ctx, shape.Chunk(index, "", finish, Running()));
             }
         }
 
@@ -56,6 +96,7 @@ internal static partial class GenerationResponder
         {
             await foreach (var e in events.ReadAllAsync(cancel.Token))
             {
+                var c = choices[e.Index];
                 if (e.Finish is { } f)
                 {
                     if (f == FinishReason.Error)
@@ -63,60 +104,77 @@ internal static partial class GenerationResponder
                         throw new ApiException(500, $"the deployment failed this request: {e.Error}", "server_error");
                     }
 
-                    finish ??= f == FinishReason.Length ? "length" : "stop";
-                    break;
+                    if (e.Index == 0)
+                    {
+                        cached = e.CachedTokens;
+                    }
+
+                    if (c.Finish is null)
+                    {
+                        await FinishAsync(e.Index, f == FinishReason.Length ? "length" : "stop");
+                    }
+
+                    continue;
                 }
 
-                generated++;
-                tokens?.Add(e);
-                var delta = text.Add(e.Token);
+                if (c.Finish is not null)
+                {
+                    continue;   // generated in the step that was under way when its stop string ended it
+                }
+
+                c.Generated++;
+                c.Tokens?.Add(e);
+                var delta = c.Text.Add(e.Token);
                 if (plan.Stream && delta.Length > 0)
                 {
-                    await SendAsync(ctx, shape.Chunk(0, delta, null, Running(), tokens));
-                    tokens?.Clear();
+                    await SendAsync(ctx, shape.Chunk(e.Index, delta, null, Running(), c.Tokens));
+                    c.Tokens?.Clear();
                 }
 
-                if (text.StoppedByString)
+                if (c.Text.StoppedByString)
                 {
-                    finish = "stop";
-                    await cancel.CancelAsync();
-                    break;
+                    await c.Stop.CancelAsync();
+                    await FinishAsync(e.Index, "stop");
                 }
             }
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {
-            LogRequest(log, shape.Id, prompt, generated, "abort", clock.ElapsedMilliseconds);
+            var aborted = Generated();
+            LogRequest(log, shape.Id, prompt, aborted, "abort", clock.ElapsedMilliseconds);
             return;   // the client went away; the scheduler frees the request's blocks at its next step
         }
         catch (ApiException error) when (ctx.Response.HasStarted)
         {
             // Too late for a status code: the stream carries the error as its last event.
-            LogRequest(log, shape.Id, prompt, generated, "error", clock.ElapsedMilliseconds);
+            var failed = Generated();
+            LogRequest(log, shape.Id, prompt, failed, "error", clock.ElapsedMilliseconds);
             await SendAsync(ctx, JsonSerializer.SerializeToUtf8Bytes(error.Body(), OpenAiJson.Default.ErrorBody));
             return;
         }
 
-        finish ??= "length";
-        LogRequest(log, shape.Id, prompt, generated, finish, clock.ElapsedMilliseconds);
-        var rest = text.Flush();
+        for (var i = 0; i < choices.Length; i++)
+        {
+            if (choices[i].Finish is null)
+            {
+                await FinishAsync(i, "length");
+            }
+        }
+
+        var (total, finishes) = (Generated(), string.Join(',', choices.Select(c => c.Finish).Distinct()));
+        LogRequest(log, shape.Id, prompt, total, finishes, clock.ElapsedMilliseconds);
         if (!plan.Stream)
         {
             ctx.Response.StatusCode = StatusCodes.Status200OK;
             ctx.Response.ContentType = "application/json";
-            await ctx.Response.Body.WriteAsync(shape.Response([new FinishedChoice(0, text.Text, finish, tokens)], UsageInfo.Of(prompt, generated)), ctx.RequestAborted);
+            var finished = choices.Select((c, i) => new FinishedChoice(i, c.Text.Text, c.Finish!, c.Tokens)).ToArray();
+            await ctx.Response.Body.WriteAsync(shape.Response(finished, Usage()), ctx.RequestAborted);
             return;
         }
 
-        if (rest.Length > 0 || tokens is { Count: > 0 })
-        {
-            await SendAsync(ctx, shape.Chunk(0, rest, null, Running(), tokens));
-        }
-
-        await SendAsync(ctx, shape.Chunk(0, "", finish, Running()));
         if (plan.IncludeUsage)
         {
-            await SendAsync(ctx, shape.UsageChunk(UsageInfo.Of(prompt, generated)));
+            await SendAsync(ctx, shape.UsageChunk(Usage()));
         }
 
         await ctx.Response.Body.WriteAsync(Done, ctx.RequestAborted);

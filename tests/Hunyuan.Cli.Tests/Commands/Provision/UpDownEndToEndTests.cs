@@ -20,9 +20,8 @@ public sealed class UpDownEndToEndTests : IDisposable
 
     private string _password = "";
 
-    private readonly string _apiKey = "sk-" + Guid.NewGuid().ToString("N");
 
-    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path, ["HYC_LAB_PASSWORD"] = _password, ["HYC_LAB_API_KEY"] = _apiKey };
+    private Dictionary<string, string> Env => new() { ["HYC_HOME"] = _home.Path, ["HYC_LAB_PASSWORD"] = _password };
 
     [SkippableFact]
     public async Task UpFormsTheClusterMeshesTheHostsChangesNothingTwiceRefusesAChangedKeyRepairsAndDownLeavesNothing()
@@ -69,8 +68,14 @@ public sealed class UpDownEndToEndTests : IDisposable
             var model = Path.Combine(lab.Directory, "tiny");
             var init = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "model", "init-tiny", model);
             Assert.True(init.ExitCode == 0, init.ToString());
-            var deploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180", "--api-key-env", "HYC_LAB_API_KEY"]);
+            // No key given: deploy generates one (the endpoint listens on the head's cluster address), keeps it 0600 here
+            // and says how to read it, never the key itself.
+            var deploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180"]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            var keyFile = Path.Combine(_home.Path, "clusters", "lab", "api-key");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+            var apiKey = File.ReadAllText(keyFile).Trim();
+            Assert.Contains($"cat {keyFile}", deploy.Stderr, StringComparison.Ordinal);
             Assert.Contains($"OpenAI endpoint ready: http://{lab.Hosts[0].Address}:8000/v1", deploy.Stderr, StringComparison.Ordinal);
             using (var http = lab.ControlHttpClient())
             {
@@ -81,7 +86,7 @@ public sealed class UpDownEndToEndTests : IDisposable
                 });
                 var refused = await Assert.ThrowsAsync<ClientResultException>(() => Chat("wrong").CompleteChatAsync([new UserChatMessage("Hello")]));
                 Assert.Equal(401, refused.Status);
-                var completion = (await Chat(_apiKey).CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
+                var completion = (await Chat(apiKey).CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 8 })).Value;
                 Assert.InRange(completion.Usage.OutputTokenCount, 1, 8);
             }
 
@@ -127,14 +132,14 @@ public sealed class UpDownEndToEndTests : IDisposable
             tlsKeys.Add(File.ReadAllText(Path.Combine(_home.Path, "clusters", "lab", "tls", "ca.key")).Split('\n')[1]);
             var cmdlines = string.Join("\n", Directory.EnumerateDirectories("/proc").Select(d => TryRead(Path.Combine(d, "cmdline"))));
             var logs = string.Join("\n", lab.Hosts.SelectMany(h => Directory.EnumerateFiles(Path.Combine(h.Home, ".hyc", "clusters", "lab", "logs"))).Select(File.ReadAllText));
-            var local = string.Join("\n", Directory.EnumerateFiles(_home.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("cluster_ed25519", StringComparison.Ordinal) && !f.EndsWith(".key", StringComparison.Ordinal)).Select(File.ReadAllText));
+            var local = string.Join("\n", Directory.EnumerateFiles(_home.Path, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("cluster_ed25519", StringComparison.Ordinal) && !f.EndsWith(".key", StringComparison.Ordinal) && f != keyFile).Select(File.ReadAllText));
             Assert.Contains("--tls-dir", cmdlines, StringComparison.Ordinal);
             foreach (var (where, text) in new[] { ("process arguments", cmdlines), ("agent and Redis logs", logs), ("local state", local), ("hyc output", string.Join("\n", outputs)) })
             {
                 Assert.False(text.Contains(password, StringComparison.Ordinal), $"the Redis password is in the {where}");
                 Assert.False(text.Contains(keyBody, StringComparison.Ordinal), $"the cluster's private key is in the {where}");
                 Assert.False(text.Contains(lab.Password, StringComparison.Ordinal), $"the SSH password is in the {where}");
-                Assert.False(text.Contains(_apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
+                Assert.False(text.Contains(apiKey, StringComparison.Ordinal), $"the endpoint's API key is in the {where}");
                 Assert.All(tlsKeys, k => Assert.False(text.Contains(k, StringComparison.Ordinal), $"a TLS private key is in the {where}"));
             }
 
@@ -172,7 +177,7 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.False(bundleText.Contains(password, StringComparison.Ordinal), "the Redis password is in the debug bundle");
             Assert.False(bundleText.Contains(keyBody, StringComparison.Ordinal), "the cluster's private key is in the debug bundle");
             Assert.False(bundleText.Contains(lab.Password, StringComparison.Ordinal), "the SSH password is in the debug bundle");
-            Assert.False(bundleText.Contains(_apiKey, StringComparison.Ordinal), "the endpoint's API key is in the debug bundle");
+            Assert.False(bundleText.Contains(apiKey, StringComparison.Ordinal), "the endpoint's API key is in the debug bundle");
 
             // Again, with nothing to do: no flag needed for the host keys, nothing changes, and it says so.
             var again = await Hyc(outputs, ["up", hostsYaml, .. common]);
