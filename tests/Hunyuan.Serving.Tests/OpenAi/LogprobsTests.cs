@@ -34,7 +34,11 @@ public sealed class LogprobsTests(ServedTinyModel served) : IClassFixture<Served
             Assert.Equal(token.LogProbability, token.TopLogProbabilities[0].LogProbability);
             Assert.True(token.LogProbability <= 0);
             Assert.Equal(token.TopLogProbabilities.Select(t => t.LogProbability).OrderDescending(), token.TopLogProbabilities.Select(t => t.LogProbability));
-            Assert.Equal(Encoding.UTF8.GetBytes(token.Token), token.Utf8Bytes!.Value.ToArray());
+            // A whole character's token reads as its bytes; a piece of one reads as U+FFFD and carries its own bytes.
+            if (!token.Token.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                Assert.Equal(Encoding.UTF8.GetBytes(token.Token), token.Utf8Bytes!.Value.ToArray());
+            }
         }
 
         var without = (await Chat.CompleteChatAsync([new UserChatMessage("logprobs please")], new ChatCompletionOptions { MaxOutputTokenCount = 6, Temperature = 0 })).Value;

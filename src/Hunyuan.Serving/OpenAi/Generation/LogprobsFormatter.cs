@@ -59,11 +59,13 @@ internal sealed class LogprobsFormatter(HunyuanTokenizer tokenizer, bool tokensA
         return new CompletionLogprobs(texts, values, tops, offsets);
     }
 
-    // A token on its own: special ids by name; a piece of a multi-byte character reads as U+FFFD. Its bytes are those of
-    // the text it decodes to, so such a piece shows U+FFFD's bytes, not its own: the tokenizer does not expose them yet.
+    // A token on its own: special ids by name; a piece of a multi-byte character reads as U+FFFD, but its bytes are the
+    // token's own (what OpenAI's `bytes` is for: a client joins consecutive pieces into the character).
     private (string Text, int[] Bytes) Piece(long id)
     {
         var text = tokensAsIds ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"token_id:{id}") : tokenizer.Decode([(int)id], includeSpecials: true);
-        return (text, Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray());
+        var own = tokenizer.TokenBytes((int)id);
+        var bytes = own.IsEmpty ? Encoding.UTF8.GetBytes(text) : own.ToArray();
+        return (text, bytes.Select(b => (int)b).ToArray());
     }
 }
