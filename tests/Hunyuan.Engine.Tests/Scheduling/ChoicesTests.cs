@@ -106,15 +106,22 @@ public sealed class ChoicesTests
     [Fact]
     public async Task OneChoiceStoppedByItsOwnTokenEndsAloneAndTheOthersRunToTheirEnd()
     {
-        var (scheduler, _, lm) = Start(new EngineOptions { Blocks = 64, BlockSize = 4 });
+        var (scheduler, executor, lm) = Start(new EngineOptions { Blocks = 64, BlockSize = 4 });
         await using var _ = scheduler;
         using var __ = lm;
+
+        // One step per event read (and one to start): the tiny model would otherwise make all 12 tokens of every choice
+        // before this loop reads choice 1's second, and the cancellation would come too late to end it.
+        using var permits = new SemaphoreSlim(1);
+        executor.StepPermits = permits;
         using var request = new CancellationTokenSource();
         var perChoice = Enumerable.Range(0, 3).Select(_ => CancellationTokenSource.CreateLinkedTokenSource(request.Token)).ToArray();
         var reader = scheduler.Submit(new GenerationRequest(SchedulerTests.Prompt(9, 4), 12, new SamplingParameters(Temperature: 1, Seed: 5), NoStops, NoStops, N: 3), request.Token, perChoice.Select(c => c.Token).ToArray());
         var counts = new int[3];
         var finishes = new FinishReason?[3];
-        await foreach (var e in reader.ReadAllAsync())
+        // A stalled scheduler fails the test (the read is cancelled) instead of hanging it.
+        using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await foreach (var e in reader.ReadAllAsync(bounded.Token))
         {
             if (e.Finish is { } f)
             {
@@ -124,6 +131,8 @@ public sealed class ChoicesTests
             {
                 await perChoice[1].CancelAsync();
             }
+
+            permits.Release();
         }
 
         Assert.Equal(FinishReason.Cancelled, finishes[1]);

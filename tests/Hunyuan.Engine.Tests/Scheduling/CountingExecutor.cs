@@ -48,14 +48,25 @@ internal sealed class CountingExecutor(IStepExecutor inner) : IStepExecutor
         }
     }
 
-    public Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// When set, each step waits for a permit first, so a test that hands out permits as it reads events keeps the
+    /// scheduler from running ahead of it (a cancellation then lands while the request still has tokens to make).
+    /// </summary>
+    public SemaphoreSlim? StepPermits { get; set; }
+
+    public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
+        if (StepPermits is { } permits)
+        {
+            await permits.WaitAsync(cancellationToken);
+        }
+
         lock (_gate)
         {
             _seen.AddRange(batch);
         }
 
-        return inner.StepAsync(batch, cancellationToken);
+        return await inner.StepAsync(batch, cancellationToken);
     }
 
     public Task ReleaseAsync(long sequenceId) => inner.ReleaseAsync(sequenceId);

@@ -62,10 +62,12 @@ public sealed class PreflightCommandTests : IDisposable
         var host = json.GetProperty("hosts")[0];
         Assert.Equal("head", host.GetProperty("role").GetString());
         Assert.Equal(hostKey.Fingerprint, host.GetProperty("host_key").GetString());
-        Assert.Equal(["os", "disk", "gpus", "redis", "ports"], host.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["os", "disk", "gpus", "libraries", "redis", "ports"], host.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
 
         // The head's Redis (this machine's redis-server, for the process runtime) is 7 or later.
-        Assert.StartsWith("Redis server v=", host.GetProperty("checks")[3].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Redis server v=", host.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "redis").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // So are the libraries the agent needs beside what its bundle carries (this machine's glibc, libstdc++, OpenSSL).
+        Assert.True(host.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "libraries").GetProperty("ok").GetBoolean(), accepted.ToString());
         Assert.Single(File.ReadAllLines(knownHosts));
 
         // Recorded now: no flag needed. A port the head must offer is held, and the report says which.
