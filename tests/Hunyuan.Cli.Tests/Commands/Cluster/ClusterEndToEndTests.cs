@@ -17,6 +17,7 @@ namespace Hunyuan.Cli.Tests.Commands.Cluster;
 /// Its ports come from <see cref="TestPorts"/>.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class ClusterEndToEndTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly int Base = TestPorts.Base(TestPorts.LocalCluster(2));

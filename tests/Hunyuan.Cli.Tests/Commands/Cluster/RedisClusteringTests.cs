@@ -14,6 +14,7 @@ namespace Hunyuan.Cli.Tests.Commands.Cluster;
 /// argv or logs. Its ports come from <see cref="TestPorts"/>.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class RedisClusteringTests : IDisposable
 {
     private static readonly int RedisPort = TestPorts.One();

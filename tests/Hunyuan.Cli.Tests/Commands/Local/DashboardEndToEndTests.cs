@@ -15,6 +15,7 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// under the test's output directory (its path is printed).
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class DashboardEndToEndTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan LossBound = TimeSpan.FromSeconds(20);

@@ -17,6 +17,7 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// leaving no process behind. Ports come from <see cref="TestPorts"/>.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class LocalClusterEndToEndTests : IDisposable
 {
     private static readonly TimeSpan HealBound = TimeSpan.FromSeconds(60);

@@ -21,6 +21,7 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// `up --rotate-certs` replaces them all and restarts each agent with its new one.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class LocalClusterTlsEndToEndTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);

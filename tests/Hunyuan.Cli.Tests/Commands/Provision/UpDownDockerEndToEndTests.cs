@@ -10,6 +10,7 @@ namespace Hunyuan.Cli.Tests.Commands.Provision;
 /// agents inside them (the agents on the bundle's own ICU); a second `up` reuses them; `down --purge` removes them.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class UpDownDockerEndToEndTests : IDisposable
 {
     private const string Container = "hyc_lab_agent";

@@ -14,6 +14,7 @@ namespace Hunyuan.Cli.Tests.Commands.Provision;
 /// operator's machine would, with a HYC_HOME of the test's own.
 /// </summary>
 [Trait("Category", "EndToEnd")]
+[Collection(OneClusterAtATime.Name)]
 public sealed class UpDownEndToEndTests : IDisposable
 {
     private readonly TempDirectory _home = new();
