@@ -139,13 +139,10 @@ public static class HostPreflight
             problems.Add($"glibc {glibc} (.NET needs {MinimumGlibc} or later)");
         }
 
-        if (names.Length > 0 || glibc.Length > 0)
+        problems.AddRange(RequiredLibraries.Where(n => !names.Contains(n)).Select(n => $"no {n}"));
+        if (!names.Any(n => n.StartsWith("libssl.so.", StringComparison.Ordinal)))
         {
-            problems.AddRange(RequiredLibraries.Where(n => !names.Contains(n)).Select(n => $"no {n}"));
-            if (!names.Any(n => n.StartsWith("libssl.so.", StringComparison.Ordinal)))
-            {
-                problems.Add("no OpenSSL (libssl.so.3 or libssl.so.1.1; the cluster's TLS needs it)");
-            }
+            problems.Add("no OpenSSL (libssl.so.3 or libssl.so.1.1; the cluster's TLS needs it)");
         }
 
         return problems.Count == 0
