@@ -16,13 +16,6 @@ public interface IRankGrain : IGrainWithStringKey
 
     Task<RankStatus> GetStatusAsync();
 
-    /// <summary>
-    /// Mailbox delivery from the other members of a tensor-parallel group that spans nodes (the slow path `plan` warns
-    /// about); interleaves with a running step, which may be waiting for it. Steps themselves never come through grains.
-    /// </summary>
-    [AlwaysInterleave]
-    Task DeliverAsync(TensorChunk chunk);
-
     /// <summary>Drops every sequence's cache (after a peer rank was lost and re-placed).</summary>
     Task ReleaseAllAsync();
 

@@ -18,23 +18,23 @@ namespace Hunyuan.Grains.Ranks;
 /// One rank on its node's silo: the control plane of one partition (load, state, unload). The partition lives on a
 /// <see cref="RankWorker"/> thread and is driven over the node's data plane (<see cref="RankDataServer"/>): steps come
 /// from the lease holder's driver, activations from the previous stage's rank, never through this grain. Peers on the
-/// same node share an in-process collective hub; a tensor-parallel group spanning nodes exchanges through the grains'
-/// mailboxes (the slow path).
+/// same node share an in-process collective hub; a tensor-parallel group spanning nodes exchanges its collectives over
+/// the data plane too (<see cref="PeerCollectiveGroup"/>).
 /// </summary>
 [NodePinnedPlacement]
 [CollectionAgeLimit(AlwaysActive = true)]
 #pragma warning disable CA1001 // the worker is disposed with the activation (OnDeactivateAsync), not by an owner
 internal sealed partial class RankGrain(
-    IGrainFactory grains, LocalHubRegistry hubs, RankDataServer dataPlane, ILocalSiloDetails silo, Metrics.AgentMetrics metrics, ILogger<RankGrain> logger) : Grain, IRankGrain
+    LocalHubRegistry hubs, RankDataServer dataPlane, ILocalSiloDetails silo, Metrics.AgentMetrics metrics, ILogger<RankGrain> logger) : Grain, IRankGrain
 #pragma warning restore CA1001
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly RankMailbox _mailbox = new();
     private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
     private volatile DeploymentLayout? _layout;
     private ICollectiveGroup? _hub;
+    private PeerCollectiveGroup? _peers;
     private StageInbox? _inbox;
     private StageOutbox? _outbox;
     private IDisposable? _registration;
@@ -83,7 +83,7 @@ internal sealed partial class RankGrain(
                 },
             };
             _worker = worker;
-            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives));
+            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives, _peers?.Inbox));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -118,16 +118,10 @@ internal sealed partial class RankGrain(
             _worker?.ResidentWeightBytes ?? 0, _worker?.BytesRead ?? 0, _layout?.Generation ?? -1, silo.SiloAddress.ToString(), _layout?.Epoch));
     }
 
-    public Task DeliverAsync(TensorChunk chunk)
-    {
-        _mailbox.Deliver(chunk);
-        return Task.CompletedTask;
-    }
-
     public async Task ReleaseAllAsync()
     {
-        _mailbox.Abort("all sequences released");
         _hub?.Reset();
+        _peers?.Reset();
         _inbox?.Drain();
         if (_worker is not null)
         {
@@ -193,15 +187,11 @@ internal sealed partial class RankGrain(
     /// <summary>Read on the rank's thread when its outbound link (re)connects: the endpoint the head last pushed.</summary>
     private string EndpointOfRank(int rank) => (_layout ?? throw new InvalidOperationException("the rank is unloaded")).RankEndpoint(rank);
 
-    private void ResetCollectives()
-    {
-        _mailbox.Abort("the driver reset the ranks");
-        _hub?.Reset();
-    }
+    private void ResetCollectives() => _hub?.Reset();
 
+    // Peers on other nodes were told by the failing rank's own thread (ITensorParallelGroup.FailStep).
     private void AbortCollectives(string reason)
     {
-        _mailbox.Abort(reason);
         // The reason stays short: each member reports its own failure to the driver, and nested aborts would repeat it.
         _hub?.Abort($"rank {_rank} failed mid-step");
     }
@@ -220,7 +210,8 @@ internal sealed partial class RankGrain(
             return _hub.Member(me.TpIndex);
         }
 
-        return new MailboxCollectiveGroup(grains, members.Select(m => layout.RankKey(m.Rank)).ToArray(), me.TpIndex, _mailbox, PeerTimeout, $"{layout.Epoch}|{me.Stage}");
+        _peers = PeerCollectiveGroup.For(plan, me, layout.Deployment, layout.Epoch, layout.DataToken, EndpointOfRank, layout.MaxModelLen, PeerTimeout);
+        return _peers;
     }
 
     private async Task DisposeWorkerAsync()
@@ -237,6 +228,10 @@ internal sealed partial class RankGrain(
         {
             await worker.DisposeAsync();
         }
+
+        // After the worker: its thread may be mid-collective until it stops.
+        _peers?.Dispose();
+        _peers = null;
 
         if (_layout is not null)
         {

@@ -25,7 +25,7 @@ public sealed record DataPlaneHello(DataPlaneRole Role, string Deployment, strin
         }
 
         var role = (DataPlaneRole)r.U8();
-        if (role is not DataPlaneRole.Driver and not DataPlaneRole.Peer)
+        if (role is not DataPlaneRole.Driver and not DataPlaneRole.Peer and not DataPlaneRole.TensorPeer)
         {
             throw new InvalidDataException($"unknown data-plane role {(byte)role}");
         }

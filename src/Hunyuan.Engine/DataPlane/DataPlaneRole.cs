@@ -8,4 +8,7 @@ public enum DataPlaneRole : byte
 
     /// <summary>The previous pipeline stage's rank, sending activations.</summary>
     Peer = 2,
+
+    /// <summary>A member of the rank's tensor-parallel group on another node, sending its parts of collectives.</summary>
+    TensorPeer = 3,
 }

@@ -29,7 +29,7 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
     /// <summary>Who is at the other end, for error messages ("rank 3 at 10.0.0.2:41234").</summary>
     public string Peer { get; set; }
 
-    /// <summary>The largest activation payload this side accepts (0: none accepted); control frames have a fixed bound.</summary>
+    /// <summary>The largest activation or collective-part payload this side accepts (0: none accepted); control frames have a fixed bound.</summary>
     public long MaxActivationBytes { get; set; }
 
     public static async Task<FrameConnection> ConnectAsync(string endpoint, string peer, TimeSpan timeout, CancellationToken cancellationToken)
@@ -110,8 +110,9 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         var length = BinaryPrimitives.ReadUInt32LittleEndian(_receiveHeader.AsSpan(1));
         var limit = kind switch
         {
-            FrameKind.Activation => MaxActivationBytes,
+            FrameKind.Activation or FrameKind.CollectivePart => MaxActivationBytes,
             FrameKind.Hello or FrameKind.HelloReply or FrameKind.Step or FrameKind.StepResult or FrameKind.Release or FrameKind.Reset or FrameKind.StageFailure
+                or FrameKind.CollectiveFailure
                 => DataPlaneProtocol.MaxControlFrameBytes,
             _ => throw new InvalidDataException($"{Peer} sent a frame of unknown kind {(byte)kind}"),
         };

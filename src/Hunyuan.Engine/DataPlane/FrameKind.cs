@@ -26,4 +26,10 @@ public enum FrameKind : byte
 
     /// <summary>Rank to the next stage's rank: the step failed here, so do not wait for its activations.</summary>
     StageFailure = 8,
+
+    /// <summary>Rank to a tensor-parallel peer on another node: its part of one collective, as raw tensor bytes.</summary>
+    CollectivePart = 9,
+
+    /// <summary>Rank to its tensor-parallel peers: the step failed here mid-forward, so its collectives will not complete.</summary>
+    CollectiveFailure = 10,
 }

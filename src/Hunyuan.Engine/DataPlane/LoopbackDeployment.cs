@@ -11,8 +11,9 @@ namespace Hunyuan.Engine.DataPlane;
 /// <summary>
 /// A deployment's ranks in this process on the real data plane over loopback: each pipeline stage behind its own
 /// <see cref="RankDataServer"/> (as if each stage were a node of its own), the tensor-parallel members of a stage
-/// sharing an in-process hub, stage links and the driver's connections over TCP. For benchmarks and tests of the data
-/// plane without a cluster: the bytes and the code path are the cluster's, the nodes are simulated.
+/// sharing an in-process hub, stage links and the driver's connections over TCP. With tensor parallelism across nodes,
+/// every rank has its own listener and a stage's members exchange their collectives over TCP too. For benchmarks and
+/// tests of the data plane without a cluster: the bytes and the code path are the cluster's, the nodes are simulated.
 /// </summary>
 public sealed class LoopbackDeployment : IAsyncDisposable
 {
@@ -36,7 +37,10 @@ public sealed class LoopbackDeployment : IAsyncDisposable
 
     private readonly List<RankWorker> _workers = [];
 
-    public string EndpointOf(int rank) => _servers[Plan.Ranks[rank].Stage].Endpoint;
+    /// <summary>Whether every rank has a listener of its own and TP groups exchange over TCP.</summary>
+    public bool TensorParallelAcrossNodes { get; private init; }
+
+    public string EndpointOf(int rank) => _servers[TensorParallelAcrossNodes ? rank : Plan.Ranks[rank].Stage].Endpoint;
 
     /// <summary>What a driver under <paramref name="lease"/> connects to.</summary>
     public DataPlaneTarget Target(long lease) =>
@@ -48,15 +52,17 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     /// <param name="options">Dtype and variant of every rank.</param>
     /// <param name="paged">Paged KV pools for a scheduler's block tables, or none.</param>
     /// <param name="timeout">How long a collective or stage link waits for a peer.</param>
-    public static async Task<LoopbackDeployment> LoadAsync(string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null)
+    /// <param name="tensorParallelAcrossNodes">Every rank behind its own listener, TP collectives over TCP (the path of a TP group spanning nodes).</param>
+    public static async Task<LoopbackDeployment> LoadAsync(
+        string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null, bool tensorParallelAcrossNodes = false)
     {
         var config = HunyuanConfig.Load(modelDir);
         var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, tp, 1L << 40), new LayoutRequest(tp, pp));
-        var set = new LoopbackDeployment(plan);
+        var set = new LoopbackDeployment(plan) { TensorParallelAcrossNodes = tensorParallelAcrossNodes && tp > 1 };
         var wait = timeout ?? TimeSpan.FromSeconds(60);
         try
         {
-            for (var s = 0; s < pp; s++)
+            for (var s = 0; s < (set.TensorParallelAcrossNodes ? plan.WorldSize : pp); s++)
             {
                 var server = new RankDataServer(IPAddress.Loopback);
                 server.Start();
@@ -70,10 +76,19 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                 foreach (var me in plan.Stage(s))
                 {
                     var (inbox, outbox) = StageLinks.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait);
-                    var group = tp == 1 ? SingleRankGroup.Instance : hub.Member(me.TpIndex);
+                    var peers = set.TensorParallelAcrossNodes
+                        ? PeerCollectiveGroup.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait)
+                        : null;
+                    if (peers is not null)
+                    {
+                        set._owned.Add(peers);
+                    }
+
+                    var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub.Member(me.TpIndex);
                     var worker = new RankWorker(me, config, group, inbox, outbox);
                     set._workers.Add(worker);
-                    set._owned.Add(set._servers[s].Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub.Reset, hub.Abort)));
+                    var server = set._servers[set.TensorParallelAcrossNodes ? me.Rank : s];
+                    set._owned.Add(server.Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub.Reset, hub.Abort, peers?.Inbox)));
                     if (inbox is not null)
                     {
                         set._owned.Add(inbox);
@@ -98,6 +113,10 @@ public sealed class LoopbackDeployment : IAsyncDisposable
 
     /// <summary>Stops one stage's listener and its connections, as if its node died (tests of failure handling).</summary>
     public async Task StopStageAsync(int stage) => await _servers[stage].DisposeAsync();
+
+    /// <summary>Stops one rank's listener (TP across nodes only: each rank is its own node), as if its node died.</summary>
+    public async Task StopRankAsync(int rank) =>
+        await _servers[TensorParallelAcrossNodes ? rank : throw new InvalidOperationException("ranks share their stage's listener")].DisposeAsync();
 
     public async ValueTask DisposeAsync()
     {

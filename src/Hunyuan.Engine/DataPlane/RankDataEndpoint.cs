@@ -4,10 +4,12 @@ namespace Hunyuan.Engine.DataPlane;
 /// One rank's side of the data plane: the lease holder's steps come in on its driver connection and go to the rank's
 /// thread in arrival order; each outcome goes back on that connection. Only the newest lease's driver is served: a
 /// connection under an older lease is refused, and a step carrying an older lease is failed, so a stale endpoint can
-/// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>.
+/// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>, tensor-parallel
+/// peers' parts on <see cref="Collectives"/>.
 /// </summary>
 public sealed class RankDataEndpoint(
-    string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null)
+    string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null,
+    CollectiveInbox? collectives = null)
 {
     private long _lease;
     private long _servedLease;
@@ -19,6 +21,9 @@ public sealed class RankDataEndpoint(
     public int Rank { get; } = rank;
 
     public StageInbox? Inbox { get; } = inbox;
+
+    /// <summary>Where tensor-parallel peers on other nodes deliver their parts of collectives; null when there are none.</summary>
+    public CollectiveInbox? Collectives { get; } = collectives;
 
     /// <summary>The newest lease a driver has presented.</summary>
     public long Lease => Interlocked.Read(ref _lease);
@@ -50,6 +55,18 @@ public sealed class RankDataEndpoint(
                 {
                     break;
                 }
+            }
+        }
+        else if (hello.Role == DataPlaneRole.TensorPeer)
+        {
+            if (Collectives is null)
+            {
+                return $"rank {Rank} has no tensor-parallel peers on other nodes";
+            }
+
+            if (Collectives.MemberOf(hello.FromRank) < 0)
+            {
+                return $"rank {hello.FromRank} is not in rank {Rank}'s tensor-parallel group";
             }
         }
         else if (Inbox is null)
@@ -127,6 +144,7 @@ public sealed class RankDataEndpoint(
     {
         await runner.ReleaseAllAsync();
         Inbox?.Drain();
+        Collectives?.Drain();
         resetCollectives?.Invoke();
     }
 

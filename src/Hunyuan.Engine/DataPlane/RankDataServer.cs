@@ -126,13 +126,17 @@ public sealed partial class RankDataServer : IAsyncDisposable
             }
 
             connection.Peer = hello.Role == DataPlaneRole.Driver ? $"the driver of {hello.Deployment} ({connection.Peer})" : $"rank {hello.FromRank} ({connection.Peer})";
-            if (hello.Role == DataPlaneRole.Driver)
+            switch (hello.Role)
             {
-                await endpoint!.ServeDriverAsync(connection, hello.Lease, _stop.Token);
-            }
-            else
-            {
-                await endpoint!.Inbox!.ServePeerAsync(connection, _stop.Token);
+                case DataPlaneRole.Driver:
+                    await endpoint!.ServeDriverAsync(connection, hello.Lease, _stop.Token);
+                    break;
+                case DataPlaneRole.TensorPeer:
+                    await endpoint!.Collectives!.ServePeerAsync(connection, hello.FromRank, _stop.Token);
+                    break;
+                default:
+                    await endpoint!.Inbox!.ServePeerAsync(connection, _stop.Token);
+                    break;
             }
         }
         catch (Exception ex) when (ex is InvalidDataException or DataPlaneException or OperationCanceledException)

@@ -6,8 +6,8 @@ namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
 /// The receiving end of a pipeline link: activations (or failure notices) from the previous stage's rank arrive on its
-/// connection and wait here, by step, until this rank's thread takes them. A lost connection fails every waiting and
-/// future receive at once (not after the timeout) until the peer connects again.
+/// connection and wait here, by step, until this rank's thread takes them. A lost connection fails every waiting receive
+/// at once (not after the timeout), and later ones unless the peer connects again within <see cref="LinkHealth.ReconnectGrace"/>.
 /// </summary>
 public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) : IStageLink, IDisposable
 {
@@ -15,7 +15,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     public const int MaxPendingSteps = 64;
 
     private readonly ConcurrentDictionary<long, Slot> _slots = new();
-    private volatile string? _broken;
+    private readonly LinkHealth _link = new();
 
     public long MaxActivationBytes => ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
 
@@ -28,7 +28,8 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
         var slot = _slots.GetOrAdd(stepId, _ => new Slot());
         try
         {
-            if (!slot.Wait(timeout, () => _broken))
+            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!slot.Wait(timeout, () => _link.FailureFor(waitStarted)))
             {
                 throw new TimeoutException($"waited {timeout.TotalSeconds:F0} s for step {stepId}'s activations from the previous stage; none came");
             }
@@ -45,7 +46,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     public async Task ServePeerAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
         connection.MaxActivationBytes = MaxActivationBytes;
-        _broken = null;
+        _link.Connected();
         try
         {
             while (await connection.ReceiveAsync(cancellationToken) is { } frame)
@@ -83,7 +84,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     /// <summary>Fails every waiting receive (the peer is gone) and drops undelivered activations.</summary>
     public void Break(string reason)
     {
-        _broken = reason;
+        _link.Broke(reason);
         foreach (var slot in _slots.Values)
         {
             slot.Wake();

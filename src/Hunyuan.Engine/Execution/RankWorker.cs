@@ -204,6 +204,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
     private StepOutcome RunStep(StepMessage step)
     {
         var stepId = step.StepId;
+        _group.BeginStep(stepId);
         torch.Tensor input;
         List<SequenceSegment> segments;
         try
@@ -271,6 +272,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            _group.FailStep(stepId, ex.Message);
             _outbound?.SendFailure(stepId, ex.Message);
             return new StepOutcome(stepId, null, ex.Message, CollectivesAffected: true);
         }
