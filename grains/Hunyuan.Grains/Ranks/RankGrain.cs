@@ -121,7 +121,6 @@ internal sealed partial class RankGrain(
     public async Task ReleaseAllAsync()
     {
         _hub?.Reset();
-        _peers?.Reset();
         _inbox?.Drain();
         if (_worker is not null)
         {

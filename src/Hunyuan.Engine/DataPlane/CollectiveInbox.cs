@@ -1,26 +1,22 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using TorchSharp;
 
 namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
-/// The receiving end of a tensor-parallel group spanning nodes: each peer member's parts arrive on its own connection
-/// and wait here, by (member, step, collective), until this rank's thread takes them. A member's lost connection or
-/// its notice that the step failed wakes the waiting take at once, so a dead peer costs a step, not the timeout.
+/// The receiving end of a tensor-parallel group spanning nodes. Each peer member's connection is adopted here when it
+/// arrives, and the rank's own thread reads it when the rank needs that member's part: no reader task, no hand-off
+/// between threads, so a part costs one wake-up of the waiting rank. A member cannot run ahead of this rank by more
+/// than its part of the collective this rank waits in (it needs this rank's part to complete it), so frames arrive in
+/// the order they are needed; older ones (of a step abandoned half-way) are read and dropped. A failure notice or a
+/// lost connection fails the waiting collective at once, so a dead peer costs a step, not the timeout.
 /// </summary>
 public sealed class CollectiveInbox : IDisposable
 {
-    /// <summary>
-    /// Parts one member may have waiting here. A member cannot run more than one collective ahead (each needs this
-    /// rank's part to complete), so more than this means a broken or hostile peer.
-    /// </summary>
-    public const int MaxPendingPartsPerMember = 8;
+    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(100);
 
-    private readonly ConcurrentDictionary<(int Member, long Step, int Op), Slot> _slots = new();
-    private readonly ConcurrentDictionary<long, string> _failedSteps = new();
     private readonly IReadOnlyList<int> _memberRanks;
-    private readonly LinkHealth[] _links;
-    private readonly int[] _pending;
+    private readonly MemberLink[] _links;
     private readonly TimeSpan _timeout;
     private long _currentStep = long.MinValue;
 
@@ -30,8 +26,7 @@ public sealed class CollectiveInbox : IDisposable
         Index = index;
         Limits = limits;
         _timeout = timeout;
-        _links = [.. memberRanks.Select(_ => new LinkHealth())];
-        _pending = new int[memberRanks.Count];
+        _links = [.. memberRanks.Select(_ => new MemberLink())];
     }
 
     /// <summary>This rank's index in the group.</summary>
@@ -53,67 +48,65 @@ public sealed class CollectiveInbox : IDisposable
         return -1;
     }
 
-    /// <summary>A new step starts on this rank: parts and failures of earlier steps will never be taken.</summary>
-    public void BeginStep(long stepId)
-    {
-        Volatile.Write(ref _currentStep, stepId);
-        foreach (var key in _slots.Keys.Where(k => k.Step < stepId))
-        {
-            Drop(key);
-        }
+    /// <summary>A new step starts on this rank: parts and failure notices of earlier steps are dropped when read.</summary>
+    public void BeginStep(long stepId) => Volatile.Write(ref _currentStep, stepId);
 
-        foreach (var step in _failedSteps.Keys.Where(s => s < stepId))
-        {
-            _failedSteps.TryRemove(step, out _);
-        }
-    }
-
-    /// <summary>Blocks the rank's thread until <paramref name="member"/>'s part of collective <paramref name="op"/> of the step arrives.</summary>
+    /// <summary>Reads, on the rank's thread, <paramref name="member"/>'s part of collective <paramref name="op"/> of the step.</summary>
     public torch.Tensor Receive(int member, long stepId, int op)
     {
-        var key = (member, stepId, op);
-        var slot = _slots.GetOrAdd(key, _ => new Slot());
-        try
+        var link = _links[member];
+        var rank = _memberRanks[member];
+        var waitStarted = Stopwatch.GetTimestamp();
+        var deadline = waitStarted + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-            var deadline = DateTime.UtcNow + _timeout;
-            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (true)
+            if (link.Health.FailureFor(waitStarted) is { } reason)
             {
-                var signalled = slot.Wait(TimeSpan.FromMilliseconds(100));
-                if (signalled && slot.Take() is { } part)
-                {
-                    return part;
-                }
+                throw new DataPlaneException($"tensor-parallel peer rank {rank} is unreachable: {reason}");
+            }
 
-                if (_failedSteps.TryGetValue(stepId, out var failure))
-                {
-                    throw new DataPlaneException($"step {stepId} failed on a tensor-parallel peer: {failure}");
-                }
+            if (Stopwatch.GetTimestamp() >= deadline)
+            {
+                throw new TimeoutException($"waited {_timeout.TotalSeconds:F0} s for rank {rank}'s part of step {stepId}'s collective {op}; none came");
+            }
 
-                if (_links[member].FailureFor(waitStarted) is { } reason)
-                {
-                    throw new DataPlaneException($"tensor-parallel peer rank {_memberRanks[member]} is unreachable: {reason}");
-                }
+            if (link.Current(Slice) is not { } connection)
+            {
+                continue;   // not connected (yet, or again): the checks above decide how long that may last
+            }
 
-                if (signalled)
+            Frame? frame;
+            try
+            {
+                if (!connection.TryReceive(Slice, out frame))
                 {
-                    throw new DataPlaneException($"step {stepId}: rank {_memberRanks[member]}'s part of collective {op} was dropped (the ranks were reset)");
-                }
-
-                if (DateTime.UtcNow >= deadline)
-                {
-                    throw new TimeoutException($"waited {_timeout.TotalSeconds:F0} s for rank {_memberRanks[member]}'s part of step {stepId}'s collective {op}; none came");
+                    continue;
                 }
             }
-        }
-        finally
-        {
-            Drop(key);
+            catch (Exception ex) when (ex is DataPlaneException or InvalidDataException)
+            {
+                link.Release(connection, ex.Message);
+                continue;
+            }
+
+            if (frame is null)
+            {
+                link.Release(connection, $"rank {rank} ({connection.Peer}) closed its connection");
+                continue;
+            }
+
+            if (Take(frame.Value, connection, link, stepId, op) is { } part)
+            {
+                return part;
+            }
         }
     }
 
-    /// <summary>Reads one peer member's connection until it closes; a protocol error drops it (the caller closes it).</summary>
-    public async Task ServePeerAsync(FrameConnection connection, int fromRank, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adopts a peer member's connection: the rank's thread reads it from now on. Completes when the connection is given
+    /// up (closed, broken, replaced by a newer one from the same member, or the rank unloads); the caller then closes it.
+    /// </summary>
+    public Task ServePeerAsync(FrameConnection connection, int fromRank, CancellationToken cancellationToken)
     {
         var member = MemberOf(fromRank);
         if (member < 0)
@@ -122,199 +115,137 @@ public sealed class CollectiveInbox : IDisposable
         }
 
         connection.MaxActivationBytes = Limits.MaxPartBytes;
-        _links[member].Connected();
-        try
-        {
-            while (await connection.ReceiveAsync(cancellationToken) is { } frame)
-            {
-                switch (frame.Kind)
-                {
-                    case FrameKind.CollectivePart:
-                        var (step, op, part) = CollectivePartFrame.Decode(frame.Payload, Limits, connection.Peer);
-                        Deliver(member, step, op, part, connection.Peer);
-                        break;
-                    case FrameKind.CollectiveFailure:
-                        var (failed, reason) = CollectivePartFrame.DecodeFailure(frame.Payload);
-                        Fail(failed, $"rank {fromRank}: {reason}");
-                        break;
-                    default:
-                        throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a tensor-parallel link");
-                }
-            }
-
-            Break(member, $"rank {fromRank} ({connection.Peer}) closed its connection");
-        }
-        catch (Exception ex) when (ex is InvalidDataException or DataPlaneException)
-        {
-            Break(member, ex.Message);
-            throw;
-        }
-    }
-
-    /// <summary>Fails the waits of a step (a member reported it failed, or this rank did).</summary>
-    public void Fail(long stepId, string reason)
-    {
-        if (stepId < Volatile.Read(ref _currentStep))
-        {
-            return;
-        }
-
-        _failedSteps[stepId] = reason;
-        foreach (var (key, slot) in _slots)
-        {
-            if (key.Step == stepId)
-            {
-                slot.Wake();
-            }
-        }
-    }
-
-    /// <summary>Drops every waiting part and failure (after the driver reset the ranks).</summary>
-    public void Drain()
-    {
-        foreach (var key in _slots.Keys)
-        {
-            Drop(key);
-        }
-
-        _failedSteps.Clear();
+        return _links[member].Adopt(connection, cancellationToken);
     }
 
     public void Dispose()
     {
-        for (var m = 0; m < _links.Length; m++)
+        foreach (var link in _links)
         {
-            Break(m, "the rank is unloading");
+            link.Close("the rank is unloading");
         }
-
-        Drain();
     }
 
-    private void Break(int member, string reason)
+    // The frame the wait was for, or null after dropping a stale one; anything out of order breaks the link.
+    private torch.Tensor? Take(Frame frame, FrameConnection connection, MemberLink link, long stepId, int op)
     {
-        _links[member].Broke(reason);
-        foreach (var (key, slot) in _slots)
+        var current = Volatile.Read(ref _currentStep);
+        switch (frame.Kind)
         {
-            if (key.Member == member)
-            {
-                slot.Wake();
-            }
+            case FrameKind.CollectiveFailure:
+                var (failed, reason) = CollectivePartFrame.DecodeFailure(frame.Payload);
+                if (failed >= current)
+                {
+                    throw new DataPlaneException($"step {failed} failed on a tensor-parallel peer ({connection.Peer}): {reason}");
+                }
+
+                return null;
+            case FrameKind.CollectivePart:
+                torch.Tensor part;
+                long step;
+                int partOp;
+                try
+                {
+                    (step, partOp, part) = CollectivePartFrame.Decode(frame.Payload, Limits, connection.Peer);
+                }
+                catch (InvalidDataException ex)
+                {
+                    link.Release(connection, ex.Message);
+                    throw new DataPlaneException(ex.Message, ex);
+                }
+
+                if (step == stepId && partOp == op)
+                {
+                    return part;
+                }
+
+                part.Dispose();
+                if (step < stepId || (step == stepId && partOp < op))
+                {
+                    return null;   // from a step or collective this rank has left
+                }
+
+                var message = $"{connection.Peer} sent step {step}'s collective {partOp} while this rank waits in step {stepId}'s collective {op}; a member cannot run ahead";
+                link.Release(connection, message);
+                throw new DataPlaneException(message);
+            default:
+                var unexpected = $"{connection.Peer} sent a {frame.Kind} frame on a tensor-parallel link";
+                link.Release(connection, unexpected);
+                throw new DataPlaneException(unexpected);
         }
     }
 
-    private void Deliver(int member, long step, int op, torch.Tensor part, string peer)
-    {
-        if (step < Volatile.Read(ref _currentStep))
-        {
-            part.Dispose();   // a step this rank already finished or abandoned
-            return;
-        }
-
-        if (Interlocked.Increment(ref _pending[member]) > MaxPendingPartsPerMember)
-        {
-            Interlocked.Decrement(ref _pending[member]);
-            part.Dispose();
-            throw new InvalidDataException($"{peer} has more than {MaxPendingPartsPerMember} parts waiting on this rank; dropping it");
-        }
-
-        var slot = _slots.GetOrAdd((member, step, op), _ => new Slot());
-        if (!slot.Deliver(part))
-        {
-            Interlocked.Decrement(ref _pending[member]);
-            throw new InvalidDataException($"{peer} sent step {step}'s collective {op} twice");
-        }
-    }
-
-    private void Drop((int Member, long Step, int Op) key)
-    {
-        if (_slots.TryRemove(key, out var slot))
-        {
-            if (slot.Free())
-            {
-                Interlocked.Decrement(ref _pending[key.Member]);
-            }
-        }
-    }
-
-    // Monitor-based so that a slot dropped while a take waits on it has nothing to dispose under the waiter.
-    private sealed class Slot
+    /// <summary>One peer member's inbound connection: at most one at a time, a newer one replacing the older.</summary>
+    private sealed class MemberLink
     {
         private readonly object _gate = new();
-        private torch.Tensor? _part;
-        private bool _delivered;
-        private bool _signalled;
+        private FrameConnection? _connection;
+        private TaskCompletionSource? _released;
 
-        public bool HasPart
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _part is not null;
-                }
-            }
-        }
+        public LinkHealth Health { get; } = new();
 
-        public bool Deliver(torch.Tensor part)
+        public Task Adopt(FrameConnection connection, CancellationToken cancellationToken)
         {
+            var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
             {
-                if (_delivered)
-                {
-                    part.Dispose();
-                    return false;
-                }
-
-                _delivered = true;
-                _part = part;
-                _signalled = true;
-                Monitor.PulseAll(_gate);
-                return true;
-            }
-        }
-
-        public bool Wait(TimeSpan slice)
-        {
-            lock (_gate)
-            {
-                if (!_signalled)
-                {
-                    Monitor.Wait(_gate, slice);
-                }
-
-                return _signalled;
-            }
-        }
-
-        public void Wake()
-        {
-            lock (_gate)
-            {
-                _signalled = true;
+                _released?.TrySetResult();
+                _connection = connection;
+                _released = released;
+                Health.Connected();
                 Monitor.PulseAll(_gate);
             }
+
+            // Stopping the server (its token) also gives the connection up.
+            var registration = cancellationToken.Register(() => Release(connection, "the data plane is stopping"));
+            return released.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        public torch.Tensor? Take()
+        /// <summary>The current connection, waiting at most <paramref name="wait"/> for one.</summary>
+        public FrameConnection? Current(TimeSpan wait)
         {
             lock (_gate)
             {
-                var part = _part;
-                _part = null;
-                return part;
+                if (_connection is null)
+                {
+                    Monitor.Wait(_gate, wait);
+                }
+
+                return _connection;
             }
         }
 
-        /// <summary>Frees an untaken part; true when this slot had counted against its member's pending parts.</summary>
-        public bool Free()
+        /// <summary>Gives <paramref name="connection"/> up (if still current) and records why.</summary>
+        public void Release(FrameConnection connection, string reason)
         {
             lock (_gate)
             {
-                _part?.Dispose();
-                _part = null;
-                _signalled = true;
+                if (!ReferenceEquals(_connection, connection))
+                {
+                    return;
+                }
+
+                _connection = null;
+                _released?.TrySetResult();
+                _released = null;
+                Health.Broke(reason);
+            }
+        }
+
+        public void Close(string reason)
+        {
+            lock (_gate)
+            {
+                if (_connection is { } connection)
+                {
+                    _connection = null;
+                    _released?.TrySetResult();
+                    _released = null;
+                    connection.Dispose();
+                }
+
+                Health.Broke(reason);
                 Monitor.PulseAll(_gate);
-                return _delivered;
             }
         }
     }

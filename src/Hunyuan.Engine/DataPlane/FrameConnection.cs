@@ -98,6 +98,37 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// The blocking form, for a rank's own thread: false when no frame began within <paramref name="wait"/> (so the caller
+    /// can check why it waits); otherwise the frame, or null when the peer closed the connection between frames.
+    /// </summary>
+    public bool TryReceive(TimeSpan wait, out Frame? frame)
+    {
+        frame = null;
+        try
+        {
+            if (!_socket.Poll(wait, SelectMode.SelectRead))
+            {
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw new DataPlaneException($"the connection to {Peer} failed: {ex.Message}", ex);
+        }
+
+        if (!Fill(_receiveHeader, allowCleanEnd: true))
+        {
+            return true;
+        }
+
+        var (kind, length) = CheckedHeader();
+        var payload = new byte[length];
+        Fill(payload, allowCleanEnd: false);
+        frame = new Frame(kind, payload);
+        return true;
+    }
+
     /// <summary>The next frame, or null when the peer closed the connection between frames.</summary>
     public async ValueTask<Frame?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
@@ -106,21 +137,7 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
             return null;
         }
 
-        var kind = (FrameKind)_receiveHeader[0];
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(_receiveHeader.AsSpan(1));
-        var limit = kind switch
-        {
-            FrameKind.Activation or FrameKind.CollectivePart => MaxActivationBytes,
-            FrameKind.Hello or FrameKind.HelloReply or FrameKind.Step or FrameKind.StepResult or FrameKind.Release or FrameKind.Reset or FrameKind.StageFailure
-                or FrameKind.CollectiveFailure
-                => DataPlaneProtocol.MaxControlFrameBytes,
-            _ => throw new InvalidDataException($"{Peer} sent a frame of unknown kind {(byte)kind}"),
-        };
-        if (length > limit)
-        {
-            throw new InvalidDataException($"{Peer} sent a {kind} frame of {length} bytes; at most {limit} are accepted here");
-        }
-
+        var (kind, length) = CheckedHeader();
         var payload = new byte[length];
         await FillAsync(payload, allowCleanEnd: false, cancellationToken);
         return new Frame(kind, payload);
@@ -152,10 +169,61 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    private (FrameKind Kind, uint Length) CheckedHeader()
+    {
+        var kind = (FrameKind)_receiveHeader[0];
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(_receiveHeader.AsSpan(1));
+        var limit = kind switch
+        {
+            FrameKind.Activation or FrameKind.CollectivePart => MaxActivationBytes,
+            FrameKind.Hello or FrameKind.HelloReply or FrameKind.Step or FrameKind.StepResult or FrameKind.Release or FrameKind.Reset or FrameKind.StageFailure
+                or FrameKind.CollectiveFailure
+                => DataPlaneProtocol.MaxControlFrameBytes,
+            _ => throw new InvalidDataException($"{Peer} sent a frame of unknown kind {(byte)kind}"),
+        };
+        if (length > limit)
+        {
+            throw new InvalidDataException($"{Peer} sent a {kind} frame of {length} bytes; at most {limit} are accepted here");
+        }
+
+        return (kind, length);
+    }
+
     private void WriteHeader(FrameKind kind, int length)
     {
         _sendHeader[0] = (byte)kind;
         BinaryPrimitives.WriteUInt32LittleEndian(_sendHeader.AsSpan(1), (uint)length);
+    }
+
+    private bool Fill(Span<byte> buffer, bool allowCleanEnd)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            int n;
+            try
+            {
+                n = _stream.Read(buffer[read..]);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+            {
+                throw new DataPlaneException($"the connection to {Peer} failed: {ex.Message}", ex);
+            }
+
+            if (n == 0)
+            {
+                if (read == 0 && allowCleanEnd)
+                {
+                    return false;
+                }
+
+                throw new DataPlaneException($"{Peer} closed the connection in the middle of a frame");
+            }
+
+            read += n;
+        }
+
+        return true;
     }
 
     private async ValueTask<bool> FillAsync(Memory<byte> buffer, bool allowCleanEnd, CancellationToken cancellationToken)

@@ -105,9 +105,6 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
         }
     }
 
-    /// <summary>Drops waiting parts after the driver reset the ranks.</summary>
-    public void Reset() => Inbox.Drain();
-
     public void Dispose()
     {
         foreach (var peer in _peers)

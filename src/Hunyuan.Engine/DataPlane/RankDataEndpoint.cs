@@ -144,7 +144,6 @@ public sealed class RankDataEndpoint(
     {
         await runner.ReleaseAllAsync();
         Inbox?.Drain();
-        Collectives?.Drain();
         resetCollectives?.Invoke();
     }
 

@@ -243,6 +243,8 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Peers on other nodes may not have failed alike (their checks can differ): they must not wait for this rank.
+            _group.FailStep(stepId, ex.Message);
             _outbound?.SendFailure(stepId, ex.Message);
             return new StepOutcome(stepId, null, ex.Message);
         }

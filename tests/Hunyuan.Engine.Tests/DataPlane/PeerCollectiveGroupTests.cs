@@ -109,26 +109,30 @@ public sealed class PeerCollectiveGroupTests
     }
 
     [Fact]
-    public async Task APartOfTheWrongWidthOrFromANonMemberIsRefusedAndTheGroupServesOn()
+    public async Task APartOfTheWrongShapeFailsThatCollectiveDropsThePeerAndTheGroupServesOn()
     {
         await using var pair = await Pair.StartAsync();
-
-        // A forged member 1 with the right token sends a part wider than any collective of the layout.
         var hello = new DataPlaneHello(DataPlaneRole.TensorPeer, Deployment, Epoch, 0, pair.Token, FromRank: 1);
-        await using (var forged = await FrameConnection.ConnectAsync(pair.Servers[0].Endpoint, "rank 0", TimeSpan.FromSeconds(5), CancellationToken.None))
-        {
-            await DataPlaneClient.HandshakeAsync(forged, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
-            var header = CollectivePartFrame.Header(1, 0, torch.ScalarType.Float32, [1, Hidden + 1]);
-            await forged.SendAsync(FrameKind.CollectivePart, header, new byte[(Hidden + 1) * 4]);
-            Assert.Null(await forged.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
-        }
 
-        // A part claiming a huge row count is refused before anything of that size is allocated.
-        await using (var forged = await FrameConnection.ConnectAsync(pair.Servers[0].Endpoint, "rank 0", TimeSpan.FromSeconds(5), CancellationToken.None))
+        // A forged member 1 (it has the token) sends a part wider than any collective of the layout, then one claiming
+        // 2^40 rows: each fails member 0's collective naming the shape, and the forged connection is closed.
+        var forgedParts = new (long[] Shape, int Bytes)[] { ([1, Hidden + 1], (int)(Hidden + 1) * 4), ([1L << 40, Hidden], 16) };
+        var step = 0L;
+        foreach (var (shape, bytes) in forgedParts)
         {
+            step++;
+            await using var forged = await FrameConnection.ConnectAsync(pair.Servers[0].Endpoint, "rank 0", TimeSpan.FromSeconds(5), CancellationToken.None);
             await DataPlaneClient.HandshakeAsync(forged, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
-            var header = CollectivePartFrame.Header(1, 0, torch.ScalarType.Float32, [1L << 40, Hidden]);
-            await forged.SendAsync(FrameKind.CollectivePart, header, new byte[16]);
+            await forged.SendAsync(FrameKind.CollectivePart, CollectivePartFrame.Header(step, 0, torch.ScalarType.Float32, shape), new byte[bytes]);
+            var thisStep = step;
+            var failure = await Assert.ThrowsAsync<DataPlaneException>(() => pair.OnMember(0, g =>
+            {
+                g.BeginStep(thisStep);
+                using var local = torch.ones([1, Hidden], dtype: torch.ScalarType.Float32, device: torch.CPU);
+                using var sum = g.AllReduceSum(local);
+                return true;
+            }).WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains($"[{string.Join(", ", shape)}]", failure.Message, StringComparison.Ordinal);
             Assert.Null(await forged.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         }
 
@@ -140,7 +144,8 @@ public sealed class PeerCollectiveGroupTests
             Assert.Contains("rank 7 is not in rank 0's tensor-parallel group", refused.Message, StringComparison.Ordinal);
         }
 
-        var results = await pair.OnBothAsync(1, (g, i) =>
+        // Member 1 connects for real; member 0's parts of the failed steps wait on it and are dropped as stale.
+        var results = await pair.OnBothAsync(step + 1, (g, i) =>
         {
             using var local = torch.full([1, Hidden], i + 1f, dtype: torch.ScalarType.Float32, device: torch.CPU);
             using var sum = g.AllReduceSum(local);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Grains.Deployments;
@@ -52,31 +51,15 @@ internal sealed class BenchClusterCommand : Command
         }
 
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
-        async Task<double> Best(Func<int, Task> generate)
-        {
-            await generate(1);
-            var best = double.MaxValue;
-            for (var i = 0; i < r.GetValue(RepeatOption); i++)
-            {
-                var sw = Stopwatch.StartNew();
-                await generate(1);
-                var one = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                await generate(1 + n);
-                best = Math.Min(best, (sw.Elapsed.TotalMilliseconds - one) / n);
-            }
-
-            return best;
-        }
-
-        var cluster = await Best(t => grain.GenerateAsync(prompt, t));
+        var repeat = r.GetValue(RepeatOption);
+        var cluster = await DecodeStepLatency.BestAsync(t => grain.GenerateAsync(prompt, t), n, repeat);
         var options = new LoadOptions
         {
             DType = ComputeDType.TryParse(r.GetValue(DTypeOption), out var dt) ? dt : TorchSharp.torch.ScalarType.BFloat16,
             Variant = ModelVariants.TryParse(status.Variant, out var v) ? v : ModelVariant.Bf16,
         };
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
-        var single = await Best(async t => await GreedyDecoder.RunAsync(local, prompt, t));
+        var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), n, repeat);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x)"));

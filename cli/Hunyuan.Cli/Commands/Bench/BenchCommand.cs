@@ -11,6 +11,7 @@ internal sealed class BenchCommand : Command
         Subcommands.Add(new BenchDecodeCommand(console));
         Subcommands.Add(new BenchLayoutsCommand(console));
         Subcommands.Add(new BenchClusterCommand(console));
+        Subcommands.Add(new BenchDataPlaneCommand(console));
         Subcommands.Add(new BenchStreamsCommand(console));
         Subcommands.Add(new BenchPipelineCommand(console));
         Subcommands.Add(new BenchLoadCommand(console));

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Variants;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// `hyc bench dataplane`: decode step latency of a TP x PP deployment on the real data plane in this process (each stage,
+/// or with --tp-across-nodes each rank, behind its own listener on loopback, as if on its own node; steps, activations
+/// and collectives over TCP) against the same model without a data plane. One process and one thread pool for both,
+/// so the difference is the data plane's own cost: what `bench cluster` measures minus the agents' processes competing
+/// for the cores. Same JSON keys as `bench cluster`.
+/// </summary>
+internal sealed class BenchDataPlaneCommand : Command
+{
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Model directory or built-in (tiny, mini)", DefaultValueFactory = _ => "mini" };
+    private static readonly Option<int> TpOption = new("--tp") { Description = "Tensor-parallel ranks per stage", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> PpOption = new("--pp") { Description = "Pipeline stages", DefaultValueFactory = _ => 2 };
+    private static readonly Option<bool> AcrossOption = new("--tp-across-nodes") { Description = "Every rank behind its own listener: tensor-parallel collectives over TCP" };
+    private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
+    private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+
+    private readonly CliConsole _console;
+
+    public BenchDataPlaneCommand(CliConsole console)
+        : base("dataplane", "Decode step latency over the data plane on loopback in one process against no data plane")
+    {
+        _console = console;
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, AcrossOption, TokensOption, RepeatOption, DTypeOption, ThreadsOption, JsonOption })
+        {
+            Options.Add(o);
+        }
+
+        SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r)));
+    }
+
+    private async Task<int> ExecuteAsync(ParseResult r)
+    {
+        if (!ComputeDType.TryParse(r.GetValue(DTypeOption), out var dtype))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--dtype must be bfloat16 or float32");
+        }
+
+        var (tp, pp, steps, repeat) = (r.GetValue(TpOption), r.GetValue(PpOption), r.GetValue(TokensOption), r.GetValue(RepeatOption));
+        if (tp < 1 || pp < 1 || steps < 1 || repeat < 1)
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, "--tp, --pp, --tokens and --repeat must be at least 1");
+        }
+
+        if (r.GetValue(ThreadsOption) is { } threads)
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+
+        var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
+        var options = new LoadOptions { DType = dtype };
+        long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
+        double overPlane;
+        int nodes;
+        await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption)))
+        await using (var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1)))
+        {
+            var sequence = 0L;
+            overPlane = await DecodeStepLatency.BestAsync(t => driver.GenerateAsync(++sequence, prompt, t), steps, repeat);
+            nodes = ranks.Servers.Count;
+        }
+
+        using var local = new LocalCausalLm(ModelLoader.Load(dir, options));
+        var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), steps, repeat);
+        _console.Human(string.Create(CultureInfo.InvariantCulture,
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x)"));
+        if (r.GetValue(JsonOption))
+        {
+            _console.Json(new BenchClusterOutput(Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes), CliJsonContext.Default.BenchClusterOutput);
+        }
+
+        return ExitCodes.Success;
+    }
+}
