@@ -83,7 +83,11 @@ internal sealed partial class RankGrain(
                 },
             };
             _worker = worker;
-            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives));
+
+            // The data plane calls these on its own threads: they get this load's mailbox and hub, not the grain's fields.
+            var (mailbox, hub) = (_mailbox, _hub);
+            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox,
+                () => ResetCollectives(mailbox, hub), reason => AbortCollectives(mailbox, hub, rank, reason)));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -193,17 +197,17 @@ internal sealed partial class RankGrain(
     /// <summary>Read on the rank's thread when its outbound link (re)connects: the endpoint the head last pushed.</summary>
     private string EndpointOfRank(int rank) => (_layout ?? throw new InvalidOperationException("the rank is unloaded")).RankEndpoint(rank);
 
-    private void ResetCollectives()
+    private static void ResetCollectives(RankMailbox mailbox, ICollectiveGroup? hub)
     {
-        _mailbox.Abort("the driver reset the ranks");
-        _hub?.Reset();
+        mailbox.Abort("the driver reset the ranks");
+        hub?.Reset();
     }
 
-    private void AbortCollectives(string reason)
+    private static void AbortCollectives(RankMailbox mailbox, ICollectiveGroup? hub, int rank, string reason)
     {
-        _mailbox.Abort(reason);
+        mailbox.Abort(reason);
         // The reason stays short: each member reports its own failure to the driver, and nested aborts would repeat it.
-        _hub?.Abort($"rank {_rank} failed mid-step");
+        hub?.Abort($"rank {rank} failed mid-step");
     }
 
     private ITensorParallelGroup GroupFor(PartitionPlan plan, RankPlan me, DeploymentLayout layout)
