@@ -84,9 +84,9 @@ public sealed class DeploymentSupervisionTests(TwoNodeCluster cluster)
     public async Task TheHeadsCanaryRunsBesideALiveGenerationWithoutTouchingItsSequence()
     {
         var grain = cluster.Grains.GetGrain<IDeploymentGrain>("canary-beside");
-        await Supervised.DeployReadyAsync(grain, Supervised.Spec("canary-beside", maxModelLen: 256));
+        await Supervised.DeployReadyAsync(grain, Supervised.Spec("canary-beside", maxModelLen: 128));
         using var golden = new Golden(Fixtures.Path("tiny-moe"));
-        var tokens = 256 - golden.InputIds.Length;
+        var tokens = 128 - golden.InputIds.Length;
         var alone = await grain.GenerateAsync(golden.InputIds, tokens);
 
         // Each round moves the clock past the canary period while the generation runs, so ticks run canaries on the
