@@ -34,7 +34,8 @@ internal sealed partial class RankGrain(
     private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
     private volatile DeploymentLayout? _layout;
-    private ICollectiveGroup? _hub;
+    // Volatile: the data plane's reset and abort callbacks read it on their own threads; set and cleared on the grain's.
+    private volatile ICollectiveGroup? _hub;
     private StageInbox? _inbox;
     private StageOutbox? _outbox;
     private IDisposable? _registration;
@@ -83,11 +84,7 @@ internal sealed partial class RankGrain(
                 },
             };
             _worker = worker;
-
-            // The data plane calls these on its own threads: they get this load's mailbox and hub, not the grain's fields.
-            var (mailbox, hub) = (_mailbox, _hub);
-            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox,
-                () => ResetCollectives(mailbox, hub), reason => AbortCollectives(mailbox, hub, rank, reason)));
+            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -197,17 +194,17 @@ internal sealed partial class RankGrain(
     /// <summary>Read on the rank's thread when its outbound link (re)connects: the endpoint the head last pushed.</summary>
     private string EndpointOfRank(int rank) => (_layout ?? throw new InvalidOperationException("the rank is unloaded")).RankEndpoint(rank);
 
-    private static void ResetCollectives(RankMailbox mailbox, ICollectiveGroup? hub)
+    private void ResetCollectives()
     {
-        mailbox.Abort("the driver reset the ranks");
-        hub?.Reset();
+        _mailbox.Abort("the driver reset the ranks");
+        _hub?.Reset();
     }
 
-    private static void AbortCollectives(RankMailbox mailbox, ICollectiveGroup? hub, int rank, string reason)
+    private void AbortCollectives(string reason)
     {
-        mailbox.Abort(reason);
+        _mailbox.Abort(reason);
         // The reason stays short: each member reports its own failure to the driver, and nested aborts would repeat it.
-        hub?.Abort($"rank {rank} failed mid-step");
+        _hub?.Abort($"rank {_rank} failed mid-step");
     }
 
     private ITensorParallelGroup GroupFor(PartitionPlan plan, RankPlan me, DeploymentLayout layout)
