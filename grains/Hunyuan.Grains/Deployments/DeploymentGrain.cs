@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Engine.Planning;
@@ -9,88 +8,97 @@ using Hunyuan.Model.Checkpoints;
 using Hunyuan.Model.Config;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Hunyuan.Grains.Deployments;
 
 /// <summary>
 /// Supervises one deployment on the head. Deploy plans against the live inventory and fails fast with the reason when
-/// it cannot place; otherwise it loads every rank on its node and, once a second, aggregates their states: ready only
+/// it cannot place; otherwise it loads every rank on its node and, once a tick, aggregates their states: ready only
 /// after a canary generation passes, degraded when a node of one of its ranks is lost, and back to ready on its own
 /// when the node returns (the lost ranks are re-placed, every sequence is dropped, and the canary runs again).
 /// Steps never come through here: the serving endpoint holds the deployment's lease and drives the ranks over the
 /// data plane, running the canary on its own driver and reporting it with each renewal; while nobody holds the lease,
 /// this grain runs the canary on a driver of its own (under a lease of its own, so one driver at a time).
 /// </summary>
+/// <remarks>
+/// Reentrant on purpose: a canary or a head generation can take seconds (90 s at worst), and lease renewals, status
+/// reads and a take-over must not queue behind it. What keeps interleaved turns honest: deploys and removals run one
+/// at a time (<see cref="_changes"/>) and each moves <see cref="_version"/>; a supervision tick captures the version
+/// when it starts and, after every await, stops without touching anything once the version moved; the head's driver
+/// is made by one caller at a time and thrown away if the lease or layout moved while it connected; and a lease moves
+/// before the driver it voids is closed, so nothing connecting meanwhile can win.
+/// </remarks>
 [HeadPlacement]
 [Reentrant]
 [CollectionAgeLimit(AlwaysActive = true)]
-#pragma warning disable CA1001 // the driver is disposed with the activation (OnDeactivateAsync)
+#pragma warning disable CA1001 // the driver is disposed with the activation (OnDeactivateAsync); the gates own no handle
 internal sealed partial class DeploymentGrain(
-    IGrainFactory grains, TimeProvider clock, [PersistentState("deployment", DeploymentStorage.Name)] IPersistentState<DeploymentRecord> record, ILogger<DeploymentGrain> logger)
+    IGrainFactory grains,
+    [FromKeyedServices(SupervisionOptions.ClockKey)] TimeProvider clock,
+    IOptions<SupervisionOptions> supervision,
+    [PersistentState("deployment", DeploymentStorage.Name)] IPersistentState<DeploymentRecord> record,
+    ILogger<DeploymentGrain> logger)
     : Grain, IDeploymentGrain
 #pragma warning restore CA1001
 {
-    private static readonly TimeSpan TickPeriod = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(10);
-    private const string HeadHolder = "the head's canary";
-
+    private readonly SupervisionOptions _options = supervision.Value;
+    private readonly SemaphoreSlim _changes = new(1, 1);
     private DeploymentSpec? _spec;
     private DeploymentLayout? _layout;
     private PartitionPlan? _plan;
-    private DataPlaneDriver? _driver;
     private DeploymentState _state = DeploymentState.Pending;
     private string _reason = "";
     private string _planText = "";
     private readonly Dictionary<int, RankStatus> _ranks = [];
-    private DateTimeOffset? _canaryAt;
-    private double? _canaryMs;
-    private string? _canaryError;
-    private bool _needsCanary;
-    private bool _recovering;
-    private bool _ticking;
     private int _generation;
+    private long _version;
     private long _sequence = 1L << 40;
     private IGrainTimer? _timer;
     private string? _endpoint;
-    private string? _leaseHolder;
-    private long _lease;
-    private DateTimeOffset _leaseRenewed;
 
     public async Task<DeploymentStatus> DeployAsync(DeploymentSpec spec)
     {
-        await UnloadRanksAsync();
-        _spec = spec;
-        _generation++;
-        _ranks.Clear();
-        _canaryAt = null;
-        _canaryMs = null;
-        _canaryError = null;
-        _recovering = false;
-        var registry = grains.GetGrain<IDeploymentRegistryGrain>("registry");
+        await _changes.WaitAsync();
         try
         {
-            await PlanAndLoadAsync(spec);
-            await registry.AddAsync(spec.Name);
+            _version++;
+            await UnloadRanksAsync();
+            _spec = spec;
+            _generation++;
+            _ranks.Clear();
+            _canaryAt = null;
+            _canaryMs = null;
+            _canaryError = null;
+            _recovering = false;
+            var registry = grains.GetGrain<IDeploymentRegistryGrain>("registry");
+            try
+            {
+                await PlanAndLoadAsync(spec);
+                await registry.AddAsync(spec.Name);
 
-            // The desired state outlives this activation: a restarted head finds the deployment (and its epoch) again.
-            record.State = new DeploymentRecord { Spec = spec, Layout = _layout };
-            await record.WriteStateAsync();
+                // The desired state outlives this activation: a restarted head finds the deployment (and its epoch) again.
+                record.State = new DeploymentRecord { Spec = spec, Layout = _layout };
+                await record.WriteStateAsync();
+            }
+            catch (Exception ex) when (ex is LayoutException or ModelUnavailableException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
+            {
+                // Nothing was placed: the caller gets the reason now, and status does not list a deployment that never was.
+                Fail(ex.Message);
+                await registry.RemoveAsync(spec.Name);
+                await record.ClearStateAsync();
+            }
+
+            StartSupervising();
+            return Status();
         }
-        catch (Exception ex) when (ex is LayoutException or ModelUnavailableException or ConfigException or ArgumentException or IOException or Hunyuan.Model.SafeTensors.CheckpointException)
+        finally
         {
-            // Nothing was placed: the caller gets the reason now, and status does not list a deployment that never was.
-            Fail(ex.Message);
-            await registry.RemoveAsync(spec.Name);
-            await record.ClearStateAsync();
+            _changes.Release();
         }
-
-        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, Interleave = true, KeepAlive = true });
-        return Status();
     }
 
     public Task<DeploymentStatus?> GetStatusAsync() => Task.FromResult(_spec is null ? null : Status());
@@ -111,59 +119,10 @@ internal sealed partial class DeploymentGrain(
         }
 
         var driver = await HeadDriverAsync(layout);
-        return await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, maxTokens);
+        return await driver.GenerateAsync(NextSequence(), prompt, maxTokens);
     }
 
     public Task<DeploymentLayout?> GetLayoutAsync() => Task.FromResult(_layout);
-
-    public async Task<LeaseGrant> AcquireLeaseAsync(string holder, bool takeOver)
-    {
-        var ttl = (int)LeaseTtl.TotalSeconds;
-        if (_layout is not { } layout || _state == DeploymentState.Failed)
-        {
-            return new LeaseGrant(false, 0, null, null, _spec is null ? $"deployment '{this.GetPrimaryKeyString()}' does not exist" : $"deployment '{this.GetPrimaryKeyString()}' is {_state.ToString().ToLowerInvariant()}: {_reason}", ttl);
-        }
-
-        if (EndpointHoldsLease && !string.Equals(_leaseHolder, holder, StringComparison.Ordinal) && !takeOver)
-        {
-            return new LeaseGrant(false, 0, null, _leaseHolder, $"deployment '{layout.Deployment}' is served by {_leaseHolder}", ttl);
-        }
-
-        if (EndpointHoldsLease && !string.Equals(_leaseHolder, holder, StringComparison.Ordinal))
-        {
-            LogLeaseTakenOver(logger, layout.Deployment, holder, _leaseHolder!);
-        }
-
-        await DropHeadDriverAsync();
-        GrantLease(holder);
-        return new LeaseGrant(true, _lease, _layout, holder, "granted", ttl);
-    }
-
-    public Task<bool> RenewLeaseAsync(long lease, CanaryReport? canary)
-    {
-        if (lease != _lease || _leaseHolder is null || _leaseHolder == HeadHolder)
-        {
-            return Task.FromResult(false);
-        }
-
-        _leaseRenewed = clock.GetUtcNow();
-        if (canary is not null && _layout is { } layout)
-        {
-            ApplyCanary(layout, canary);
-        }
-
-        return Task.FromResult(true);
-    }
-
-    public Task ReleaseLeaseAsync(long lease)
-    {
-        if (lease == _lease && _leaseHolder is not null && _leaseHolder != HeadHolder)
-        {
-            _leaseHolder = null;
-        }
-
-        return Task.CompletedTask;
-    }
 
     public Task SetEndpointAsync(string? url)
     {
@@ -173,13 +132,22 @@ internal sealed partial class DeploymentGrain(
 
     public async Task RemoveAsync()
     {
-        await UnloadRanksAsync();
-        await record.ClearStateAsync();
-        await grains.GetGrain<IDeploymentRegistryGrain>("registry").RemoveAsync(this.GetPrimaryKeyString());
-        _timer?.Dispose();
-        _timer = null;
-        _spec = null;
-        DeactivateOnIdle();
+        await _changes.WaitAsync();
+        try
+        {
+            _version++;
+            await UnloadRanksAsync();
+            await record.ClearStateAsync();
+            await grains.GetGrain<IDeploymentRegistryGrain>("registry").RemoveAsync(this.GetPrimaryKeyString());
+            _timer?.Dispose();
+            _timer = null;
+            _spec = null;
+            DeactivateOnIdle();
+        }
+        finally
+        {
+            _changes.Release();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DropHeadDriverAsync();
@@ -216,53 +184,17 @@ internal sealed partial class DeploymentGrain(
                 Fail($"restoring after the head restarted: {ex.Message}");
             }
 
-            _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, Interleave = true, KeepAlive = true });
+            StartSupervising();
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>A serving endpoint holds the lease and has renewed it within its time to live.</summary>
-    private bool EndpointHoldsLease => _leaseHolder is not null && _leaseHolder != HeadHolder && clock.GetUtcNow() - _leaseRenewed < LeaseTtl;
+    private void StartSupervising() =>
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = _options.TickPeriod, Period = _options.TickPeriod, Interleave = true, KeepAlive = true });
 
-    /// <summary>Lease numbers grow across grants and across head restarts (they start from the clock), so ranks can tell the newest.</summary>
-    private void GrantLease(string holder)
-    {
-        _lease = Math.Max(_lease + 1, clock.GetUtcNow().UtcTicks);
-        _leaseHolder = holder;
-        _leaseRenewed = clock.GetUtcNow();
-    }
-
-    /// <summary>The head's own driver, under a lease of its own; refused while a serving endpoint holds the lease.</summary>
-    private async Task<DataPlaneDriver> HeadDriverAsync(DeploymentLayout layout)
-    {
-        if (EndpointHoldsLease)
-        {
-            throw new InvalidOperationException($"deployment {layout.Deployment} is served by {_leaseHolder}; generate through its endpoint");
-        }
-
-        if (_driver is { Broken: null } current && _leaseHolder == HeadHolder && current.Target.Lease == _lease && current.Target.Epoch == layout.Epoch
-            && current.Target.RankEndpoints.SequenceEqual(layout.RankEndpoints ?? []))
-        {
-            return current;
-        }
-
-        await DropHeadDriverAsync();
-        GrantLease(HeadHolder);
-        _driver = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(layout, _lease));
-        return _driver;
-    }
-
-    private async Task DropHeadDriverAsync()
-    {
-        var driver = _driver;
-        _driver = null;
-        if (driver is not null)
-        {
-            await driver.DisposeAsync();
-        }
-    }
-
+    /// <summary>Sequence ids of the head's own generations and canaries: above any an endpoint's scheduler hands out, never reused in an activation.</summary>
+    private long NextSequence() => ++_sequence;
 
     private async Task PlanAndLoadAsync(DeploymentSpec spec)
     {
@@ -358,222 +290,6 @@ internal sealed partial class DeploymentGrain(
         }
     }
 
-    private async Task TickAsync(CancellationToken cancellationToken)
-    {
-        if (_ticking || _layout is null || _state == DeploymentState.Failed)
-        {
-            return;
-        }
-
-        _ticking = true;
-        try
-        {
-            await SuperviseAsync(_layout);
-        }
-        catch (Exception ex)
-        {
-            LogSupervisionError(logger, _layout.Deployment, ex.Message);
-        }
-        finally
-        {
-            _ticking = false;
-        }
-    }
-
-    private async Task SuperviseAsync(DeploymentLayout layout)
-    {
-        var alive = (await ClusterMembership.ReadAsync(grains)).Where(n => n.State == "alive").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        var lost = Enumerable.Range(0, layout.WorldSize).Where(r => !alive.Contains(layout.RankNodes[r])).ToArray();
-        if (lost.Length > 0)
-        {
-            if (_state != DeploymentState.Degraded)
-            {
-                LogDegraded(logger, layout.Deployment, string.Join(",", lost.Select(r => layout.RankNodes[r]).Distinct()));
-            }
-
-            _state = DeploymentState.Degraded;
-            _recovering = true;
-            _reason = $"node(s) {string.Join(", ", lost.Select(r => layout.RankNodes[r]).Distinct())} lost: rank(s) {string.Join(", ", lost)} down; waiting for the node(s) to return";
-            foreach (var r in lost)
-            {
-                _ranks[r] = _ranks[r] with { State = RankState.Pending, LoadPercent = 0, Error = "node lost" };
-            }
-
-            return;
-        }
-
-        // All ranks at once, each bounded: a rank whose node just vanished must not hold up the others' news.
-        var queries = Enumerable.Range(0, layout.WorldSize)
-            .Select(r => grains.GetGrain<IRankGrain>(layout.RankKey(r)).GetStatusAsync().WaitAsync(StatusTimeout))
-            .ToArray();
-        try
-        {
-            await Task.WhenAll(queries);
-        }
-        catch (Exception)
-        {
-            // Inspected per rank below.
-        }
-
-        var unreachable = new List<string>();
-        for (var r = 0; r < layout.WorldSize; r++)
-        {
-            if (!queries[r].IsCompletedSuccessfully)
-            {
-                unreachable.Add($"rank {r} on {layout.RankNodes[r]} ({queries[r].Exception?.GetBaseException().Message ?? "no answer"})");
-                _ranks[r] = _ranks[r] with { Error = "unreachable" };
-                continue;
-            }
-
-            var status = queries[r].Result;
-            if (status.Epoch != layout.Epoch)
-            {
-                // A fresh activation (its node came back): place the rank again, with the nodes' current endpoints.
-                layout = await RefreshEndpointsAsync(layout);
-                LogReplacing(logger, layout.Deployment, r, layout.RankNodes[r]);
-                _recovering = true;
-                var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
-                await rank.LoadAsync(layout);
-                status = await rank.GetStatusAsync();
-            }
-
-            _ranks[r] = status;
-        }
-
-        if (unreachable.Count > 0)
-        {
-            // Membership will say whether the node is dead; until then the deployment cannot serve.
-            _state = DeploymentState.Degraded;
-            _recovering = true;
-            _reason = $"unreachable: {string.Join("; ", unreachable)}";
-            return;
-        }
-
-        if (_ranks.Values.FirstOrDefault(s => s.State == RankState.Failed) is { } failed)
-        {
-            Fail($"rank {failed.Rank} on {failed.Node} failed: {failed.Error}");
-            return;
-        }
-
-        var ready = _ranks.Values.Count(s => s.State == RankState.Ready);
-        if (ready < layout.WorldSize)
-        {
-            _state = _recovering ? DeploymentState.Degraded : DeploymentState.Loading;
-            _reason = $"{(_recovering ? "recovering" : "loading")}: {ready}/{layout.WorldSize} ranks ready";
-            return;
-        }
-
-        if (_recovering)
-        {
-            // Survivors drop every sequence (their peers lost theirs) and learn the returned nodes' endpoints.
-            layout = await RefreshEndpointsAsync(layout);
-            await Task.WhenAll(Enumerable.Range(0, layout.WorldSize).Select(async r =>
-            {
-                var rank = grains.GetGrain<IRankGrain>(layout.RankKey(r));
-                await rank.LoadAsync(layout);
-                await rank.ReleaseAllAsync();
-            }));
-            await DropHeadDriverAsync();
-            _recovering = false;
-            _needsCanary = true;
-        }
-
-        if (EndpointHoldsLease)
-        {
-            // The holder runs the canary on its own driver (its steps and ours would not share one order) and reports it.
-            if (_needsCanary)
-            {
-                _state = _state == DeploymentState.Ready ? DeploymentState.Degraded : _state;
-                _reason = $"all {layout.WorldSize} ranks ready; waiting for the canary of {_leaseHolder}";
-            }
-
-            return;
-        }
-
-        if (_needsCanary || _canaryAt is null || clock.GetUtcNow() - _canaryAt > CanaryPeriod)
-        {
-            await RunCanaryAsync(layout);
-        }
-    }
-
-    /// <summary>The layout with every rank's node data endpoint as the nodes report it now (an agent may have restarted on another port).</summary>
-    private async Task<DeploymentLayout> RefreshEndpointsAsync(DeploymentLayout layout)
-    {
-        var endpoints = new string[layout.WorldSize];
-        var reports = new Dictionary<string, NodeReport?>(StringComparer.Ordinal);
-        for (var r = 0; r < layout.WorldSize; r++)
-        {
-            var node = layout.RankNodes[r];
-            if (!reports.TryGetValue(node, out var report))
-            {
-                report = await grains.GetGrain<INodeGrain>(node).GetReportAsync();
-                reports[node] = report;
-            }
-
-            endpoints[r] = report?.DataEndpoint ?? layout.RankEndpoints?[r] ?? "";
-        }
-
-        if (!endpoints.SequenceEqual(layout.RankEndpoints ?? []))
-        {
-            layout = layout with { RankEndpoints = endpoints };
-            _layout = layout;
-        }
-
-        return layout;
-    }
-
-    private async Task RunCanaryAsync(DeploymentLayout layout)
-    {
-        var vocab = HunyuanConfig.Load(LocalModelPath(layout)).VocabSize;
-        long[] prompt = [1 % vocab, 2 % vocab, 3 % vocab];
-        var sw = Stopwatch.StartNew();
-        try
-        {
-            using var cts = new CancellationTokenSource(CanaryDeadline);
-            var driver = await HeadDriverAsync(layout);
-            var tokens = await driver.GenerateAsync(Interlocked.Increment(ref _sequence), prompt, 4, cancellationToken: cts.Token).WaitAsync(CanaryDeadline);
-            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), null, tokens.Length));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            await DropHeadDriverAsync();
-            if (EndpointHoldsLease)
-            {
-                // An endpoint took the lease while this canary ran (its driver was closed under it): the holder's canary decides.
-                return;
-            }
-
-            ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.GetBaseException().Message, 0));
-        }
-    }
-
-    private void ApplyCanary(DeploymentLayout layout, CanaryReport canary)
-    {
-        if (canary.Error is null)
-        {
-            _canaryMs = canary.Milliseconds;
-            _canaryAt = canary.At;
-            _canaryError = null;
-            if (_ranks.Count == layout.WorldSize && _ranks.Values.All(r => r.State == RankState.Ready) && !_recovering)
-            {
-                _needsCanary = false;
-                if (_state != DeploymentState.Ready)
-                {
-                    LogReady(logger, layout.Deployment, canary.Milliseconds);
-                }
-
-                _state = DeploymentState.Ready;
-                _reason = $"ready: canary generated {canary.Tokens} tokens in {canary.Milliseconds:F0} ms";
-            }
-        }
-        else
-        {
-            _canaryError = canary.Error;
-            _state = _state == DeploymentState.Ready ? DeploymentState.Degraded : _state;
-            _reason = $"canary failed: {canary.Error}";
-        }
-    }
-
     private static string LocalModelPath(DeploymentLayout layout) => ModelSource.Resolve(layout.ModelPath, layout.BuiltInModel);
 
     private void Fail(string reason)
@@ -628,24 +344,9 @@ internal sealed partial class DeploymentGrain(
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Deployment {Deployment}: placing {Layout} over {Ranks} ranks")]
     private static partial void LogDeploying(ILogger logger, string deployment, string layout, int ranks);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Deployment {Deployment}: ready (canary {Ms} ms)")]
-    private static partial void LogReady(ILogger logger, string deployment, double ms);
-
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Deployment {Deployment}: degraded, node(s) {Nodes} lost")]
-    private static partial void LogDegraded(ILogger logger, string deployment, string nodes);
-
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Deployment {Deployment}: re-placing rank {Rank} on {Node}")]
-    private static partial void LogReplacing(ILogger logger, string deployment, int rank, string node);
-
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Deployment {Deployment}: failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string deployment, string reason);
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Deployment {Deployment}: restored from storage (epoch {Epoch}); finding its ranks")]
     private static partial void LogRestored(ILogger logger, string deployment, string epoch);
-
-    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Deployment {Deployment}: {Holder} takes the serving lease over from {Previous}")]
-    private static partial void LogLeaseTakenOver(ILogger logger, string deployment, string holder, string previous);
-
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Deployment {Deployment}: supervision: {Error}")]
-    private static partial void LogSupervisionError(ILogger logger, string deployment, string error);
 }

@@ -11,7 +11,7 @@ internal static partial class DeploymentRecovery
     private static readonly TimeSpan Pause = TimeSpan.FromSeconds(3);
     private const int Attempts = 20;
 
-    public static async Task RunAsync(IGrainFactory grains, ILogger<DeploymentRecoveryLog> logger, CancellationToken stopping)
+    public static async Task RunAsync(IGrainFactory grains, TimeProvider clock, ILogger<DeploymentRecoveryLog> logger, CancellationToken stopping)
     {
         for (var attempt = 1; attempt <= Attempts && !stopping.IsCancellationRequested; attempt++)
         {
@@ -37,7 +37,7 @@ internal static partial class DeploymentRecovery
 
             try
             {
-                await Task.Delay(Pause, stopping);
+                await Task.Delay(Pause, clock, stopping);
             }
             catch (OperationCanceledException)
             {

@@ -74,6 +74,10 @@ public static class AgentHost
             ? CollectiveBackends.InProcess
             : CollectiveBackends.ForNode(Enumerable.Range(0, TorchSharp.torch.cuda.device_count()).Select(i => new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA, i)).ToList()));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(SupervisionOptions.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        var supervision = new SupervisionOptions();
+        supervision.Validate();
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(supervision));
         builder.Services.AddSingleton<LocalHubRegistry>();
         builder.Services.AddSingleton(sp => new RankDataServer(IPAddress.Parse(options.AdvertisedAddress), options.DataPort, sp.GetRequiredService<ILogger<RankDataServer>>()));
         builder.Services.AddHostedService<DataPlaneService>();
@@ -116,7 +120,7 @@ public static class AgentHost
                 silo.AddStartupTask((services, cancellationToken) =>
                 {
                     var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
-                    _ = DeploymentRecovery.RunAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<ILogger<DeploymentRecoveryLog>>(), lifetime.ApplicationStopping);
+                    _ = DeploymentRecovery.RunAsync(services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<DeploymentRecoveryLog>>(), lifetime.ApplicationStopping);
                     return Task.CompletedTask;
                 });
             }

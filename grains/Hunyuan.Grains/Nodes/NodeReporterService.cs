@@ -9,7 +9,7 @@ namespace Hunyuan.Grains.Nodes;
 
 /// <summary>The node's heartbeat: probes GPUs, process memory and load, and reports to its NodeGrain.</summary>
 internal sealed partial class NodeReporterService(
-    IGrainFactory grains, IGpuProbe probe, Engine.DataPlane.RankDataServer dataPlane, IOptions<AgentOptions> options, IHostApplicationLifetime lifetime, Metrics.AgentMetrics metrics, ILogger<NodeReporterService> logger) : BackgroundService
+    IGrainFactory grains, IGpuProbe probe, TimeProvider clock, Engine.DataPlane.RankDataServer dataPlane, IOptions<AgentOptions> options, IHostApplicationLifetime lifetime, Metrics.AgentMetrics metrics, ILogger<NodeReporterService> logger) : BackgroundService
 {
     public static readonly string Version = typeof(NodeReporterService).Assembly.GetName().Version?.ToString() ?? "0";
 
@@ -49,7 +49,7 @@ internal sealed partial class NodeReporterService(
                 }
 
                 var report = new NodeReport(o.NodeName, o.AdvertisedAddress, gpus.Gpus, gpus.Error,
-                    Process.GetCurrentProcess().WorkingSet64, LoadAverage(), DateTimeOffset.UtcNow, Version, o.IsHead, dataPlane.Endpoint);
+                    Process.GetCurrentProcess().WorkingSet64, LoadAverage(), clock.GetUtcNow(), Version, o.IsHead, dataPlane.Endpoint);
                 metrics.Report(report);
                 await grains.GetGrain<INodeGrain>(o.NodeName).ReportAsync(report);
             }
@@ -60,7 +60,7 @@ internal sealed partial class NodeReporterService(
 
             try
             {
-                await Task.Delay(o.HeartbeatPeriod, stoppingToken);
+                await Task.Delay(o.HeartbeatPeriod, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -33,7 +33,8 @@ internal sealed partial class RankGrain(
     private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
     private volatile DeploymentLayout? _layout;
-    private ICollectiveGroup? _hub;
+    // Volatile: the data plane's reset and abort callbacks read it on their own threads; set and cleared on the grain's.
+    private volatile ICollectiveGroup? _hub;
     private PeerCollectiveGroup? _peers;
     private StageInbox? _inbox;
     private StageOutbox? _outbox;

@@ -52,4 +52,50 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
         Assert.Equal(2, (await grain.GenerateAsync([1, 2, 3], 2)).Length);
         await grain.RemoveAsync();
     }
+
+    [Fact]
+    public async Task ALeaseNotRenewedWithinItsTimeToLiveLapsesAndTheNextAskerGetsItWithoutATakeOver()
+    {
+        var grain = cluster.Grains.GetGrain<IDeploymentGrain>("lapse");
+        await Supervised.DeployReadyAsync(grain, Supervised.Spec("lapse"));
+        var first = await grain.AcquireLeaseAsync("endpoint A", takeOver: false);
+        Assert.True(first.Granted, first.Reason);
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(first.TtlSeconds - 1));
+        Assert.False((await grain.AcquireLeaseAsync("endpoint B", takeOver: false)).Granted);
+        Assert.True(await grain.RenewLeaseAsync(first.Lease, null));
+
+        cluster.Clock.Advance(TimeSpan.FromSeconds(first.TtlSeconds + 1));
+        var second = await grain.AcquireLeaseAsync("endpoint B", takeOver: false);
+        Assert.True(second.Granted, second.Reason);
+        Assert.True(second.Lease > first.Lease);
+        Assert.False(await grain.RenewLeaseAsync(first.Lease, null));
+        await grain.RemoveAsync();
+    }
+
+    [Fact]
+    public async Task TheHoldersFailedCanaryDegradesTheDeploymentAndItsNextPassingOneMakesItReady()
+    {
+        var grain = cluster.Grains.GetGrain<IDeploymentGrain>("holder-canary");
+        await Supervised.DeployReadyAsync(grain, Supervised.Spec("holder-canary"));
+        var lease = await grain.AcquireLeaseAsync("endpoint A", takeOver: false);
+        Assert.True(lease.Granted, lease.Reason);
+
+        Assert.True(await grain.RenewLeaseAsync(lease.Lease, new CanaryReport(cluster.Clock.GetUtcNow(), 3, "rank 1: boom", 0)));
+        var degraded = (await grain.GetStatusAsync())!;
+        Assert.Equal(DeploymentState.Degraded, degraded.State);
+        Assert.Equal("rank 1: boom", degraded.CanaryError);
+
+        // Supervision leaves the verdict to the holder while it holds the lease: ticks do not make it ready again.
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(DeploymentState.Degraded, (await grain.GetStatusAsync())!.State);
+
+        var at = cluster.Clock.GetUtcNow();
+        Assert.True(await grain.RenewLeaseAsync(lease.Lease, new CanaryReport(at, 3, null, 4)));
+        var ready = (await grain.GetStatusAsync())!;
+        Assert.Equal(DeploymentState.Ready, ready.State);
+        Assert.Null(ready.CanaryError);
+        Assert.Equal(at, ready.CanaryPassedAt);
+        await grain.RemoveAsync();
+    }
 }

@@ -1,4 +1,7 @@
+using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Hunyuan.Grains.Tests.Hosting;
 
@@ -11,6 +14,15 @@ public sealed class AgentOptionsTests
 
         Assert.Equal(("hunyuan", "hyc", "localhost", "127.0.0.1", 11111, 30000), (o.ClusterId, o.ServiceId, o.Clustering, o.AdvertisedAddress, o.SiloPort, o.GatewayPort));
         Assert.Null(Record.Exception(o.Validate));
+    }
+
+    [Fact]
+    public void AnAgentsSupervisionReadsTheSilosClockWithTheDefaultOptions()
+    {
+        using var host = AgentHost.Build(new AgentOptions { NodeName = "n0" });
+
+        Assert.Same(host.Services.GetRequiredService<TimeProvider>(), host.Services.GetRequiredKeyedService<TimeProvider>(SupervisionOptions.ClockKey));
+        Assert.Equal(TimeSpan.FromSeconds(30), host.Services.GetRequiredService<IOptions<SupervisionOptions>>().Value.CanaryPeriod);
     }
 
     [Fact]
