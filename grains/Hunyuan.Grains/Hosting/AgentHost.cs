@@ -32,6 +32,11 @@ public static class AgentHost
             Environment.SetEnvironmentVariable("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
         }
 
+        if (options.TorchThreads > 0)
+        {
+            TorchSharp.torch.set_num_threads(options.TorchThreads);
+        }
+
         var tls = options.TlsDirectory is { } tlsDirectory ? ClusterTls.Load(tlsDirectory, ClusterTlsFiles.NodeIdentity(options.NodeName)) : null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();

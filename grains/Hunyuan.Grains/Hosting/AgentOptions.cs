@@ -90,6 +90,13 @@ public sealed class AgentOptions
     /// <value>"nvidia-smi".</value>
     public string NvidiaSmiPath { get; set; } = "nvidia-smi";
 
+    /// <summary>
+    /// Torch intra-op threads of this agent's ranks; 0 keeps libtorch's default (every core). Several agents on one host
+    /// (`up --local --nodes N`) each get a share, or their thread pools fight over the same cores.
+    /// </summary>
+    /// <value>0.</value>
+    public int TorchThreads { get; set; }
+
     /// <summary>How often the node reports to its NodeGrain.</summary>
     /// <value>2 seconds.</value>
     public TimeSpan HeartbeatPeriod { get; set; } = TimeSpan.FromSeconds(2);
@@ -173,6 +180,11 @@ public sealed class AgentOptions
         if (VirtualGpus < 0 || (VirtualGpus > 0 && VirtualGpuMemoryBytes <= 0))
         {
             problems.Add("--virtual-gpus must be 0 or more, each with a positive --virtual-gpu-memory");
+        }
+
+        if (TorchThreads < 0)
+        {
+            problems.Add($"--torch-threads {TorchThreads} must be 0 (libtorch's default) or more");
         }
 
         if (HeartbeatPeriod <= TimeSpan.Zero || ProbeTimeout <= TimeSpan.Zero)

@@ -15,12 +15,15 @@ public sealed class LocalClusterOptions
     /// <summary>How long the head's silo may take to listen before the others are started to join it.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>This machine's cores, which the agents split between them (each gets at least one torch thread).</summary>
+    public int ProcessorCount { get; init; } = Environment.ProcessorCount;
+
     /// <summary>How long a stopping process gets after SIGTERM before SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public void Validate()
     {
-        if (Nodes < 1 || GpusPerNode < 1 || GpuMemoryBytes <= 0)
+        if (Nodes < 1 || GpusPerNode < 1 || GpuMemoryBytes <= 0 || ProcessorCount < 1)
         {
             throw new ArgumentException("--nodes and --gpus-per-node must be at least 1 and --gpu-memory a positive size");
         }

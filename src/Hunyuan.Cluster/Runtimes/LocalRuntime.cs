@@ -150,6 +150,12 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
             args.Add("--head");
         }
 
+        // The agents share this machine's cores: a share each, or every agent's thread pool spins on all of them.
+        if (layout.Nodes > 1)
+        {
+            args.AddRange(["--torch-threads", Str(Math.Max(1, options.ProcessorCount / layout.Nodes))]);
+        }
+
         // New certificates (a rotation, a renewal) restart the agent, as new arguments do.
         var spec = BundleCommand.Spec([.. args, tlsSpec]);
         var name = AgentProcess(i);

@@ -146,7 +146,19 @@ public sealed class LocalRuntimeTests : IDisposable
 
     private static string ArgAfter(IReadOnlyList<string> args, string flag) => args[args.ToList().IndexOf(flag) + 1];
 
-    private LocalRuntime Runtime(int nodes = 2, TimeSpan? startTimeout = null) => new(
-        new LocalClusterOptions { Nodes = nodes, GpusPerNode = 2, GpuMemoryBytes = 1L << 30, BasePort = 11111, StartTimeout = startTimeout ?? TimeSpan.FromSeconds(5) },
+    [Theory]
+    [InlineData(1, 2, null)]
+    [InlineData(2, 2, "1")]
+    [InlineData(3, 2, "1")]
+    [InlineData(2, 16, "8")]
+    public async Task AgentsOnOneMachineSplitItsCoresBetweenTheirThreadPools(int nodes, int cores, string? threads)
+    {
+        await Runtime(nodes, processorCount: cores).UpAsync(Store, null, _progress, default);
+
+        Assert.All(_processes.Running.Values, p => Assert.Equal(threads, p.Args.Contains("--torch-threads") ? ArgAfter(p.Args, "--torch-threads") : null));
+    }
+
+    private LocalRuntime Runtime(int nodes = 2, TimeSpan? startTimeout = null, int processorCount = 4) => new(
+        new LocalClusterOptions { Nodes = nodes, GpusPerNode = 2, GpuMemoryBytes = 1L << 30, BasePort = 11111, StartTimeout = startTimeout ?? TimeSpan.FromSeconds(5), ProcessorCount = processorCount },
         _processes, _ports, TimeProvider.System);
 }

@@ -50,6 +50,7 @@ public sealed class AgentOptionsTests
     [InlineData("--silo-port", "70000")]
     [InlineData("--redis-password-env", "HYC_TEST_UNSET_VARIABLE_4711")]
     [InlineData("--tls-dir", "/nonexistent/hyc-tls-4711")]
+    [InlineData("--torch-threads", "-1")]
     public void EachBadOptionIsNamed(string option, string? value)
     {
         var o = new AgentOptions { NodeName = "n0" };
@@ -62,6 +63,7 @@ public sealed class AgentOptionsTests
             case "--silo-port": o.SiloPort = int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture); break;
             case "--redis-password-env": o.RedisPasswordEnv = value; break;
             case "--tls-dir": o.TlsDirectory = value; break;
+            case "--torch-threads": o.TorchThreads = int.Parse(value!, System.Globalization.CultureInfo.InvariantCulture); break;
         }
 
         var ex = Assert.Throws<ArgumentException>(o.Validate);

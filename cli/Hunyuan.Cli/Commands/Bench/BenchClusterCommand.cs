@@ -20,6 +20,7 @@ internal sealed class BenchClusterCommand : Command
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "The deployment's compute dtype, for the one-process run", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch threads of the one-process run (match the agents' --torch-threads for a like-for-like figure)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
     private readonly CliConsole _console;
@@ -33,6 +34,7 @@ internal sealed class BenchClusterCommand : Command
         Options.Add(TokensOption);
         Options.Add(RepeatOption);
         Options.Add(DTypeOption);
+        Options.Add(ThreadsOption);
         Options.Add(JsonOption);
         SetAction((r, ct) => CommandErrors.GuardAsync(_console, () => ExecuteAsync(r, ct)));
     }
@@ -58,6 +60,11 @@ internal sealed class BenchClusterCommand : Command
             DType = ComputeDType.TryParse(r.GetValue(DTypeOption), out var dt) ? dt : TorchSharp.torch.ScalarType.BFloat16,
             Variant = ModelVariants.TryParse(status.Variant, out var v) ? v : ModelVariant.Bf16,
         };
+        if (r.GetValue(ThreadsOption) is { } threads)
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
         var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), n, repeat);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();

@@ -28,6 +28,7 @@ internal sealed class AgentCommand : Command
     private static readonly Option<int> DataPortOption = new("--data-port") { Description = "Rank data-plane port on the advertised address (0: any free port, reported to the head)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> MetricsPortOption = new("--metrics-port") { Description = "Prometheus /metrics port on the advertised address (0: none)", DefaultValueFactory = _ => 0 };
     private static readonly Option<int?> PrimaryPortOption = new("--primary-port") { Description = "Localhost clustering: the primary silo's port (default: this silo's)" };
+    private static readonly Option<int> TorchThreadsOption = new("--torch-threads") { Description = "Torch intra-op threads of this agent's ranks; 0: every core", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> VirtualGpusOption = new("--virtual-gpus") { Description = "Declare N virtual GPUs (CPU host); 0 probes nvidia-smi", DefaultValueFactory = _ => 0 };
     private static readonly Option<string> VirtualGpuMemoryOption = new("--virtual-gpu-memory") { Description = "Memory budget per virtual GPU", DefaultValueFactory = _ => "16GiB" };
     private static readonly Option<string?> TlsDirOption = new("--tls-dir") { Description = "The cluster's TLS directory (ca.pem, node-NODE.pem/.key): require and present cluster certificates. Default: $HYC_TLS_DIR; none: plain TCP", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(TlsDirVariable) is { Length: > 0 } dir ? dir : null };
@@ -41,7 +42,7 @@ internal sealed class AgentCommand : Command
         : base("agent", "Run this node's agent (an Orleans silo) until stopped")
     {
         _console = console;
-        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, RedisUserEnvOption, RedisUserFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption, TlsDirOption })
+        foreach (var o in new Option[] { NodeOption, HeadOption, ClusterIdOption, ClusteringOption, RedisOption, RedisPasswordEnvOption, RedisPasswordFileOption, RedisUserEnvOption, RedisUserFileOption, AddressOption, SiloPortOption, GatewayPortOption, MetricsPortOption, DataPortOption, PrimaryPortOption, VirtualGpusOption, VirtualGpuMemoryOption, NvidiaSmiOption, TlsDirOption, TorchThreadsOption })
         {
             Options.Add(o);
         }
@@ -75,6 +76,7 @@ internal sealed class AgentCommand : Command
             DataPort = r.GetValue(DataPortOption),
             PrimarySiloPort = r.GetValue(PrimaryPortOption) ?? siloPort,
             VirtualGpus = r.GetValue(VirtualGpusOption),
+            TorchThreads = r.GetValue(TorchThreadsOption),
             VirtualGpuMemoryBytes = gpuMemory,
             NvidiaSmiPath = r.GetRequiredValue(NvidiaSmiOption),
             TlsDirectory = r.GetValue(TlsDirOption),
