@@ -18,7 +18,6 @@ public sealed class CollectiveInbox : IDisposable
     private readonly IReadOnlyList<int> _memberRanks;
     private readonly MemberLink[] _links;
     private readonly TimeSpan _timeout;
-    private long _currentStep = long.MinValue;
 
     public CollectiveInbox(IReadOnlyList<int> memberRanks, int index, CollectiveLimits limits, TimeSpan timeout)
     {
@@ -47,9 +46,6 @@ public sealed class CollectiveInbox : IDisposable
 
         return -1;
     }
-
-    /// <summary>A new step starts on this rank: parts and failure notices of earlier steps are dropped when read.</summary>
-    public void BeginStep(long stepId) => Volatile.Write(ref _currentStep, stepId);
 
     /// <summary>Reads, on the rank's thread, <paramref name="member"/>'s part of collective <paramref name="op"/> of the step.</summary>
     public torch.Tensor Receive(int member, long stepId, int op)
@@ -126,15 +122,15 @@ public sealed class CollectiveInbox : IDisposable
         }
     }
 
-    // The frame the wait was for, or null after dropping a stale one; anything out of order breaks the link.
+    // The frame the wait was for, or null after dropping a stale one; anything out of order breaks the link. Frames of
+    // another step are stale whatever their id: step ids grow within a driver, but a new driver starts anywhere.
     private torch.Tensor? Take(Frame frame, FrameConnection connection, MemberLink link, long stepId, int op)
     {
-        var current = Volatile.Read(ref _currentStep);
         switch (frame.Kind)
         {
             case FrameKind.CollectiveFailure:
                 var (failed, reason) = CollectivePartFrame.DecodeFailure(frame.Payload);
-                if (failed >= current)
+                if (failed == stepId)
                 {
                     throw new DataPlaneException($"step {failed} failed on a tensor-parallel peer ({connection.Peer}): {reason}");
                 }
@@ -160,12 +156,12 @@ public sealed class CollectiveInbox : IDisposable
                 }
 
                 part.Dispose();
-                if (step < stepId || (step == stepId && partOp < op))
+                if (step != stepId || partOp < op)
                 {
                     return null;   // from a step or collective this rank has left
                 }
 
-                var message = $"{connection.Peer} sent step {step}'s collective {partOp} while this rank waits in step {stepId}'s collective {op}; a member cannot run ahead";
+                var message = $"{connection.Peer} sent step {step}'s collective {partOp} while this rank waits in its collective {op}; a member cannot run ahead";
                 link.Release(connection, message);
                 throw new DataPlaneException(message);
             default:

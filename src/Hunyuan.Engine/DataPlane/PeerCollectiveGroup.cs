@@ -61,7 +61,6 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
     {
         _step = stepId;
         _op = 0;
-        Inbox.BeginStep(stepId);
     }
 
     public void FailStep(long stepId, string reason)
