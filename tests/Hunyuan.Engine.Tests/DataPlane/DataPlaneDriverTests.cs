@@ -79,9 +79,14 @@ public sealed class DataPlaneDriverTests
         await using var first = await DataPlaneDriver.ConnectAsync(set.Target(5));
         await using var second = await DataPlaneDriver.ConnectAsync(set.Target(6));
 
-        var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => first.GenerateAsync(1, [1, 2, 3], 2));
+        // The stale driver's first step is refused and breaks it: every later step fails at once, without a round trip.
+        var stale = await Assert.ThrowsAsync<DataPlaneException>(() => first.GenerateAsync(1, [1, 2, 3], 2));
         Assert.Contains("lease 5", stale.Message, StringComparison.Ordinal);
+        Assert.True(first.Superseded);
+        Assert.Contains("now serves lease 6", first.Broken, StringComparison.Ordinal);
+        Assert.Equal(first.Broken, (await Assert.ThrowsAsync<DataPlaneException>(() => first.StepAsync([new ExecutorSequence(3, 0, [1], null, SamplingParameters.Greedy, 1)], CancellationToken.None))).Message.Split(": ", 2)[1]);
         Assert.Equal(2, (await second.GenerateAsync(2, [1, 2, 3], 2)).Length);
+        Assert.Null(second.Broken);
 
         var refused = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(4)));
         Assert.Contains("lease 4 is stale", refused.Message, StringComparison.Ordinal);

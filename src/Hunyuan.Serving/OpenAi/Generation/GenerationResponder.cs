@@ -186,7 +186,7 @@ internal static partial class GenerationResponder
     /// is why, and the client may retry once it heals (503, which carries Retry-After); otherwise a 500 for this request.
     /// </summary>
     private static ApiException Failed(IServingBackend backend, string? error) => backend.Readiness() is (false, var reason)
-        ? new ApiException(503, $"the deployment failed this request: {error} (not ready: {reason})", "service_unavailable", null, "not_ready")
+        ? new ApiException(503, $"the deployment failed this request: {error}{(error?.Contains(reason, StringComparison.Ordinal) == true ? "" : $" (not ready: {reason})")}", "service_unavailable", null, "not_ready")
         : new ApiException(500, $"the deployment failed this request: {error}", "server_error");
 
     private static async Task SendAsync(HttpContext ctx, byte[] json)
