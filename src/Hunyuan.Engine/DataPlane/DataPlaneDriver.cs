@@ -23,7 +23,11 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingStep> _pending = new();
     private readonly CancellationTokenSource _stop = new();
-    private long _step;
+
+    // Step ids start at a random point, not at 1: activations of a previous driver's step that were on their way to the
+    // next stage when this driver's hello reset the ranks arrive after the reset under that driver's ids. Starting
+    // where it did, this driver would reach those ids and a stage would take the stale rows as its own input.
+    private long _step = Random.Shared.NextInt64(1L << 32, 1L << 62);
     private volatile string? _broken;
     private volatile bool _superseded;
     private volatile bool _resetNeeded;
