@@ -44,7 +44,7 @@ public sealed class DeploymentServingEndToEndTests(PipelinedLocalCluster cluster
         await using (var refused = ServeProcess.Start(cluster.Env, portB, PipelinedLocalCluster.ServeArguments()))
         {
             Assert.True(await refused.WaitForExitAsync(StartBound), "the second serve did not exit\n" + refused.Output);
-            Assert.Equal(2, refused.ExitCode);
+            Assert.Equal(2, refused.ExitCode);   // ExitCodes.InvalidArguments
             Assert.Contains($"http://127.0.0.1:{portA}/v1", refused.Stderr, StringComparison.Ordinal);
             Assert.Contains("--take-over", refused.Stderr, StringComparison.Ordinal);
         }
@@ -52,9 +52,10 @@ public sealed class DeploymentServingEndToEndTests(PipelinedLocalCluster cluster
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(first.Root, "/health/ready"))).StatusCode);
 
         // A stream is in flight on the first endpoint when a third process takes the lease over. The first is frozen
-        // (SIGSTOP) meanwhile, as by a long pause or a partition, so it cannot hear of the take-over from the head before
-        // its next step reaches the ranks: they refuse that step as stale, and the stream ends with an error in OpenAI's
-        // shape at once, not a hang, not a bare 500.
+        // (SIGSTOP) meanwhile, as by a long pause or a partition, so when it resumes its next step usually reaches the
+        // ranks before the head's answer to its renewal reaches it: the ranks refuse that step as stale ("carries lease"
+        // in the message; the head's refusal says "serving lease"). Either way the stream ends with an error in OpenAI's
+        // shape, not a hang, not a bare 500.
         using var inFlight = await StreamedCompletion.OpenAsync(http, first.V1, PipelinedLocalCluster.Prompt, LongRequest, TimeSpan.FromSeconds(30));
         Assert.True(await inFlight.ReadTokensAsync(16, TimeSpan.FromSeconds(60)) && inFlight.End is null, $"the stream did not get going: {inFlight.End}\n{first.Output}");
         Signal(first, "STOP");
