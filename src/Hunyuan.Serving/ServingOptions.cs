@@ -30,7 +30,7 @@ public sealed class ServingOptions
     /// <summary>PEM private key of <see cref="TlsCertificateFile"/>.</summary>
     public string? TlsKeyFile { get; set; }
 
-    /// <summary>Seconds a client should wait before retrying after a 429 (queue full, too many requests at once).</summary>
+    /// <summary>Seconds a client should wait before retrying after a 429 (queue full, too many requests at once) or a 503 (the deployment not ready).</summary>
     /// <value>1.</value>
     public int RetryAfterSeconds { get; set; } = 1;
 

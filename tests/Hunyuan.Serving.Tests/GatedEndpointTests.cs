@@ -52,12 +52,15 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
     }
 
     [Fact]
-    public async Task NotReadyIsA503()
+    public async Task NotReadyIsA503WithTheConfiguredRetryAfter()
     {
-        var (app, address) = await ServedTinyModel.Start(new Gate(served.Backend, ready: false, served.Backend.Scheduler), new ServingOptions { Port = 0, ModelName = "tiny" });
+        var (app, address) = await ServedTinyModel.Start(new Gate(served.Backend, ready: false, served.Backend.Scheduler), new ServingOptions { Port = 0, ModelName = "tiny", RetryAfterSeconds = 4 });
         await using var _ = app;
         using var http = new HttpClient { BaseAddress = address };
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"))).StatusCode);
+        var refused = await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(4), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("\"code\":\"not_ready\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
     }
@@ -93,6 +96,24 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
         Assert.True(response.Headers.RetryAfter is not null);
     }
 
+    [Theory]
+    [InlineData(true, HttpStatusCode.ServiceUnavailable, "not_ready")]
+    [InlineData(false, HttpStatusCode.InternalServerError, "server_error")]
+    public async Task ARequestTheDeploymentFailsIsA503WithRetryAfterWhenItIsNoLongerReadyElseA500(bool lossMakesItNotReady, HttpStatusCode expected, string type)
+    {
+        var executor = new LosingExecutor();
+        await using var scheduler = new Scheduler(executor, new EngineOptions { Blocks = 64 });
+        var (app, address) = await ServedTinyModel.Start(new LosingGate(served.Backend, scheduler, () => !(lossMakesItNotReady && executor.Lost)), new ServingOptions { Port = 0, ModelName = "tiny", RetryAfterSeconds = 2 });
+        await using var _ = app;
+        using var http = new HttpClient { BaseAddress = address };
+        var response = await http.PostAsync("/v1/chat/completions", new StringContent(Body, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Contains("the connection to rank 1 was lost", body, StringComparison.Ordinal);
+        Assert.Contains(type, body, StringComparison.Ordinal);
+        Assert.Equal(lossMakesItNotReady ? TimeSpan.FromSeconds(2) : null, response.Headers.RetryAfter?.Delta);
+    }
+
     private sealed class Gate(IServingBackend inner, bool ready, Scheduler scheduler) : IServingBackend
     {
         public Scheduler Scheduler => scheduler;
@@ -115,6 +136,31 @@ public sealed class GatedEndpointTests(ServedTinyModel served) : IClassFixture<S
         public int MaxModelLen => inner.MaxModelLen;
 
         public (bool Ready, string Reason) Readiness() => (Ready, Ready ? "ok" : "degraded: node n1 lost");
+    }
+
+    private sealed class LosingGate(IServingBackend inner, Scheduler scheduler, Func<bool> ready) : IServingBackend
+    {
+        public Scheduler Scheduler => scheduler;
+
+        public HunyuanTokenizer Tokenizer => inner.Tokenizer;
+
+        public int MaxModelLen => inner.MaxModelLen;
+
+        public (bool Ready, string Reason) Readiness() => ready() ? (true, "ok") : (false, "lost a rank");
+    }
+
+    /// <summary>Fails every step as a data plane does when a rank's process dies.</summary>
+    private sealed class LosingExecutor : IStepExecutor
+    {
+        public volatile bool Lost;
+
+        public Task<Hunyuan.Model.Generation.SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
+        {
+            Lost = true;
+            return Task.FromException<Hunyuan.Model.Generation.SampledToken[]>(new IOException("the connection to rank 1 was lost"));
+        }
+
+        public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
     }
 
     private sealed class NeverExecutor : IStepExecutor

@@ -93,7 +93,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
         return backend;
     }
 
-    public (bool Ready, string Reason) Readiness() => (_ready && _executor.Driver is { Broken: null }, _executor.Driver?.Broken is { } broken ? $"lost a rank: {broken}" : _reason);
+    public (bool Ready, string Reason) Readiness() => (_ready && _executor.Driver is { Broken: null }, _executor.Driver is { Broken: not null } driver ? BrokenReason(driver) : _reason);
 
     public async ValueTask DisposeAsync()
     {
@@ -177,7 +177,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
         var driver = _executor.Driver;
         if (driver is { Broken: not null })
         {
-            _executor.Use(null, $"lost a rank: {driver.Broken}; waiting for the deployment to heal");
+            _executor.Use(null, driver.Superseded ? BrokenReason(driver) : $"{BrokenReason(driver)}; waiting for the deployment to heal");
             await driver.DisposeAsync();
             driver = null;
             _ready = false;
@@ -225,6 +225,9 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             return new CanaryReport(DateTimeOffset.UtcNow, Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.Message, 0);
         }
     }
+
+    private static string BrokenReason(DataPlaneDriver driver) =>
+        driver.Superseded ? $"another endpoint took the serving lease over: {driver.Broken}" : $"lost a rank: {driver.Broken}";
 
     private async Task LoseLeaseAsync(IDeploymentGrain grain)
     {

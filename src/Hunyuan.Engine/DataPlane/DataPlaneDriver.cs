@@ -9,7 +9,9 @@ namespace Hunyuan.Engine.DataPlane;
 /// rank in one order (the send lock), so every rank sees one step order, and several steps may be in flight (pipeline
 /// stages work on different micro-batches). A step completes when every rank has reported it; the sampled ids come
 /// from the last stage's first rank. A failed step fails only its own batch; a lost connection fails every step in
-/// flight at once and breaks the driver (<see cref="Broken"/>), which the owner replaces once the deployment heals.
+/// flight at once and breaks the driver (<see cref="Broken"/>), which the owner replaces once the deployment heals. So
+/// does a rank refusing a step because it serves a newer lease (<see cref="Superseded"/>): another driver took over,
+/// and none of this one's steps would run again.
 /// </summary>
 public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
 {
@@ -21,8 +23,13 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingStep> _pending = new();
     private readonly CancellationTokenSource _stop = new();
-    private long _step;
+
+    // Step ids start at a random point, not at 1: activations of a previous driver's step that were on their way to the
+    // next stage when this driver's hello reset the ranks arrive after the reset under that driver's ids. Starting
+    // where it did, this driver would reach those ids and a stage would take the stale rows as its own input.
+    private long _step = Random.Shared.NextInt64(1L << 32, 1L << 62);
     private volatile string? _broken;
+    private volatile bool _superseded;
     private volatile bool _resetNeeded;
 
     private DataPlaneDriver(DataPlaneTarget target, FrameConnection[] ranks)
@@ -36,6 +43,9 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
 
     /// <summary>Why the driver can no longer carry steps (a rank's connection was lost), or null while it can.</summary>
     public string? Broken => _broken;
+
+    /// <summary>Whether it broke because a rank serves a newer lease (another endpoint took over), not because a rank was lost.</summary>
+    public bool Superseded => _superseded;
 
     public int PipelineDepth => Math.Max(1, _target.Stages);
 
@@ -200,6 +210,13 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
                 }
 
                 var outcome = StepOutcome.Decode(frame.Payload);
+                if (outcome.Superseded)
+                {
+                    // Before the step hears of it, so every step in flight fails with the same cause, at once.
+                    _superseded = true;
+                    Break($"rank {rank}: {outcome.Error}");
+                }
+
                 if (_pending.TryGetValue(outcome.StepId, out var step))
                 {
                     step.Report(rank, outcome, rank == _target.ResultRank);

@@ -102,7 +102,7 @@ public sealed class RankDataEndpoint(
                     if (step.Lease != Lease || lease != Lease)
                     {
                         await connection.SendAsync(FrameKind.StepResult,
-                            new StepOutcome(step.StepId, null, $"step {step.StepId} carries lease {step.Lease}; rank {Rank} now serves lease {Lease}").Encode(), cancellationToken: cancellationToken);
+                            new StepOutcome(step.StepId, null, $"step {step.StepId} carries lease {step.Lease}; rank {Rank} now serves lease {Lease}", Superseded: true).Encode(), cancellationToken: cancellationToken);
                         break;
                     }
 

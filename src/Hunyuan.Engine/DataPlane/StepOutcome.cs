@@ -4,9 +4,10 @@ namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
 /// What one rank reports for one step: done (with the sampled tokens, and their logprobs where asked, on the last
-/// stage's first rank), or failed with the reason and whether collectives were under way (then the ranks need a reset).
+/// stage's first rank), or failed with the reason and whether collectives were under way (then the ranks need a reset),
+/// or refused because the rank serves a newer lease than the step's (<paramref name="Superseded"/>: its driver is done).
 /// </summary>
-public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Error = null, bool CollectivesAffected = false)
+public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Error = null, bool CollectivesAffected = false, bool Superseded = false)
 {
     public bool Failed => Error is not null;
 
@@ -15,7 +16,7 @@ public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Er
         var w = new WireWriter().I64(StepId);
         if (Error is not null)
         {
-            return w.U8(CollectivesAffected ? (byte)3 : (byte)2).Str(Error).Written;
+            return w.U8(Superseded ? (byte)5 : CollectivesAffected ? (byte)3 : (byte)2).Str(Error).Written;
         }
 
         if (Tokens is null)
@@ -58,6 +59,7 @@ public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Er
             2 => new StepOutcome(step, null, r.Str()),
             3 => new StepOutcome(step, null, r.Str(), true),
             4 => new StepOutcome(step, DecodeWithLogprobs(ref r)),
+            5 => new StepOutcome(step, null, r.Str(), Superseded: true),
             var k => throw new InvalidDataException($"unknown step outcome {k}"),
         };
         r.End();

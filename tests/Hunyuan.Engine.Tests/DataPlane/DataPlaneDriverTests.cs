@@ -79,9 +79,14 @@ public sealed class DataPlaneDriverTests
         await using var first = await DataPlaneDriver.ConnectAsync(set.Target(5));
         await using var second = await DataPlaneDriver.ConnectAsync(set.Target(6));
 
-        var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => first.GenerateAsync(1, [1, 2, 3], 2));
+        // The stale driver's first step is refused and breaks it: every later step fails at once, without a round trip.
+        var stale = await Assert.ThrowsAsync<DataPlaneException>(() => first.GenerateAsync(1, [1, 2, 3], 2));
         Assert.Contains("lease 5", stale.Message, StringComparison.Ordinal);
+        Assert.True(first.Superseded);
+        Assert.Contains("now serves lease 6", first.Broken, StringComparison.Ordinal);
+        Assert.Equal(first.Broken, (await Assert.ThrowsAsync<DataPlaneException>(() => first.StepAsync([new ExecutorSequence(3, 0, [1], null, SamplingParameters.Greedy, 1)], CancellationToken.None))).Message.Split(": ", 2)[1]);
         Assert.Equal(2, (await second.GenerateAsync(2, [1, 2, 3], 2)).Length);
+        Assert.Null(second.Broken);
 
         var refused = await Assert.ThrowsAsync<DataPlaneException>(() => DataPlaneDriver.ConnectAsync(set.Target(4)));
         Assert.Contains("lease 4 is stale", refused.Message, StringComparison.Ordinal);
@@ -193,6 +198,46 @@ public sealed class DataPlaneDriverTests
             });
             Assert.Equal([0, 1], rankSpans.Select(a => (int)a.GetTagItem("hyc.rank")!).Order());
         }
+    }
+
+    [Fact]
+    public async Task ActivationsOfTheLastDriversNextStepsArrivingAfterATakeOverNeverFeedTheNewDriversSteps()
+    {
+        var fixture = Fixtures.Path("tiny-moe");
+        using var golden = new Golden(fixture);
+        await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
+        var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == EngineTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        // The old holder's one step, traced to learn its id (other tests in this process may trace too).
+        long last;
+        await using (var old = await DataPlaneDriver.ConnectAsync(set.Target(5)))
+        using (var trace = new System.Diagnostics.Activity("the old holder").Start())
+        {
+            await old.GenerateAsync(1, [5, 6, 7], 1);
+            last = spans.Where(a => a.TraceId == trace.TraceId && a.OperationName == "hyc.rank.step").Select(a => (long)a.GetTagItem("hyc.step.id")!).Max();
+        }
+
+        // A new holder resets the ranks; then stage 0's output for the old holder's next steps reaches stage 1 (one row
+        // each, as a decode step has), as when they were on the wire during the take-over.
+        await using var taker = await DataPlaneDriver.ConnectAsync(set.Target(6));
+        var hello = new DataPlaneHello(DataPlaneRole.Peer, LoopbackDeployment.Deployment, LoopbackDeployment.Epoch, 1, set.Token, FromRank: 0);
+        await using var late = await FrameConnection.ConnectAsync(set.EndpointOf(1), "rank 1", TimeSpan.FromSeconds(5), CancellationToken.None);
+        await DataPlaneClient.HandshakeAsync(late, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var hidden = (int)set.Plan.Config.HiddenSize;
+        for (var step = last + 1; step <= last + golden.GreedyIds.Length; step++)
+        {
+            await late.SendAsync(FrameKind.Activation, ActivationFrame.Header(step, TorchSharp.torch.ScalarType.Float32, 1, hidden), new byte[hidden * 4]);
+        }
+
+        // The new holder's generation is the reference's: none of its steps took the stale rows.
+        Assert.Equal(golden.GreedyIds, await taker.GenerateAsync(2, golden.InputIds, golden.GreedyIds.Length));
     }
 
     private static async Task<int> ReadToEndAsync(NetworkStream stream)

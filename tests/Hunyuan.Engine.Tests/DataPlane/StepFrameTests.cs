@@ -68,6 +68,15 @@ public sealed class StepFrameTests
     }
 
     [Fact]
+    public void AFailedResultSaysWhetherCollectivesWereUnderWayOrANewerLeaseRefusedTheStep()
+    {
+        foreach (var sent in new[] { new StepOutcome(6, null, "bad token"), new StepOutcome(6, null, "mid-forward", CollectivesAffected: true), new StepOutcome(6, null, "stale", Superseded: true) })
+        {
+            Assert.Equal(sent, StepOutcome.Decode(sent.Encode().Span));
+        }
+    }
+
+    [Fact]
     public void AResultFrameWithMoreTopLogprobsThanAllowedOrCutShortIsRefused()
     {
         var many = Enumerable.Range(0, 21).Select(i => (long)i).ToArray();

@@ -44,8 +44,9 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
         Assert.True(second.Lease > first.Lease);
         Assert.False(await grain.RenewLeaseAsync(first.Lease, null));
         await using var b = await DataPlaneDriver.ConnectAsync(DataPlaneTargets.Of(second.Layout!, second.Lease));
-        var stale = await Assert.ThrowsAsync<DataPlaneStepException>(() => a.GenerateAsync(2, [1, 2, 3], 2));
+        var stale = await Assert.ThrowsAsync<DataPlaneException>(() => a.GenerateAsync(2, [1, 2, 3], 2));
         Assert.Contains($"lease {first.Lease}", stale.Message, StringComparison.Ordinal);
+        Assert.True(a.Superseded, "a refused step breaks the stale holder's driver");
         Assert.Equal(golden.GreedyIds, await b.GenerateAsync(3, golden.InputIds, golden.GreedyIds.Length));
 
         await grain.ReleaseLeaseAsync(second.Lease);

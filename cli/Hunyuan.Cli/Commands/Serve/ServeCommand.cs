@@ -42,7 +42,7 @@ internal sealed class ServeCommand : Command
     private static readonly Option<string?> TlsCertOption = new("--tls-cert") { Description = "PEM certificate (chain) to serve HTTPS with; with --tls-key" };
     private static readonly Option<string?> TlsKeyOption = new("--tls-key") { Description = "PEM private key of --tls-cert (0600)" };
     private static readonly Option<int> MaxConcurrentOption = new("--max-concurrent-requests") { Description = "Generation requests served at once; more get 429 with Retry-After", DefaultValueFactory = _ => new ServingOptions().MaxConcurrentRequests };
-    private static readonly Option<int> RetryAfterOption = new("--retry-after") { Description = "Seconds a refused client is told to wait (Retry-After of a 429)", DefaultValueFactory = _ => new ServingOptions().RetryAfterSeconds };
+    private static readonly Option<int> RetryAfterOption = new("--retry-after") { Description = "Seconds a refused client is told to wait (Retry-After of a 429, or of a 503 while the deployment is not ready)", DefaultValueFactory = _ => new ServingOptions().RetryAfterSeconds };
 
     private readonly CliConsole _console;
 

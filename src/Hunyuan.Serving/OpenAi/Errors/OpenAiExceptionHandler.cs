@@ -11,7 +11,8 @@ namespace Hunyuan.Serving.OpenAi.Errors;
 /// <summary>
 /// The one place an exception becomes an HTTP error, always in OpenAI's shape ({"error": {message, type, param, code}}),
 /// chosen by the exception's type: the endpoint's own ApiException, Kestrel's bad requests (413 for a body over the
-/// limit), the scheduler's queue-full (429 with the configured Retry-After) and anything else as a 500.
+/// limit), the scheduler's queue-full (429 with the configured Retry-After) and anything else as a 500. A 503 (the
+/// deployment not ready: a lost rank until it heals) carries the same Retry-After, so clients wait and come back.
 /// </summary>
 internal sealed partial class OpenAiExceptionHandler(IOptions<ServingOptions> options, ILogger<OpenAiExceptionHandler> log) : IExceptionHandler
 {
@@ -38,12 +39,12 @@ internal sealed partial class OpenAiExceptionHandler(IOptions<ServingOptions> op
         _ => new ApiException(500, "internal error; the endpoint's log has the details", "server_error"),
     };
 
-    /// <summary>Writes an error as the whole response (status, Retry-After for 429, the JSON body).</summary>
+    /// <summary>Writes an error as the whole response (status, Retry-After for 429 and 503, the JSON body).</summary>
     public static async Task WriteAsync(HttpContext httpContext, ApiException error, ServingOptions options)
     {
         httpContext.Response.Clear();
         httpContext.Response.StatusCode = error.Status;
-        if (error.Status == StatusCodes.Status429TooManyRequests)
+        if (error.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
         {
             httpContext.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         }

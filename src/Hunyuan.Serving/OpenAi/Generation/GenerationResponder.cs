@@ -101,7 +101,7 @@ internal static partial class GenerationResponder
                 {
                     if (f == FinishReason.Error)
                     {
-                        throw new ApiException(500, $"the deployment failed this request: {e.Error}", "server_error");
+                        throw Failed(backend, e.Error);
                     }
 
                     if (e.Index == 0)
@@ -180,6 +180,14 @@ internal static partial class GenerationResponder
         await ctx.Response.Body.WriteAsync(Done, ctx.RequestAborted);
         await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
     }
+
+    /// <summary>
+    /// A request the deployment failed: when the backend is no longer ready (a rank lost, the lease taken over) that
+    /// is why, and the client may retry once it heals (503, which carries Retry-After); otherwise a 500 for this request.
+    /// </summary>
+    private static ApiException Failed(IServingBackend backend, string? error) => backend.Readiness() is (false, var reason)
+        ? new ApiException(503, $"the deployment failed this request: {error}{(error?.Contains(reason, StringComparison.Ordinal) == true ? "" : $" (not ready: {reason})")}", "service_unavailable", null, "not_ready")
+        : new ApiException(500, $"the deployment failed this request: {error}", "server_error");
 
     private static async Task SendAsync(HttpContext ctx, byte[] json)
     {
