@@ -16,15 +16,7 @@ public sealed class CrossNodeTensorParallelTests(Deployments.TwoNodeCluster clus
     {
         var grain = cluster.Grains.GetGrain<IDeploymentGrain>("tp-across");
         var fixture = Fixtures.Path("tiny-moe");
-        var status = await grain.DeployAsync(new DeploymentSpec("tp-across", fixture, "bf16", "float32", 2, 1, "ep", MaxModelLen: 64, KvCacheBytesPerRank: 1L << 20));
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        while (status.State is not (DeploymentState.Ready or DeploymentState.Failed) && DateTimeOffset.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            status = (await grain.GetStatusAsync())!;
-        }
-
-        Assert.True(status.State == DeploymentState.Ready, status.Reason);
+        var status = await Deployments.Supervised.DeployReadyAsync(grain, Deployments.Supervised.Spec("tp-across") with { Tp = 2, Pp = 1 });
         Assert.Equal(2, status.Ranks.Select(r => r.Node).Distinct().Count());
 
         var lease = await grain.AcquireLeaseAsync("test driver", takeOver: false);
