@@ -15,6 +15,9 @@ public sealed class CollectiveInbox : IDisposable
 {
     private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>SpinWait rounds before blocking on a peer's part (the later rounds yield the core).</summary>
+    private const int SpinRounds = 40;
+
     private readonly IReadOnlyList<int> _memberRanks;
     private readonly MemberLink[] _links;
     private readonly TimeSpan _timeout;
@@ -74,6 +77,7 @@ public sealed class CollectiveInbox : IDisposable
             Frame? frame;
             try
             {
+                connection.SpinUntilReadable(SpinRounds);
                 if (!connection.TryReceive(Slice, out frame))
                 {
                     continue;

@@ -123,6 +123,33 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Spins briefly (yielding the core after a few rounds) until bytes are waiting: a peer that is microseconds from
+    /// sending then costs a few polls instead of a sleep and a wake-up. True when bytes arrived meanwhile.
+    /// </summary>
+    public bool SpinUntilReadable(int rounds)
+    {
+        var spin = default(SpinWait);
+        try
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                if (_socket.Available > 0)
+                {
+                    return true;
+                }
+
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return true;   // the read that follows reports it
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The blocking form, for a rank's own thread: false when no frame began within <paramref name="wait"/> (so the caller
     /// can check why it waits); otherwise the frame, or null when the peer closed the connection between frames.
     /// </summary>
