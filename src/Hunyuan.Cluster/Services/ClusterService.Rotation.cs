@@ -146,10 +146,11 @@ public sealed partial class ClusterService
         try
         {
             await using var control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
-            return (await control.MembersAsync(cancellationToken)).FirstOrDefault(m => m.Name == node && m.State == "alive")?.SiloAddress;
+            return (await MembersAsync(control, cancellationToken)).FirstOrDefault(m => m.Name == node && m.State == "alive")?.SiloAddress;
         }
-        catch (ClusterUnreachableException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
         {
+            // Not known now: any silo of this node that is alive once it restarted counts as new.
             return null;
         }
     }
@@ -165,7 +166,7 @@ public sealed partial class ClusterService
                 await using var control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
                 while (time.GetElapsedTime(started) < timeout)
                 {
-                    var member = (await control.MembersAsync(cancellationToken)).FirstOrDefault(m => m.Name == node);
+                    var member = (await MembersAsync(control, cancellationToken)).FirstOrDefault(m => m.Name == node);
                     if (member is { State: "alive" } && member.SiloAddress != before)
                     {
                         return member;

@@ -29,6 +29,7 @@ public sealed partial class ClusterService(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan EndpointReadyTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan MembershipReadTimeout = TimeSpan.FromSeconds(20);
 
     private readonly Func<ClusterState, IClusterRuntime> _runtimeOf = runtimeOf ?? (s => ClusterRuntimes.FromState(s));
 
@@ -265,7 +266,7 @@ public sealed partial class ClusterService(
             ok = deployment.Outcome is DeployOutcome.Ready or DeployOutcome.Placed;
         }
 
-        return new UpReport(store.Name, runtime.Kind, ok, up.Changed, state.AgentBundle, hosts, deployment, deployment?.Endpoint);
+        return new UpReport(store.Name, runtime.Kind, ok, up.Changed || rolling, state.AgentBundle, hosts, deployment, deployment?.Endpoint);
     }
 
     // The hosts whose agents should be seen in membership, and how to reach them.
@@ -339,22 +340,12 @@ public sealed partial class ClusterService(
         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"waiting for {nodes.Count} agent(s) to join (up to {timeout.TotalSeconds:F0} s)")));
         while (time.GetElapsedTime(started) < timeout)
         {
-            IClusterControl control;
             try
             {
-                control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
-            }
-            catch (ClusterUnreachableException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
-                continue;
-            }
-
-            await using (control)
-            {
+                await using var control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
                 while (time.GetElapsedTime(started) < timeout)
                 {
-                    alive = (await control.MembersAsync(cancellationToken)).Where(m => m.State == "alive").Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+                    alive = (await MembersAsync(control, cancellationToken)).Where(m => m.State == "alive").Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
                     if (nodes.All(alive.Contains))
                     {
                         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"all {nodes.Count} agent(s) joined in {time.GetElapsedTime(started).TotalSeconds:F1} s")));
@@ -364,10 +355,20 @@ public sealed partial class ClusterService(
                     await Task.Delay(PollInterval, time, cancellationToken);
                 }
             }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // Unreachable, or a gateway that went away under this client (an agent restarting): connect again.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
         }
 
         return alive;
     }
+
+    // One membership read, bounded: a request that went out through a gateway that died meanwhile would otherwise
+    // wait for the client's whole response timeout (minutes).
+    private async Task<IReadOnlyList<NodeMembership>> MembersAsync(IClusterControl control, CancellationToken cancellationToken) =>
+        await control.MembersAsync(cancellationToken).WaitAsync(MembershipReadTimeout, time, cancellationToken);
 
     private (ClusterConnection Connection, ClusterState? State, ClusterStore Store) Resolve(ClusterTarget target)
     {

@@ -55,6 +55,7 @@ public sealed class CertificateRotationTests : IDisposable
         var report = await Service.UpAsync(Runtime, Options(rotate: true), _progress, default);
 
         Assert.True(report.Ok, _progress.Text);
+        Assert.True(report.Changed);
         Assert.Equal(
         [
             "restarted agent-local-1", "rejoined local-1",
