@@ -112,9 +112,10 @@ public sealed class UpDownDockerEndToEndTests : IDisposable
 
     public void Dispose() => _home.Dispose();
 
-    // The uid of each process in the container for which the shell test (on $p, its /proc directory) holds.
+    // The uid of each process in the container for which the shell test (on $p, its /proc directory) holds, leaving out
+    // this very shell (its own command line names what it looks for).
     private static string[] OwnersInContainer(LabDockerd docker, string test) =>
-        docker.Docker("exec", Container, "sh", "-c", $"for p in /proc/[0-9]*; do if {test}; then stat -c %u $p; fi; done 2>/dev/null").Output
+        docker.Docker("exec", Container, "sh", "-c", $"for p in /proc/[0-9]*; do if [ \"$p\" != /proc/$$ ] && {test}; then stat -c %u $p; fi; done 2>/dev/null").Output
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string ContainerId(NetnsLab lab, LabHost host) =>
