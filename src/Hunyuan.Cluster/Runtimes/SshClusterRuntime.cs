@@ -149,12 +149,19 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         var url = string.Create(CultureInfo.InvariantCulture, $"{(request.Https ? "https" : "http")}://{address}:{request.Port}/v1");
         using (connection)
         {
-            var shell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
+            var rootShell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
+            var shell = rootShell;
             List<string> args = ["serve", "--deployment", request.Deployment, "--gateway", gateway, "--cluster-id", state.ClusterId, "--host", address, "--port", request.Port.ToString(CultureInfo.InvariantCulture)];
             var commandLine = BundleCommand.Line(bundle, args, inventory.Runtime.LibTorchDir);
             var keyFile = $"api-key-{name}";
             try
             {
+                if (inventory.Runtime.Kind.UsesContainers)
+                {
+                    // Inside a container the endpoint runs as the listed user, as the agent does.
+                    shell = inventory.Runtime.Kind.ProcessShell(connection.Shell, inventory.Runtime, await ContainerUser.OfAsync(connection.Shell, cancellationToken));
+                }
+
                 if (request.Heal && apiKey is null)
                 {
                     // Started again by `up`: the key the endpoint was given stays (it is in its 0600 file on the head).
@@ -182,7 +189,10 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
                 // The key's hash is part of the spec, so a new key restarts the endpoint.
                 var process = new RemoteProcess(shell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker);
                 var certificateSpec = FileSpec.Of(new ClusterTlsFiles(store.TlsDirectory).Certificate(ClusterTlsFiles.NodeIdentity(head.Address)));
-                var (action, pid) = await process.EnsureAsync(commandLine, certificateSpec is null ? BundleCommand.Spec(commandLine, apiKey) : BundleCommand.Spec(commandLine, apiKey, certificateSpec), options.Provision.StopGrace, cancellationToken);
+                var user = (shell as ContainerShell)?.User;
+                string?[] specParts = [commandLine, apiKey, .. certificateSpec is null ? Array.Empty<string>() : [certificateSpec], .. user is null ? Array.Empty<string>() : [user.DockerUser]];
+                var (action, pid) = await process.EnsureAsync(commandLine, BundleCommand.Spec(specParts), options.Provision.StopGrace,
+                    ReferenceEquals(shell, rootShell) ? null : new RemoteProcess(rootShell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker), cancellationToken);
                 progress.Report(new ClusterEvent(action == ProcessAction.Unchanged
                     ? $"endpoint already serving {request.Deployment} on the head: {url}"
                     : $"starting the OpenAI endpoint for {request.Deployment} on the head {head.Address} (pid {pid}, log {process.DisplayLogFile} there)"));

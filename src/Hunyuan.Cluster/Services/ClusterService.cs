@@ -5,6 +5,7 @@ using Hunyuan.Cluster.Monitoring;
 using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Cluster.State;
 using Hunyuan.Cluster.Status;
+using Hunyuan.Cluster.Tls;
 using Hunyuan.Engine.Security;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Hosting;
@@ -18,7 +19,7 @@ namespace Hunyuan.Cluster.Services;
 /// and reports progress through <see cref="IProgress{T}"/>; it never prints. Every external effect comes through a seam
 /// (runtime, connector, endpoint probe, model resolver, clock), so its logic is tested with fakes.
 /// </summary>
-public sealed class ClusterService(
+public sealed partial class ClusterService(
     string hycHome,
     IClusterConnector connector,
     IEndpointProbe endpoints,
@@ -28,6 +29,7 @@ public sealed class ClusterService(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan EndpointReadyTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan MembershipReadTimeout = TimeSpan.FromSeconds(20);
 
     private readonly Func<ClusterState, IClusterRuntime> _runtimeOf = runtimeOf ?? (s => ClusterRuntimes.FromState(s));
 
@@ -213,22 +215,38 @@ public sealed class ClusterService(
 
     private async Task<UpReport> UpLockedAsync(IClusterRuntime runtime, ClusterStore store, ClusterState? existing, UpOptions options, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
-        if (options.RotateCertificates)
+        var rolling = PrepareRotation(store, existing, options.RotateCertificates, progress);
+
+        // During a roll this pass moves no certificate: it pushes the trust bundle and starts only what is missing.
+        store.Renewal = rolling ? CertificateRenewal.None : CertificateRenewal.Any;
+        RuntimeUp up;
+        try
         {
-            using var tls = store.Tls(time);
-            tls.RotateAuthority();
-            progress.Report(new ClusterEvent($"rotating certificates: a new cluster CA in {store.TlsDirectory}; every agent restarts with a certificate from it"));
+            up = await runtime.UpAsync(store, existing, progress, cancellationToken);
+        }
+        finally
+        {
+            store.Renewal = CertificateRenewal.Any;
         }
 
-        var up = await runtime.UpAsync(store, existing, progress, cancellationToken);
-        var expected = up.Hosts.Select((h, i) => (Host: h, Gateway: i < up.State.Gateways.Count ? up.State.Gateways[i] : null))
-            .Where(x => x.Host.AgentExpected && x.Gateway is not null).ToList();
-        var joined = expected.Count > 0
-            ? await WaitForJoinAsync(new ClusterConnection(up.State.ClusterId, up.State.ServiceId, expected.Select(x => x.Gateway!).ToArray(), TlsDirectory: store.TlsDirectory),
-                expected.Select(x => x.Host.Node).ToList(), options.JoinTimeout, progress, cancellationToken)
-            : [];
+        var connection = ConnectionOf(up, store);
+        var joined = await WaitForJoinAsync(connection, ExpectedNodes(up), options.JoinTimeout, progress, cancellationToken);
+        if (rolling)
+        {
+            if (up.Hosts.All(h => h.Ok && joined.Contains(h.Node)))
+            {
+                up = await RollCertificatesAsync(runtime, store, up, connection, options.JoinTimeout, progress, cancellationToken);
+                connection = ConnectionOf(up, store);
+                joined = await WaitForJoinAsync(connection, ExpectedNodes(up), options.JoinTimeout, progress, cancellationToken);
+            }
+            else
+            {
+                progress.Report(ClusterEvent.Warning($"the certificate rotation waits for every node to be alive; the cluster trusts the old and the new CA meanwhile. Run `hyc up` again once the hosts above are fixed: it finishes the rotation"));
+            }
+        }
+
         var state = up.State with { UpdatedAt = time.GetUtcNow() };
-        if (expected.Count > 0)
+        if (connection.Gateways.Count > 0)
         {
             store.Write(state);
             PrometheusConfig.Write(store, state);
@@ -248,8 +266,18 @@ public sealed class ClusterService(
             ok = deployment.Outcome is DeployOutcome.Ready or DeployOutcome.Placed;
         }
 
-        return new UpReport(store.Name, runtime.Kind, ok, up.Changed, state.AgentBundle, hosts, deployment, deployment?.Endpoint);
+        return new UpReport(store.Name, runtime.Kind, ok, up.Changed || rolling, state.AgentBundle, hosts, deployment, deployment?.Endpoint);
     }
+
+    // The hosts whose agents should be seen in membership, and how to reach them.
+    private static ClusterConnection ConnectionOf(RuntimeUp up, ClusterStore store) =>
+        new(up.State.ClusterId, up.State.ServiceId, ExpectedGateways(up), TlsDirectory: store.TlsDirectory);
+
+    private static string[] ExpectedGateways(RuntimeUp up) =>
+        [.. up.Hosts.Select((h, i) => (Host: h, Gateway: i < up.State.Gateways.Count ? up.State.Gateways[i] : null)).Where(x => x.Host.AgentExpected && x.Gateway is not null).Select(x => x.Gateway!)];
+
+    private static List<string> ExpectedNodes(RuntimeUp up) =>
+        [.. up.Hosts.Where((h, i) => h.AgentExpected && i < up.State.Gateways.Count).Select(h => h.Node)];
 
     private static async Task<DownReport> DownLockedAsync(IClusterRuntime runtime, ClusterStore store, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
@@ -302,27 +330,22 @@ public sealed class ClusterService(
 
     private async Task<HashSet<string>> WaitForJoinAsync(ClusterConnection connection, IReadOnlyList<string> nodes, TimeSpan timeout, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
         var alive = new HashSet<string>(StringComparer.Ordinal);
+        if (nodes.Count == 0)
+        {
+            return alive;
+        }
+
+        var started = time.GetTimestamp();
         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"waiting for {nodes.Count} agent(s) to join (up to {timeout.TotalSeconds:F0} s)")));
         while (time.GetElapsedTime(started) < timeout)
         {
-            IClusterControl control;
             try
             {
-                control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
-            }
-            catch (ClusterUnreachableException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
-                continue;
-            }
-
-            await using (control)
-            {
+                await using var control = await connector.ConnectAsync(connection, TimeSpan.FromSeconds(10), cancellationToken);
                 while (time.GetElapsedTime(started) < timeout)
                 {
-                    alive = (await control.MembersAsync(cancellationToken)).Where(m => m.State == "alive").Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+                    alive = (await MembersAsync(control, cancellationToken)).Where(m => m.State == "alive").Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
                     if (nodes.All(alive.Contains))
                     {
                         progress.Report(new ClusterEvent(string.Create(CultureInfo.InvariantCulture, $"all {nodes.Count} agent(s) joined in {time.GetElapsedTime(started).TotalSeconds:F1} s")));
@@ -332,10 +355,20 @@ public sealed class ClusterService(
                     await Task.Delay(PollInterval, time, cancellationToken);
                 }
             }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // Unreachable, or a gateway that went away under this client (an agent restarting): connect again.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
         }
 
         return alive;
     }
+
+    // One membership read, bounded: a request that went out through a gateway that died meanwhile would otherwise
+    // wait for the client's whole response timeout (minutes).
+    private async Task<IReadOnlyList<NodeMembership>> MembersAsync(IClusterControl control, CancellationToken cancellationToken) =>
+        await control.MembersAsync(cancellationToken).WaitAsync(MembershipReadTimeout, time, cancellationToken);
 
     private (ClusterConnection Connection, ClusterState? State, ClusterStore Store) Resolve(ClusterTarget target)
     {

@@ -7,6 +7,6 @@ public sealed record UpOptions
 
     public DeployRequest? Deploy { get; init; }
 
-    /// <summary>A new cluster CA, and with it new certificates for the operator and every node; each agent restarts with its new one.</summary>
+    /// <summary>A new cluster CA, and with it new certificates for the operator and every node, rolled out one agent at a time (<see cref="ClusterService"/>'s rotation).</summary>
     public bool RotateCertificates { get; init; }
 }

@@ -43,7 +43,10 @@ public sealed class ClusterStore
     /// <summary>The cluster CA, the operator's client certificate and the nodes' certificates (<see cref="ClusterTlsStore"/>).</summary>
     public string TlsDirectory => Path.Combine(Directory, "tls");
 
-    public ClusterTlsStore Tls(TimeProvider? time = null) => new(TlsDirectory, Name, time);
+    public ClusterTlsStore Tls(TimeProvider? time = null) => new(TlsDirectory, Name, time, Renewal);
+
+    /// <summary>Which certificates the runtimes' <see cref="Tls"/> stores may move to the newest CA: the rotation's roll narrows it for one pass at a time.</summary>
+    public CertificateRenewal Renewal { get; set; } = CertificateRenewal.Any;
 
     public KnownHosts KnownHosts => new(Path.Combine(Directory, "known_hosts"));
 

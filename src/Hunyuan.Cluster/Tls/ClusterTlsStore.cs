@@ -8,11 +8,13 @@ using Hunyuan.Provisioning.Tls;
 namespace Hunyuan.Cluster.Tls;
 
 /// <summary>
-/// A cluster's TLS material on the operator's machine (~/.hyc/clusters/NAME/tls, 0700): the cluster CA (ca.pem, ca.key),
-/// the operator's client certificate (client.pem, client.key) and each node's (node-NODE.pem, node-NODE.key). What is
-/// there and still good is kept, so a second `up` issues nothing; a certificate that is missing, unreadable, not from
-/// the CA, near its end or without an address it now needs is issued again. Every file is written whole (temp file,
-/// rename) and 0600. Safe to call from the hosts' parallel steps.
+/// A cluster's TLS material on the operator's machine (~/.hyc/clusters/NAME/tls, 0700): the trust bundle (ca.pem: the
+/// cluster CA, newest first, and during a rotation the old one after it), the newest CA's key (ca.key), the operator's
+/// client certificate (client.pem, client.key) and each node's (node-NODE.pem, node-NODE.key). What is there and still
+/// good is kept, so a second `up` issues nothing; a certificate that is missing, unreadable, not from the newest CA
+/// (unless <see cref="CertificateRenewal"/> holds it on a CA still trusted), near its end or without an address it now
+/// needs is issued again. Every file is written whole (temp file, rename) and 0600. Safe to call from the hosts'
+/// parallel steps.
 /// </summary>
 public sealed class ClusterTlsStore : IDisposable
 {
@@ -21,15 +23,17 @@ public sealed class ClusterTlsStore : IDisposable
 
     private readonly string _clusterName;
     private readonly TimeProvider _time;
+    private readonly CertificateRenewal _renewal;
     private readonly Lock _gate = new();
     private readonly List<string> _changes = [];
     private ClusterCertificateAuthority? _authority;
 
-    public ClusterTlsStore(string directory, string clusterName, TimeProvider? time = null)
+    public ClusterTlsStore(string directory, string clusterName, TimeProvider? time = null, CertificateRenewal? renewal = null)
     {
         Files = new ClusterTlsFiles(directory);
         _clusterName = clusterName;
         _time = time ?? TimeProvider.System;
+        _renewal = renewal ?? CertificateRenewal.Any;
     }
 
     public ClusterTlsFiles Files { get; }
@@ -46,13 +50,96 @@ public sealed class ClusterTlsStore : IDisposable
         }
     }
 
-    /// <summary>Replaces the CA with a new one: every certificate of the old one is issued again when next ensured.</summary>
+    /// <summary>Replaces the CA with a new one at once, trusting it alone: for a cluster with nothing running yet (a rotation's roll is <see cref="BeginRotation"/>).</summary>
     public void RotateAuthority()
     {
         lock (_gate)
         {
             _authority?.Dispose();
             _authority = CreateAuthority("created a new cluster CA (rotation)");
+        }
+    }
+
+    /// <summary>Whether ca.pem trusts more than one CA: a rotation began and has not finished.</summary>
+    public bool RotationInProgress
+    {
+        get
+        {
+            // Read only: asking must not create a CA that the runtime would then not report.
+            lock (_gate)
+            {
+                return Trusted().Length > 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a rotation: a new CA, whose key goes to ca.key, and ca.pem trusting it first and the current one after it,
+    /// so that nodes with either CA's certificate accept each other. False (nothing changed) when one is already in progress.
+    /// </summary>
+    public bool BeginRotation()
+    {
+        lock (_gate)
+        {
+            Authority();
+            var trusted = Trusted();
+            if (trusted.Length > 1)
+            {
+                return false;
+            }
+
+            var ca = ClusterCertificateAuthority.Create(_clusterName, _time);
+
+            // The bundle first: a crash before the key is written leaves the old CA (its key) in charge of a bundle that
+            // trusts both, which the next `up` finishes as a rotation that moved nothing, and the cluster keeps working.
+            PrivateFile.Write(Files.AuthorityCertificate, BundlePem([ca.Certificate, .. trusted]));
+            PrivateFile.Write(Files.AuthorityKey, ca.KeyPem());
+            _authority?.Dispose();
+            _authority = ca;
+            _changes.Add("created a new cluster CA (rotation); ca.pem trusts it and the old one until every node has its new certificate");
+            return true;
+        }
+    }
+
+    /// <summary>Ends a rotation: ca.pem trusts the newest CA (the one whose key is in ca.key) alone. Returns how many CAs left it.</summary>
+    public int CompleteRotation()
+    {
+        lock (_gate)
+        {
+            var ca = Authority();
+            var trusted = Trusted();
+            if (trusted.Length <= 1)
+            {
+                return 0;
+            }
+
+            PrivateFile.Write(Files.AuthorityCertificate, BundlePem([ca.Certificate]));
+            _changes.Add($"ca.pem trusts the new cluster CA alone ({trusted.Length - 1} old CA(s) removed)");
+            return trusted.Length - 1;
+        }
+    }
+
+    /// <summary>Whether <paramref name="identity"/>'s certificate is there, good, and from the newest CA: a node the roll has already moved.</summary>
+    public bool IsFromNewestAuthority(string identity)
+    {
+        lock (_gate)
+        {
+            var ca = Authority();
+            var certFile = Files.Certificate(identity);
+            if (!File.Exists(certFile))
+            {
+                return false;
+            }
+
+            try
+            {
+                using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certFile));
+                return new ClusterCertificateValidator(ca.Certificate, _time).IsValid(certificate, PeerRole.Client);
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
         }
     }
 
@@ -113,7 +200,24 @@ public sealed class ClusterTlsStore : IDisposable
 
         try
         {
-            return _authority = ClusterCertificateAuthority.FromPem(File.ReadAllText(Files.AuthorityCertificate), File.ReadAllText(Files.AuthorityKey), _time);
+            // ca.key belongs to the newest CA of the bundle, wherever a crash mid-rotation left it.
+            var keyPem = File.ReadAllText(Files.AuthorityKey);
+            foreach (var certificate in Trusted())
+            {
+                using (certificate)
+                {
+                    try
+                    {
+                        return _authority = ClusterCertificateAuthority.FromPem(certificate.ExportCertificatePem(), keyPem, _time);
+                    }
+                    catch (Exception e) when (e is CryptographicException or ArgumentException)
+                    {
+                        // Not this one's key: the next.
+                    }
+                }
+            }
+
+            throw new CryptographicException($"{Files.AuthorityKey} is the key of none of the certificates in {Files.AuthorityCertificate}");
         }
         catch (CryptographicException e)
         {
@@ -127,7 +231,7 @@ public sealed class ClusterTlsStore : IDisposable
         Directory.CreateDirectory(Files.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var ca = ClusterCertificateAuthority.Create(_clusterName, _time);
         PrivateFile.Write(Files.AuthorityKey, ca.KeyPem());
-        PrivateFile.Write(Files.AuthorityCertificate, ca.CertificatePem);
+        PrivateFile.Write(Files.AuthorityCertificate, BundlePem([ca.Certificate]));
         _changes.Add(change);
         return ca;
     }
@@ -144,7 +248,11 @@ public sealed class ClusterTlsStore : IDisposable
         try
         {
             using var certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            var validator = new ClusterCertificateValidator(ca.Certificate, _time);
+
+            // Held during a roll: any CA the bundle trusts will do, so this node's agent is not restarted in this pass.
+            var validator = _renewal.Allows(identity)
+                ? new ClusterCertificateValidator(ca.Certificate, _time)
+                : new ClusterCertificateValidator(ClusterTrustBundle.Of(Trusted()), _time);
             if (!validator.IsValid(certificate, PeerRole.Client) || (addresses.Count > 0 && !validator.IsValid(certificate, PeerRole.Server)))
             {
                 return false;
@@ -162,6 +270,12 @@ public sealed class ClusterTlsStore : IDisposable
             return false;
         }
     }
+
+    // The CA certificates ca.pem trusts now, newest first.
+    private X509Certificate2[] Trusted() =>
+        File.Exists(Files.AuthorityCertificate) ? ClusterTrustBundle.Parse(File.ReadAllText(Files.AuthorityCertificate)) : [];
+
+    private static string BundlePem(IEnumerable<X509Certificate2> authorities) => string.Concat(authorities.Select(a => a.ExportCertificatePem() + "\n"));
 
     private static bool HasAddresses(X509Certificate2 certificate, IReadOnlyList<string> addresses)
     {

@@ -7,7 +7,7 @@ namespace Hunyuan.Engine.Security;
 
 /// <summary>
 /// This process's identity in the cluster's mutual TLS, loaded from the cluster's TLS directory: its certificate and
-/// key, and a validator pinned to the cluster CA. Any TLS user (the silos, the clients, the ranks' data channels) gets
+/// key, and a validator pinned to the cluster's CAs (ca.pem, re-read when it changes: <see cref="ClusterTrustBundle"/>). Any TLS user (the silos, the clients, the ranks' data channels) gets
 /// its <see cref="SslStream"/> options here: present our certificate, require the peer's, accept it only from the
 /// cluster CA. Host names are not checked: inside a cluster every holder of a cluster certificate is a member, and
 /// nodes are reached by address.
@@ -16,11 +16,10 @@ public sealed class ClusterTls : IDisposable
 {
     public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    private ClusterTls(ClusterTlsFiles files, string identity, X509Certificate2 authority, X509Certificate2 certificate, ClusterCertificateValidator validator)
+    private ClusterTls(ClusterTlsFiles files, string identity, X509Certificate2 certificate, ClusterCertificateValidator validator)
     {
         Files = files;
         Identity = identity;
-        Authority = authority;
         Certificate = certificate;
         Validator = validator;
     }
@@ -30,7 +29,8 @@ public sealed class ClusterTls : IDisposable
     /// <summary>The identity whose certificate this process presents (client, or node-NODE).</summary>
     public string Identity { get; }
 
-    public X509Certificate2 Authority { get; }
+    /// <summary>The cluster CAs this process trusts now (two during a rotation).</summary>
+    public ClusterTrustBundle Trust => Validator.Trust;
 
     /// <summary>This process's certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
@@ -55,16 +55,8 @@ public sealed class ClusterTls : IDisposable
             }
         }
 
-        X509Certificate2 authority;
+        var trust = ClusterTrustBundle.Load(caFile);
         X509Certificate2 certificate;
-        try
-        {
-            authority = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            throw new ClusterTlsException($"cannot read the cluster CA certificate {caFile}: {e.Message}", e);
-        }
 
         try
         {
@@ -72,27 +64,25 @@ public sealed class ClusterTls : IDisposable
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            authority.Dispose();
             throw new ClusterTlsException($"cannot read the {identity} certificate {certFile} with its key {keyFile}: {e.Message}", e);
         }
 
-        var validator = new ClusterCertificateValidator(authority, time);
+        var validator = new ClusterCertificateValidator(trust, time);
         if (validator.Problem(certificate, PeerRole.Client) is { } problem)
         {
             certificate.Dispose();
-            authority.Dispose();
             throw new ClusterTlsException($"the {identity} certificate {certFile} is not the cluster's: {problem}");
         }
 
-        return new ClusterTls(files, identity, authority, certificate, validator);
+        return new ClusterTls(files, identity, certificate, validator);
     }
 
     /// <summary>Accepts a connection: presents our certificate, requires the client's and accepts only the cluster CA's.</summary>
     public SslServerAuthenticationOptions ServerOptions() => new()
     {
-        // The CA travels as the acceptable issuer, so a client picks its cluster certificate.
+        // The CAs travel as the acceptable issuers, so a client picks its cluster certificate.
         ServerCertificateContext = SslStreamCertificateContext.Create(Certificate, null, offline: true,
-            trust: SslCertificateTrust.CreateForX509Collection([Authority], sendTrustInHandshake: true)),
+            trust: SslCertificateTrust.CreateForX509Collection([.. Trust.Authorities], sendTrustInHandshake: true)),
         ClientCertificateRequired = true,
         EnabledSslProtocols = Protocols,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -126,9 +116,5 @@ public sealed class ClusterTls : IDisposable
         return Validator.IsValid(copy, role);
     }
 
-    public void Dispose()
-    {
-        Certificate.Dispose();
-        Authority.Dispose();
-    }
+    public void Dispose() => Certificate.Dispose();
 }

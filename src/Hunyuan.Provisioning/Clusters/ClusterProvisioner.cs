@@ -95,6 +95,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         var shell = w.Connection.Shell;
         w.Lock = await HostLock.AcquireAsync(shell, Cluster, HostLock.Holder("up"), options.LockWait, cancellationToken);
         w.AgentShell = inventory.Runtime.Kind.AgentShell(shell, inventory.Runtime);
+        w.ProcessShell = w.AgentShell;
 
         // Ports this cluster already holds are not "in use by something else": a second `up` must pass its own preflight.
         var agentRunning = (await new RemoteProcess(w.AgentShell, Cluster, "agent", BundleCommand.AgentCmdlineMarker).StatusAsync(cancellationToken)).Running;
@@ -150,6 +151,7 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         }
 
         progress(w.Entry.Address, $"container {inventory.Runtime.ContainerName}: {action.ToString().ToLowerInvariant()}");
+        await ContainerUserAsync(w, cancellationToken);
 
         // The container's sshd key, read over the verified connection to its host: as trustworthy as that host's key.
         // A container started just now may still be making its key, so the read is retried for a while.
@@ -168,6 +170,34 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         }
 
         throw new ProvisionException($"cannot read the container's sshd host key (/etc/ssh/ssh_host_ed25519_key.pub; is openssh-server in the image?): {pub.Stderr.Trim()}");
+    }
+
+    // The agent runs in the container as the listed user (its uid and gid own the mounted ~/.hyc), not as the image's
+    // root; the container's sshd stays root. Files an earlier root agent left in the cluster's directory are handed over.
+    private async Task ContainerUserAsync(HostWork w, CancellationToken cancellationToken)
+    {
+        var shell = w.Connection!.Shell;
+        var user = await ContainerUser.OfAsync(shell, cancellationToken);
+        if (user is null)
+        {
+            return;
+        }
+
+        var prepare = await shell.RunAsync($"mkdir -p \"$HOME/{ContainerUser.RelativeHome}\" \"$HOME/{RemotePaths.RelativeCluster(Cluster)}/logs\" && chmod 700 \"$HOME/{ContainerUser.RelativeHome}\"", cancellationToken);
+        if (!prepare.Ok)
+        {
+            throw new ProvisionException($"cannot make the agent's home ~/{ContainerUser.RelativeHome}: {prepare.Stderr.Trim()}");
+        }
+
+        var handOver = await w.AgentShell!.RunAsync(
+            $"find \"{RemotePaths.Cluster(Cluster)}\" -maxdepth 2 -user 0 \\( -name 'agent.*' -o -name 'serve-*' -o -name logs \\) -exec chown {user.DockerUser} {{}} +", cancellationToken);
+        if (!handOver.Ok)
+        {
+            throw new ProvisionException($"cannot hand the agent's files in {RemotePaths.Cluster(Cluster)} to uid {user.Uid} in the container: {handOver.Stderr.Trim()}");
+        }
+
+        w.ProcessShell = inventory.Runtime.Kind.ProcessShell(shell, inventory.Runtime, user);
+        progress(w.Entry.Address, $"agent runs as uid {user.Uid} gid {user.Gid} in the container (HOME {ContainerUser.Home})");
     }
 
     private async Task ConvergeAsync(HostWork w, AgentBundle bundle, ClusterKey key, IReadOnlyList<string> knownHostsLines, string? password, HostWork head, TaskCompletionSource<string?> redisReady, Func<HostEntry, string, HostTlsFiles>? tls, CancellationToken cancellationToken)
@@ -259,8 +289,16 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         var commandLine = AgentCommandLine(w.Entry, w.AdvertisedAddress, headAddress, bundle.Id, tls: tlsSpec is not null);
 
         // The spec changes with the bundle, the arguments, Redis (whose spec follows its password) and the TLS files: any of them restarts the agent.
-        var agent = new RemoteProcess(w.AgentShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker);
-        var (action, pid) = await agent.EnsureAsync(commandLine, tlsSpec is null ? BundleCommand.Spec(bundle.Id, commandLine, redisSpec) : BundleCommand.Spec(bundle.Id, commandLine, redisSpec, tlsSpec), options.StopGrace, cancellationToken);
+        var user = (w.ProcessShell as ContainerShell)?.User;
+        string?[] specParts = [bundle.Id, commandLine, redisSpec, .. tlsSpec is null ? Array.Empty<string>() : [tlsSpec], .. user is null ? Array.Empty<string>() : [user.DockerUser]];
+        if (user is not null)
+        {
+            await CheckAccessAsync(w.ProcessShell!, bundle.Id, user, cancellationToken);
+        }
+
+        var agent = new RemoteProcess(w.ProcessShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker);
+        var (action, pid) = await agent.EnsureAsync(commandLine, BundleCommand.Spec(specParts), options.StopGrace,
+            ReferenceEquals(w.ProcessShell, w.AgentShell) ? null : new RemoteProcess(w.AgentShell!, Cluster, "agent", BundleCommand.AgentCmdlineMarker), cancellationToken);
         if (action == ProcessAction.Unchanged)
         {
             w.Agent = "running";
@@ -271,6 +309,20 @@ public sealed class ClusterProvisioner(HostInventory inventory, ProvisionOptions
         w.Agent = action == ProcessAction.Restarted ? "restarted" : "started";
         w.Change($"agent {w.Agent} (pid {pid}; log {agent.DisplayLogFile})");
         progress(w.Entry.Address, $"agent {w.Agent} (pid {pid})");
+    }
+
+    // What the agent needs, checked as the user it runs as: its bundle readable, the cluster's directory and logs writable.
+    private async Task CheckAccessAsync(IHostShell processShell, string bundleId, ContainerUser user, CancellationToken cancellationToken)
+    {
+        var bundle = RemotePaths.Bundle(bundleId);
+        var dir = RemotePaths.Cluster(Cluster);
+        var r = await processShell.RunAsync(
+            $"for d in \"{bundle}\"; do [ -r \"$d\" ] && [ -x \"$d\" ] || echo \"$d is not readable\"; done; for d in \"{dir}\" \"{dir}/logs\" \"{ContainerUser.Home}\"; do [ -w \"$d\" ] || echo \"$d is not writable\"; done", cancellationToken);
+        var problems = r.Stdout.Trim();
+        if (!r.Ok || problems.Length > 0)
+        {
+            throw new ProvisionException($"the agent runs as uid {user.Uid} in the container, and for that uid {problems.ReplaceLineEndings("; ")}{r.Stderr.Trim()}");
+        }
     }
 
     /// <summary>The agent's command line on <paramref name="host"/>: no secrets (the Redis user and password are in files it reads).</summary>

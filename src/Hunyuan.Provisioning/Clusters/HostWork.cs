@@ -16,6 +16,9 @@ internal sealed class HostWork(HostEntry entry, bool isHead)
 
     public IHostShell? AgentShell { get; set; }
 
+    /// <summary>Where the agent process runs: the agent's shell, as the listed user inside a container.</summary>
+    public IHostShell? ProcessShell { get; set; }
+
     /// <summary>This run's hold on the host's lock (<see cref="HostLock"/>), released by <see cref="ReleaseAsync"/>.</summary>
     public IAsyncDisposable? Lock { get; set; }
 

@@ -31,6 +31,9 @@ public abstract class HostRuntimeKind
     /// <summary>The shell the agent, the endpoint and the mesh's second copy run in on a host.</summary>
     public abstract IHostShell AgentShell(IHostShell host, RuntimeSettings settings);
 
+    /// <summary>Where the agent and the endpoint processes run: the agent's shell, as <paramref name="user"/> inside a container (null: as the shell's own user).</summary>
+    public abstract IHostShell ProcessShell(IHostShell host, RuntimeSettings settings, ContainerUser? user);
+
     /// <summary>Ports the runtime itself needs free on every host (the container's sshd), besides the cluster's.</summary>
     public abstract IReadOnlyList<int> ExtraPorts(RuntimeSettings settings);
 
@@ -44,6 +47,8 @@ public abstract class HostRuntimeKind
 
         public override IHostShell AgentShell(IHostShell host, RuntimeSettings settings) => host;
 
+        public override IHostShell ProcessShell(IHostShell host, RuntimeSettings settings, ContainerUser? user) => host;
+
         public override IReadOnlyList<int> ExtraPorts(RuntimeSettings settings) => [];
     }
 
@@ -54,6 +59,8 @@ public abstract class HostRuntimeKind
         public override bool UsesContainers => true;
 
         public override IHostShell AgentShell(IHostShell host, RuntimeSettings settings) => new ContainerShell(host, settings.ContainerName);
+
+        public override IHostShell ProcessShell(IHostShell host, RuntimeSettings settings, ContainerUser? user) => new ContainerShell(host, settings.ContainerName, user);
 
         public override IReadOnlyList<int> ExtraPorts(RuntimeSettings settings) => [settings.SshPort];
     }

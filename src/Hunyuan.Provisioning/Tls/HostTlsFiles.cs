@@ -5,8 +5,9 @@ using Hunyuan.Provisioning.Remote;
 namespace Hunyuan.Provisioning.Tls;
 
 /// <summary>
-/// What one host needs of the cluster's TLS material: the CA certificate and its own node certificate and key (never
-/// the CA's key), as PEM text made on the operator's machine. <see cref="Identity"/> names the files (IDENTITY.pem/.key).
+/// What one host needs of the cluster's TLS material: the trust bundle (the cluster CA certificate, two during a
+/// rotation) and its own node certificate and key (never the CA's key), as PEM text made on the operator's machine.
+/// <see cref="Identity"/> names the files (IDENTITY.pem/.key).
 /// </summary>
 public sealed record HostTlsFiles(string AuthorityPem, string Identity, string CertificatePem, string KeyPem)
 {
@@ -26,6 +27,10 @@ public sealed record HostTlsFiles(string AuthorityPem, string Identity, string C
         (Identity + ".key", Encoding.ASCII.GetBytes(KeyPem)),
     ];
 
-    /// <summary>A hash of the whole material: part of the agent's spec, so new certificates restart it, and revealing nothing of the key.</summary>
-    public string Spec => Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(AuthorityPem + "\n" + Identity + "\n" + CertificatePem + "\n" + KeyPem)))[..16].ToLowerInvariant();
+    /// <summary>
+    /// A hash of the node's own certificate and key: part of the agent's spec, so a new certificate restarts it, revealing
+    /// nothing of the key. The trust bundle is left out: a running agent re-reads ca.pem when it changes, so pushing a
+    /// bundle (a rotation's first and last step) restarts nothing.
+    /// </summary>
+    public string Spec => Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(Identity + "\n" + CertificatePem + "\n" + KeyPem)))[..16].ToLowerInvariant();
 }

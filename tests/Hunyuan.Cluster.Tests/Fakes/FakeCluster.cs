@@ -18,6 +18,9 @@ public sealed class FakeCluster : IClusterConnector
 
     public List<NodeMembership> Members { get; } = [];
 
+    /// <summary>When set, each membership read asks it instead of <see cref="Members"/> (membership that follows processes).</summary>
+    public Func<IReadOnlyList<NodeMembership>>? MembersSource { get; set; }
+
     public List<DeploymentSpec> Deployed { get; } = [];
 
     public List<ClusterConnection> Connections { get; } = [];
@@ -54,7 +57,7 @@ public sealed class FakeCluster : IClusterConnector
     {
         public IGrainFactory Grains => throw new NotSupportedException("the fake cluster has no grains");
 
-        public Task<IReadOnlyList<NodeMembership>> MembersAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<NodeMembership>>(cluster.Members.ToList());
+        public Task<IReadOnlyList<NodeMembership>> MembersAsync(CancellationToken cancellationToken) => Task.FromResult(cluster.MembersSource?.Invoke() ?? cluster.Members.ToList());
 
         public Task<NodeReport?> NodeReportAsync(string node, CancellationToken cancellationToken) =>
             Task.FromResult<NodeReport?>(new NodeReport(node, "127.0.0.1", [new GpuInfo(0, "v0", "virtual", 4L << 30, null, null, true)], null, 0, 0, DateTimeOffset.UtcNow, "test", false));

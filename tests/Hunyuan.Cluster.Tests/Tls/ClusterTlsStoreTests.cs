@@ -119,6 +119,104 @@ public sealed class ClusterTlsStoreTests : IDisposable
     }
 
     [Fact]
+    public void ARotationTrustsBothCasUntilItCompletesAndMovesOnlyTheIdentitiesItIsAllowedTo()
+    {
+        var files = new ClusterTlsFiles(Store.TlsDirectory);
+        using (var tls = Store.Tls())
+        {
+            tls.EnsureClient();
+            tls.EnsureNode("n1", ["10.0.0.1"]);
+            tls.EnsureNode("n2", ["10.0.0.2"]);
+            Assert.False(tls.RotationInProgress);
+        }
+
+        var before = Snapshot();
+        var oldCa = ClusterTrustBundle.Parse(before["ca.pem"]).Single();
+        using (var tls = Store.Tls())
+        {
+            Assert.True(tls.BeginRotation());
+            Assert.True(tls.RotationInProgress);
+            Assert.False(tls.BeginRotation());
+        }
+
+        var bundle = ClusterTrustBundle.Parse(File.ReadAllText(files.AuthorityCertificate));
+        Assert.Equal(2, bundle.Length);
+        Assert.Equal(oldCa.Thumbprint, bundle[1].Thumbprint);
+        var newCa = bundle[0];
+        Assert.Equal(Private, File.GetUnixFileMode(files.AuthorityCertificate));
+
+        // Held: the old CA's certificates stay while the bundle trusts it.
+        var store = Store;
+        store.Renewal = CertificateRenewal.None;
+        using (var tls = store.Tls())
+        {
+            Assert.False(tls.EnsureClient());
+            Assert.False(tls.EnsureNode("n1", ["10.0.0.1"]));
+            Assert.False(tls.EnsureNode("n2", ["10.0.0.2"]));
+            Assert.False(tls.IsFromNewestAuthority(ClusterTlsFiles.NodeIdentity("n1")));
+        }
+
+        store.Renewal = CertificateRenewal.Only(ClusterTlsFiles.NodeIdentity("n1"));
+        using (var tls = store.Tls())
+        {
+            Assert.True(tls.EnsureNode("n1", ["10.0.0.1"]));
+            Assert.False(tls.EnsureNode("n2", ["10.0.0.2"]));
+            Assert.True(tls.IsFromNewestAuthority(ClusterTlsFiles.NodeIdentity("n1")));
+        }
+
+        Assert.Equal(before["node-n2.pem"], File.ReadAllText(files.Certificate(ClusterTlsFiles.NodeIdentity("n2"))));
+        using (var n1 = X509Certificate2.CreateFromPem(File.ReadAllText(files.Certificate(ClusterTlsFiles.NodeIdentity("n1")))))
+        {
+            Assert.Equal(newCa.Subject, n1.Issuer);
+            Assert.True(new ClusterCertificateValidator(newCa).IsValid(n1, PeerRole.Server));
+            Assert.False(new ClusterCertificateValidator(oldCa).IsValid(n1, PeerRole.Server));
+        }
+
+        // Completed: the new CA alone; then every certificate of the old one is issued again.
+        using (var tls = Store.Tls())
+        {
+            Assert.Equal(1, tls.CompleteRotation());
+            Assert.False(tls.RotationInProgress);
+            Assert.Equal(0, tls.CompleteRotation());
+            Assert.True(tls.EnsureNode("n2", ["10.0.0.2"]));
+            Assert.True(tls.EnsureClient());
+            Assert.False(tls.EnsureNode("n1", ["10.0.0.1"]));
+        }
+
+        Assert.Equal(newCa.Thumbprint, ClusterTrustBundle.Parse(File.ReadAllText(files.AuthorityCertificate)).Single().Thumbprint);
+    }
+
+    [Fact]
+    public void ACrashBetweenTheBundleAndTheKeyLeavesTheOldCaInChargeOfABundleTrustingBoth()
+    {
+        var files = new ClusterTlsFiles(Store.TlsDirectory);
+        using (var tls = Store.Tls())
+        {
+            tls.EnsureClient();
+        }
+
+        var oldKey = File.ReadAllText(files.AuthorityKey);
+        var oldCa = File.ReadAllText(files.AuthorityCertificate);
+        using (var tls = Store.Tls())
+        {
+            tls.BeginRotation();
+        }
+
+        // As if the run died after ca.pem was written and before ca.key was.
+        File.WriteAllText(files.AuthorityKey, oldKey);
+        using (var tls = Store.Tls())
+        {
+            Assert.True(tls.RotationInProgress);
+            Assert.False(tls.EnsureClient());
+            Assert.True(tls.IsFromNewestAuthority(ClusterTlsFiles.ClientIdentity));
+            Assert.Equal(1, tls.CompleteRotation());
+            Assert.DoesNotContain(tls.Changes, c => c.Contains("created", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(ClusterTrustBundle.Parse(oldCa).Single().Thumbprint, ClusterTrustBundle.Parse(File.ReadAllText(files.AuthorityCertificate)).Single().Thumbprint);
+    }
+
+    [Fact]
     public void PurgeRemovesTheTlsDirectory()
     {
         using (var tls = Store.Tls())

@@ -46,7 +46,9 @@ internal sealed class FakeDocker
             echo 0123456789abcdef ;;
           rm) [ -f "$d/c-$3" ] && rm -f "$d/c-$3" ;;
           exec)
-            name="$2"; shift 4
+            shift
+            while [ $# -gt 0 ]; do case "$1" in -i) shift ;; --user|-e) shift 2 ;; *) break ;; esac; done
+            name="$1"; shift 3
             cmd=$(printf '%s' "$1" | sed "s|/etc/ssh/|$d/$name-etc-ssh/|g")
             HYC_HOME="$HOME/.hyc" HOME="$d/$name-home" exec sh -c "$cmd" ;;
           *) echo "fake docker: unexpected $1" >&2; exit 2 ;;

@@ -27,7 +27,7 @@ internal sealed class UpCommand : Command
     private static readonly Option<int> PortOption = new("--port") { Description = "With --local: OpenAI endpoint port on 127.0.0.1", DefaultValueFactory = _ => 8000 };
     private static readonly Option<int> BasePortOption = new("--base-port") { Description = "With --local: first silo port; gateways use base + 20000", DefaultValueFactory = _ => 11111 };
     private static readonly Option<bool> DetachOption = new("--detach") { Description = "With --local: return once up; stop with `hyc down --local`" };
-    private static readonly Option<bool> RotateCertsOption = new("--rotate-certs") { Description = "A new cluster CA and new certificates for the operator and every node; the agents restart with them" };
+    private static readonly Option<bool> RotateCertsOption = new("--rotate-certs") { Description = "A new cluster CA and new certificates for the operator and every node, rolled out one agent at a time (each after the one before rejoined); at the end the old CA is trusted nowhere. An interrupted rotation is finished by the next `up`" };
     private static readonly Option<int> TimeoutOption = new("--timeout") { Description = "Seconds to wait for each stage (agents joining, a deployment)", DefaultValueFactory = _ => 300 };
 
     private readonly CliConsole _console;

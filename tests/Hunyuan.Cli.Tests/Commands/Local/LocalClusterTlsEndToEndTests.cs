@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using Hunyuan.Cli.Tests.TestSupport;
 using Hunyuan.Engine.Security;
 using Hunyuan.Grains.Hosting;
@@ -18,13 +19,16 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// from the cluster CA; a bare Orleans client with the right cluster id, a TLS client without a certificate or with
 /// another CA's, and a plaintext connection are all closed; `hyc status` without the client certificate, with another
 /// CA's, or with another CA altogether exits 10 and says why; a second `up` keeps the CA and every certificate, and
-/// `up --rotate-certs` replaces them all and restarts each agent with its new one.
+/// `up --rotate-certs` replaces them all as a roll: the worker's agent is replaced while the head's old one still runs,
+/// the head's only after the worker rejoined, and at the end the agents (restarted while ca.pem trusted both CAs) refuse
+/// the old CA's client certificate without another restart, because they re-read ca.pem.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 [Collection(OneClusterAtATime.Name)]
 public sealed class LocalClusterTlsEndToEndTests : IDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static readonly string[] LocalNodes = ["local-0", "local-1"];
     private readonly TempDirectory _home = new();
     private readonly int _base = TestPorts.Base(TestPorts.LocalCluster(2));
 
@@ -109,13 +113,51 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
             Assert.DoesNotContain("TLS:", again.Stderr, StringComparison.Ordinal);
             Assert.All(saved, s => Assert.Equal(s.Value, File.ReadAllBytes(s.Key)));
 
-            // Rotation: a new CA, every certificate from it, each agent restarted with its own, the cluster whole again.
-            var rotated = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "up", "--local", "--detach", "--base-port", basePort, "--rotate-certs");
+            // Rotation: a new CA, every certificate from it, each agent restarted with its own, one at a time.
+            var oldPids = LocalNodes.Select(n => Pid(up.Stderr, n, "started")).ToArray();
+            var samples = new List<(bool Head, bool Worker)>();
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                // Whether each original agent process still runs, ten times a second for as long as the rotation does.
+                for (var i = 0; i < 3000 && !sampling.IsCancellationRequested; i++)
+                {
+                    lock (samples)
+                    {
+                        samples.Add((Directory.Exists($"/proc/{oldPids[0]}"), Directory.Exists($"/proc/{oldPids[1]}")));
+                    }
+
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            });
+            // Three passes and a rejoin per agent: minutes on two busy cores.
+            var rotated = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(6), "up", "--local", "--detach", "--base-port", basePort, "--rotate-certs");
+            await sampling.CancelAsync();
+            await sampler;
             Assert.True(rotated.ExitCode == 0, rotated.ToString());
-            Assert.Contains("[local-0] agent restarted", rotated.Stderr, StringComparison.Ordinal);
-            Assert.Contains("[local-1] agent restarted", rotated.Stderr, StringComparison.Ordinal);
+            var newPids = LocalNodes.Select(n => Pid(rotated.Stderr, n, "restarted")).ToArray();
+            Assert.Single(Regex.Matches(rotated.Stderr, @"\[local-0\] agent restarted"));
+            Assert.Single(Regex.Matches(rotated.Stderr, @"\[local-1\] agent restarted"));
+
+            // The worker first, and the head only once the worker was back as a new silo.
+            var workerRejoined = rotated.Stderr.IndexOf("[local-1] rejoined with its new certificate", StringComparison.Ordinal);
+            var headRestarting = rotated.Stderr.IndexOf("[local-0] certificate rotation, step 2/3 (2/2)", StringComparison.Ordinal);
+            Assert.True(workerRejoined >= 0 && headRestarting > workerRejoined, rotated.Stderr);
+            lock (samples)
+            {
+                Assert.Contains((true, false), samples);
+                Assert.DoesNotContain((false, true), samples);
+                Assert.Equal((false, false), samples[^1]);
+            }
+
+            // The head's new agent is the one still running. (The local cluster's membership lives in the head's silo, so
+            // the worker's silo ends when the head restarts and its supervisor starts it again: its pid may change once more.)
+            Assert.True(Directory.Exists($"/proc/{newPids[0]}"), $"the head's agent pid {newPids[0]} announced by the rotation no longer runs: {rotated.Stderr}");
+            Assert.Contains("step 3/3", rotated.Stderr, StringComparison.Ordinal);
+            Assert.Contains("certificate rotation complete", rotated.Stderr, StringComparison.Ordinal);
             Assert.All(saved, s => Assert.NotEqual(s.Value, File.ReadAllBytes(s.Key)));
             using var newCa = X509Certificate2.CreateFromPem(File.ReadAllText(Files.AuthorityCertificate));
+            Assert.Single(ClusterTrustBundle.Parse(File.ReadAllText(Files.AuthorityCertificate)));
             using var newClient = X509Certificate2.CreateFromPemFile(Files.Certificate("client"), Files.Key("client"));
             using (var shown = await HandshakeAsync(_base + 20001, newClient))
             {
@@ -123,7 +165,13 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
                 Assert.NotNull(validator.Problem(shown, PeerRole.Server));
             }
 
-            Assert.True(await ClosedAfterHandshakeAsync(_base + 20000, client), "the old CA's client certificate must be refused after rotation");
+            // Both agents started while ca.pem trusted the old CA too: they refuse it now because they re-read ca.pem.
+            foreach (var port in new[] { _base, _base + 1, _base + 20000, _base + 20001 })
+            {
+                Assert.True(await ClosedAfterHandshakeAsync(port, client), $"the old CA's client certificate must be refused on port {port} after rotation");
+                Assert.False(await ClosedAfterHandshakeAsync(port, newClient), $"the new client certificate must be kept on port {port}");
+            }
+
             var afterRotation = await Status(connectSeconds: 30);
             Assert.True(afterRotation.ExitCode == 0, afterRotation.ToString());
             Assert.Contains("2/2 nodes alive", afterRotation.Stderr, StringComparison.Ordinal);
@@ -136,6 +184,14 @@ public sealed class LocalClusterTlsEndToEndTests : IDisposable
     }
 
     public void Dispose() => _home.Dispose();
+
+    // The pid `up` announced for a node's agent ("[local-1] agent started (pid 123").
+    private static int Pid(string output, string node, string verb)
+    {
+        var match = Regex.Match(output, $@"\[{node}\] agent {verb} \(pid (\d+)");
+        Assert.True(match.Success, $"no '{node}] agent {verb} (pid' in: {output}");
+        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
 
     /// <summary>
     /// `status` with a short connect timeout where the handshake is expected to fail (the refusal is immediate), and a

@@ -7,7 +7,8 @@ namespace Hunyuan.Cli.Tests.Commands.Provision;
 /// `hyc up` with the docker runtime against real Docker engines: two lab hosts (<see cref="NetnsLab"/>), each with a
 /// dockerd of its own that its user drives, and an image made offline from Debian's packages that has sshd and
 /// redis-server but no libicu (<see cref="LabImage"/>). `up` creates the containers, meshes them, runs Redis and the
-/// agents inside them (the agents on the bundle's own ICU); a second `up` reuses them; `down --purge` removes them.
+/// agents inside them (the agents on the bundle's own ICU, as the hosts' listed user rather than the image's root); a
+/// second `up` reuses them; `down --purge` removes them.
 /// </summary>
 [Trait("Category", "EndToEnd")]
 [Collection(OneClusterAtATime.Name)]
@@ -56,6 +57,16 @@ public sealed class UpDownDockerEndToEndTests : IDisposable
             var icu = docker.Docker("exec", Container, "sh", "-c", "ldconfig -p | grep -c libicuuc || true").Output.Trim();
             Assert.Equal("0", icu);
 
+            // The agent (and its supervisor) runs as the listed user, not as the image's root; the container's sshd stays root.
+            var uid = NetnsLab.Run("id", ["-u", h.User]).Output.Trim();
+            Assert.NotEqual("0", uid);
+            var agentOwners = OwnersInContainer(docker, "tr '\\0' ' ' < $p/cmdline | grep -q 'hyc.dll agent'");
+            Assert.NotEmpty(agentOwners);
+            Assert.All(agentOwners, owner => Assert.Equal(uid, owner));
+            var sshdOwners = OwnersInContainer(docker, "[ \"$(cat $p/comm)\" = sshd ]");
+            Assert.NotEmpty(sshdOwners);
+            Assert.All(sshdOwners, owner => Assert.Equal("0", owner));
+
             // The container's sshd: its own host key, the host's address only, keys only, root by key only.
             var sshd = docker.Docker("exec", Container, "/usr/sbin/sshd", "-T", "-f", "/etc/ssh/sshd_config");
             Assert.True(sshd.Exit == 0, sshd.Output);
@@ -100,6 +111,12 @@ public sealed class UpDownDockerEndToEndTests : IDisposable
     }
 
     public void Dispose() => _home.Dispose();
+
+    // The uid of each process in the container for which the shell test (on $p, its /proc directory) holds, leaving out
+    // this very shell (its own command line names what it looks for).
+    private static string[] OwnersInContainer(LabDockerd docker, string test) =>
+        docker.Docker("exec", Container, "sh", "-c", $"for p in /proc/[0-9]*; do if [ \"$p\" != /proc/$$ ] && {test}; then stat -c %u $p; fi; done 2>/dev/null").Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string ContainerId(NetnsLab lab, LabHost host) =>
         lab.DockerOf(host).Docker("inspect", "--format", "{{.Id}}", Container).Output.Trim();

@@ -225,6 +225,52 @@ public sealed class UpDownEndToEndTests : IDisposable
             Assert.True(repaired.ExitCode == 0, repaired.ToString());
             Assert.True(repaired.Json().GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("agent").GetString()).SequenceEqual(["running", "running", "started"]), repaired.ToString());
             Assert.True(repaired.Json().GetProperty("hosts").EnumerateArray().All(h => h.GetProperty("state").GetString() == "alive"), repaired.ToString());
+
+            // `up --rotate-certs`: a roll. The workers' agents first, one at a time, each only after the one before is
+            // back as a new silo, then the head's; the endpoint started again with the head's new certificate; at the
+            // end every host's ca.pem trusts the new CA alone, so the old CA's client certificate is refused.
+            var tlsDir = Path.Combine(_home.Path, "clusters", "lab", "tls");
+            var oldCa = File.ReadAllText(Path.Combine(tlsDir, "ca.pem"));
+            var oldClient = Path.Combine(lab.Directory, "old-client");
+            Directory.CreateDirectory(oldClient);
+            File.Copy(Path.Combine(tlsDir, "client.pem"), Path.Combine(oldClient, "client.pem"));
+            File.Copy(Path.Combine(tlsDir, "client.key"), Path.Combine(oldClient, "client.key"));
+            var rotated = await HycRunner.InNamespace(lab.Control, Env, TimeSpan.FromMinutes(10), ["up", hostsYaml, "--rotate-certs", .. common]);
+            outputs.Add(rotated);
+            Assert.True(rotated.ExitCode == 0, rotated.ToString());
+            Assert.True(rotated.Json().GetProperty("changed").GetBoolean(), rotated.ToString());
+            var order = new[] { lab.Hosts[1], lab.Hosts[2], lab.Hosts[0] };
+            var at = 0;
+            for (var k = 0; k < order.Length; k++)
+            {
+                var restarting = rotated.Stderr.IndexOf($"[{order[k].Address}] certificate rotation, step 2/3 ({k + 1}/3): restarting", StringComparison.Ordinal);
+                var rejoined = rotated.Stderr.IndexOf($"[{order[k].Address}] rejoined with its new certificate", StringComparison.Ordinal);
+                Assert.True(restarting > at && rejoined > restarting, $"step {k + 1} ({order[k].Address}) out of order: {rotated.Stderr}");
+                at = rejoined;
+                Assert.Single(System.Text.RegularExpressions.Regex.Matches(rotated.Stderr, $@"\[{System.Text.RegularExpressions.Regex.Escape(order[k].Address)}\] agent restarted"));
+            }
+
+            Assert.True(rotated.Stderr.IndexOf("starting the OpenAI endpoint for tiny", StringComparison.Ordinal) > at, rotated.Stderr);
+            Assert.Contains("certificate rotation complete", rotated.Stderr, StringComparison.Ordinal);
+            var newCa = File.ReadAllText(Path.Combine(tlsDir, "ca.pem"));
+            Assert.NotEqual(oldCa, newCa);
+            Assert.Single(Hunyuan.Engine.Security.ClusterTrustBundle.Parse(newCa));
+            Assert.All(lab.Hosts, h => Assert.Equal(newCa, File.ReadAllText(Path.Combine(h.Home, ".hyc", "clusters", "lab", "tls", "ca.pem"))));
+
+            // The old client certificate, its side trusting both CAs: it takes the servers' new certificates, and they refuse it.
+            File.WriteAllText(Path.Combine(oldClient, "ca.pem"), newCa + oldCa);
+            var refusedOld = await Hyc(outputs, ["status", "--cluster", "lab", "--tls-dir", oldClient, "--connect-timeout", "10"]);
+            Assert.True(refusedOld.ExitCode == 10, refusedOld.ToString());
+            Assert.Contains("refused", refusedOld.Stderr, StringComparison.Ordinal);
+            var afterRotation = await Hyc(outputs, ["status", "--cluster", "lab", "--json"]);
+            Assert.True(afterRotation.ExitCode == 0, afterRotation.ToString());
+            Assert.Equal(3, afterRotation.Json().GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("state").GetString() == "alive"));
+            using (var http = lab.ControlHttpClient())
+            {
+                var chat = new ChatClient("tiny", new ApiKeyCredential(apiKey), new OpenAIClientOptions { Endpoint = new Uri($"http://{lab.Hosts[0].Address}:8000/v1"), Transport = new HttpClientPipelineTransport(http) });
+                var served = (await chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 4 })).Value;
+                Assert.InRange(served.Usage.OutputTokenCount, 1, 4);
+            }
         }
         finally
         {
