@@ -123,6 +123,25 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// On a connection this side only writes to: whether the peer has closed it (its FIN or RST is waiting). A write to
+    /// such a connection can still succeed locally and the frame is then lost without an error, so a sender checks first.
+    /// </summary>
+    public bool PeerHasClosed
+    {
+        get
+        {
+            try
+            {
+                return _socket.Poll(TimeSpan.Zero, SelectMode.SelectRead) && _socket.Available == 0;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
     /// Spins briefly (yielding the core after a few rounds) until bytes are waiting: a peer that is microseconds from
     /// sending then costs a few polls instead of a sleep and a wake-up. True when bytes arrived meanwhile.
     /// </summary>

@@ -18,6 +18,13 @@ public sealed class PeerConnection(DataPlaneHello hello, Func<string> peerEndpoi
     {
         lock (_gate)
         {
+            if (_connection is { PeerHasClosed: true } closed)
+            {
+                // The peer's agent restarted or dropped the link; a write would vanish without an error.
+                closed.Dispose();
+                _connection = null;
+            }
+
             var reused = _connection is not null;
             for (var attempt = 0; ; attempt++)
             {
