@@ -224,14 +224,13 @@ internal sealed partial class RankGrain(
         _outbox?.Dispose();
         _inbox = null;
         _outbox = null;
+        // Before the worker stops: a thread waiting in a cross-node collective is woken instead of waiting it out.
+        _peers?.Dispose();
+        _peers = null;
         if (worker is not null)
         {
             await worker.DisposeAsync();
         }
-
-        // After the worker: its thread may be mid-collective until it stops.
-        _peers?.Dispose();
-        _peers = null;
 
         if (_layout is not null)
         {

@@ -9,6 +9,7 @@ public sealed class PeerConnection(DataPlaneHello hello, Func<string> peerEndpoi
 {
     private readonly Lock _gate = new();
     private FrameConnection? _connection;
+    private bool _disposed;
 
     /// <summary>
     /// Sends on the open connection; if that one turns out dead (the peer's agent restarted), once more on a fresh one:
@@ -18,6 +19,8 @@ public sealed class PeerConnection(DataPlaneHello hello, Func<string> peerEndpoi
     {
         lock (_gate)
         {
+            // Closed with its rank: a late write must not open a connection nobody will close.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_connection is { PeerHasClosed: true } closed)
             {
                 // The peer's agent restarted or dropped the link; a write would vanish without an error.
@@ -54,7 +57,7 @@ public sealed class PeerConnection(DataPlaneHello hello, Func<string> peerEndpoi
         {
             Write(send);
         }
-        catch (DataPlaneException)
+        catch (Exception ex) when (ex is DataPlaneException or ObjectDisposedException)
         {
         }
     }
@@ -63,6 +66,7 @@ public sealed class PeerConnection(DataPlaneHello hello, Func<string> peerEndpoi
     {
         lock (_gate)
         {
+            _disposed = true;
             _connection?.Dispose();
             _connection = null;
         }
