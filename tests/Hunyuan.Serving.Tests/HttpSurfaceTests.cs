@@ -12,7 +12,7 @@ public sealed partial class HttpSurfaceTests(ServedTinyModel served) : IClassFix
 {
     private static readonly int[] SeedStopIds = [127960];
 
-    private HttpClient Http => new() { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    private HttpClient Http => served.Http;
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> Post(string path, string json, HttpClient? client = null)
     {

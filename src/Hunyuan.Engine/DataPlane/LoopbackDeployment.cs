@@ -71,8 +71,13 @@ public sealed class LoopbackDeployment : IAsyncDisposable
 
             for (var s = 0; s < pp; s++)
             {
-                var hub = new InProcessCollectiveHub(tp, wait);
-                set._owned.Add(hub);
+                // Ranks of a stage share a hub unless each is a node of its own (then they exchange over TCP).
+                var hub = set.TensorParallelAcrossNodes ? null : new InProcessCollectiveHub(tp, wait);
+                if (hub is not null)
+                {
+                    set._owned.Add(hub);
+                }
+
                 foreach (var me in plan.Stage(s))
                 {
                     var (inbox, outbox) = StageLinks.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait);
@@ -84,11 +89,11 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                         set._owned.Add(peers);
                     }
 
-                    var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub.Member(me.TpIndex);
+                    var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub!.Member(me.TpIndex);
                     var worker = new RankWorker(me, config, group, inbox, outbox);
                     set._workers.Add(worker);
                     var server = set._servers[set.TensorParallelAcrossNodes ? me.Rank : s];
-                    set._owned.Add(server.Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub.Reset, hub.Abort, peers?.Inbox)));
+                    set._owned.Add(server.Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub is null ? null : hub.Reset, hub is null ? null : hub.Abort, peers?.Inbox)));
                     if (inbox is not null)
                     {
                         set._owned.Add(inbox);

@@ -177,13 +177,7 @@ public sealed class DataPlaneDriverTests
         await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
         var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name == EngineTelemetry.SourceName,
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var listener = EngineSpans(spans);
 
         using (var step = new System.Diagnostics.Activity("the scheduler's batch").Start())
         {
@@ -207,13 +201,7 @@ public sealed class DataPlaneDriverTests
         using var golden = new Golden(fixture);
         await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         var spans = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = s => s.Name == EngineTelemetry.SourceName,
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var listener = EngineSpans(spans);
 
         // The old holder's one step, traced to learn its id (other tests in this process may trace too).
         long last;
@@ -238,6 +226,19 @@ public sealed class DataPlaneDriverTests
 
         // The new holder's generation is the reference's: none of its steps took the stale rows.
         Assert.Equal(golden.GreedyIds, await taker.GenerateAsync(2, golden.InputIds, golden.GreedyIds.Length));
+    }
+
+    /// <summary>Records every finished span of the engine's source (the caller filters by its own trace).</summary>
+    private static System.Diagnostics.ActivityListener EngineSpans(System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity> spans)
+    {
+        var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == EngineTelemetry.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static async Task<int> ReadToEndAsync(NetworkStream stream)

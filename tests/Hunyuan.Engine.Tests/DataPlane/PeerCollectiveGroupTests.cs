@@ -52,7 +52,7 @@ public sealed class PeerCollectiveGroupTests
     [Fact]
     public async Task MembersSumInMemberOrderAndGatherInMemberOrder()
     {
-        await using var pair = await Pair.StartAsync();
+        await using var pair = Pair.Start();
         var results = await pair.OnBothAsync(1, (g, i) =>
         {
             using var local = torch.full([2, Hidden], i + 1.5f, dtype: torch.ScalarType.Float32, device: torch.CPU);
@@ -73,7 +73,7 @@ public sealed class PeerCollectiveGroupTests
     [Fact]
     public async Task AStepThatFailsOnOneMemberFailsItsPeerAtOnceAndTheNextStepPairsCleanly()
     {
-        await using var pair = await Pair.StartAsync(timeout: TimeSpan.FromSeconds(60));
+        await using var pair = Pair.Start(timeout: TimeSpan.FromSeconds(60));
         var watch = Stopwatch.StartNew();
 
         // Member 0 contributes to collective 0 of step 1, then fails before collective 1; member 1 waits in collective 1.
@@ -111,7 +111,7 @@ public sealed class PeerCollectiveGroupTests
     [Fact]
     public async Task APartOfTheWrongShapeFailsThatCollectiveDropsThePeerAndTheGroupServesOn()
     {
-        await using var pair = await Pair.StartAsync();
+        await using var pair = Pair.Start();
         var hello = new DataPlaneHello(DataPlaneRole.TensorPeer, Deployment, Epoch, 0, pair.Token, FromRank: 1);
 
         // A forged member 1 (it has the token) sends a part wider than any collective of the layout, then one claiming
@@ -165,7 +165,7 @@ public sealed class PeerCollectiveGroupTests
 
         public List<PeerCollectiveGroup> Groups { get; } = [];
 
-        public static async Task<Pair> StartAsync(TimeSpan? timeout = null)
+        public static Pair Start(TimeSpan? timeout = null)
         {
             var pair = new Pair();
             var limits = new CollectiveLimits(16, [Hidden]);
@@ -184,7 +184,6 @@ public sealed class PeerCollectiveGroupTests
                 pair._owned.Add(pair.Servers[r].Register(new RankDataEndpoint(Deployment, Epoch, r, pair.Token, new NoSteps(), null, collectives: group.Inbox)));
             }
 
-            await Task.CompletedTask;
             return pair;
         }
 

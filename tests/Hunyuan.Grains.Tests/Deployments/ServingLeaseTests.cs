@@ -17,15 +17,7 @@ public sealed class ServingLeaseTests(TwoNodeCluster cluster)
     {
         var grain = cluster.Grains.GetGrain<IDeploymentGrain>("lease");
         var fixture = Fixtures.Path("tiny-moe");
-        var status = await grain.DeployAsync(new DeploymentSpec("lease", fixture, "bf16", "float32", 1, 2, "ep", MaxModelLen: 64, KvCacheBytesPerRank: 1L << 20));
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        while (status.State is not (DeploymentState.Ready or DeploymentState.Failed) && DateTimeOffset.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            status = (await grain.GetStatusAsync())!;
-        }
-
-        Assert.True(status.State == DeploymentState.Ready, status.Reason);
+        await Supervised.DeployReadyAsync(grain, Supervised.Spec("lease"));
 
         var first = await grain.AcquireLeaseAsync("endpoint A", takeOver: false);
         Assert.True(first.Granted, first.Reason);

@@ -14,9 +14,9 @@ namespace Hunyuan.Serving.Tests.OpenAi;
 /// </summary>
 public sealed class ChoicesAndCachedTokensTests(ServedTinyModel served) : IClassFixture<ServedTinyModel>
 {
-    private HttpClient Http => new() { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    private HttpClient Http => served.Http;
 
-    private ChatClient Chat => new("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(served.BaseAddress, "/v1") });
+    private ChatClient Chat => served.Chat;
 
     /// <summary>Token ids no other test sends: a fresh prefix, so the first request with it finds nothing cached.</summary>
     private static string FreshIds(int count)

@@ -13,9 +13,9 @@ namespace Hunyuan.Serving.Tests.OpenAi;
 /// </summary>
 public sealed class ClientFieldsTests(ServedTinyModel served) : IClassFixture<ServedTinyModel>
 {
-    private HttpClient Http => new() { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    private HttpClient Http => served.Http;
 
-    private ChatClient Chat => new("tiny", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(served.BaseAddress, "/v1") });
+    private ChatClient Chat => served.Chat;
 
     [Fact]
     public async Task MaxCompletionTokensBoundsTheOutputAndWinsOverMaxTokens()

@@ -15,7 +15,7 @@ namespace Hunyuan.Serving.Tests.OpenAi;
 /// </summary>
 public sealed class RequestLimitsTests(ServedTinyModel served) : IClassFixture<ServedTinyModel>
 {
-    private HttpClient Http => new() { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    private HttpClient Http => served.Http;
 
     [Theory]
     [InlineData("""{"messages": [{"role": "user", "content": "x"}], "temperature": 1e400}""", "temperature")]

@@ -19,7 +19,7 @@ public sealed class StructuredOutputTests(ServedTinyModel served) : IClassFixtur
 
     private static readonly string[] Choices = ["positive", "negative"];
 
-    private HttpClient Http => new() { BaseAddress = served.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    private HttpClient Http => served.Http;
 
     [Fact]
     public async Task JsonSchemaOutputThatStopsValidates()

@@ -22,17 +22,7 @@ internal static class GrammarStreamLoad
             {
                 var sampling = new SamplingParameters(Temperature: 1, Seed: (seed * 1000) + (i * 100) + request, VocabLimit: vocab);
                 var reader = scheduler.Submit(new GenerationRequest(prompt, tokens - count, sampling, none, grammar is null ? none : ends, IgnoreEos: grammar is null, Grammar: grammar), CancellationToken.None);
-                await foreach (var e in reader.ReadAllAsync())
-                {
-                    if (e.Finish is null)
-                    {
-                        count++;
-                    }
-                    else if (e.Finish == FinishReason.Error)
-                    {
-                        throw new InvalidOperationException($"a stream failed: {e.Error}");
-                    }
-                }
+                count += await StreamLoad.CountTokensAsync(reader);
             }
 
             return count;

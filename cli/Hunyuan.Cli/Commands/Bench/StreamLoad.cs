@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Model.Generation;
 
@@ -16,24 +17,27 @@ internal static class StreamLoad
             var prompt = Enumerable.Range(0, promptLength).Select(_ => (long)random.Next(vocab)).ToArray();
             return scheduler.Submit(new GenerationRequest(prompt, tokens, SamplingParameters.Greedy with { VocabLimit = vocab }, none, none, IgnoreEos: true), CancellationToken.None);
         }).ToArray();
-        var counts = await Task.WhenAll(readers.Select(async reader =>
-        {
-            var count = 0;
-            await foreach (var e in reader.ReadAllAsync())
-            {
-                if (e.Finish is null)
-                {
-                    count++;
-                }
-                else if (e.Finish == FinishReason.Error)
-                {
-                    throw new InvalidOperationException($"a stream failed: {e.Error}");
-                }
-            }
-
-            return count;
-        }));
+        var counts = await Task.WhenAll(readers.Select(CountTokensAsync));
         return counts.Sum();
+    }
+
+    /// <summary>The tokens a stream delivers until it finishes; a stream that fails fails the run.</summary>
+    public static async Task<int> CountTokensAsync(ChannelReader<GenerationEvent> reader)
+    {
+        var count = 0;
+        await foreach (var e in reader.ReadAllAsync())
+        {
+            if (e.Finish is null)
+            {
+                count++;
+            }
+            else if (e.Finish == FinishReason.Error)
+            {
+                throw new InvalidOperationException($"a stream failed: {e.Error}");
+            }
+        }
+
+        return count;
     }
 
     public static double Median(IReadOnlyCollection<double> values)
