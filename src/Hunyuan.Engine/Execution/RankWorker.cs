@@ -152,7 +152,7 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
             }
         }
 
-        return outcome;
+        return outcome with { ComputeSeconds = Math.Max(0, (elapsed - _transport).TotalSeconds) };
     });
 
     public Task ReleaseAsync(long sequenceId) => Post(() =>
