@@ -92,15 +92,16 @@ public sealed class DataPlaneTimingsTests
 
     private sealed class FixedCompute(double seconds, bool carriesTokens) : IRankStepRunner
     {
-        public Task<StepOutcome> RunStepAsync(StepMessage message)
+        public void RunStep(StepMessage message, Action<StepOutcome> completed)
         {
             if (message.Batch.Any(b => b.SequenceId == FakeRanks.FailingSequence))
             {
-                return Task.FromResult(new StepOutcome(message.StepId, null, "no such sequence", ComputeSeconds: seconds));
+                completed(new StepOutcome(message.StepId, null, "no such sequence", ComputeSeconds: seconds));
+                return;
             }
 
             var tokens = carriesTokens ? message.Batch.Select(_ => new SampledToken(7)).ToArray() : null;
-            return Task.FromResult(new StepOutcome(message.StepId, tokens, ComputeSeconds: seconds));
+            completed(new StepOutcome(message.StepId, tokens, ComputeSeconds: seconds));
         }
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
