@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Grains.Deployments;
@@ -27,6 +26,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
     private readonly string _holder;
     private readonly LeasedStepExecutor _executor;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeProvider _time;
     private readonly Task _poll;
     private LeaseGrant _grant;
     private long _canarySequence = CanarySequenceBase;
@@ -34,8 +34,9 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
     private volatile string _reason = "starting";
     private volatile bool _ready;
 
-    private ClusterServingBackend(IGrainFactory client, string deployment, string holder, LeaseGrant grant, HunyuanTokenizer tokenizer, LeasedStepExecutor executor, Scheduler scheduler, int maxModelLen)
+    private ClusterServingBackend(IGrainFactory client, string deployment, string holder, LeaseGrant grant, HunyuanTokenizer tokenizer, LeasedStepExecutor executor, Scheduler scheduler, int maxModelLen, TimeProvider time)
     {
+        _time = time;
         _client = client;
         _deployment = deployment;
         _holder = holder;
@@ -62,7 +63,8 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
     /// <param name="holder">How this endpoint is named to the head and to a second endpoint that is refused (its URL and host).</param>
     /// <param name="takeOver">Take the lease from another endpoint (which then stops serving).</param>
     /// <param name="prefixCaching">Keep computed KV blocks for later requests with the same prefix.</param>
-    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs, string holder, bool takeOver = false, bool prefixCaching = true)
+    /// <param name="time">The clock of the lease renewals and the canary (the system's unless a test gives its own).</param>
+    public static async Task<ClusterServingBackend> StartAsync(IGrainFactory client, string deployment, int maxNumSeqs, string holder, bool takeOver = false, bool prefixCaching = true, TimeProvider? time = null)
     {
         var grant = await client.GetGrain<IDeploymentGrain>(deployment).AcquireLeaseAsync(holder, takeOver);
         if (!grant.Granted || grant.Layout is not { } layout)
@@ -89,7 +91,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
                 PrefixCaching = prefixCaching,
                 PrefixCacheIdentity = $"{layout.ModelPath}|{layout.BuiltInModel}|{layout.Variant}|{layout.DType}|tp{layout.Tp}|pp{layout.Pp}|{layout.Epoch}",
             });
-        var backend = new ClusterServingBackend(client, deployment, holder, grant, tokenizer, executor, scheduler, layout.MaxModelLen);
+        var backend = new ClusterServingBackend(client, deployment, holder, grant, tokenizer, executor, scheduler, layout.MaxModelLen, time ?? TimeProvider.System);
         return backend;
     }
 
@@ -163,7 +165,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
                 _reason = "cluster unreachable: " + ex.GetBaseException().Message;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(1), _time, _stop.Token);
         }
     }
 
@@ -204,25 +206,25 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             _lastCanary = DateTimeOffset.MinValue;
         }
 
-        var due = status.State != DeploymentState.Ready || DateTimeOffset.UtcNow - _lastCanary > CanaryPeriod;
+        var due = status.State != DeploymentState.Ready || _time.GetUtcNow() - _lastCanary > CanaryPeriod;
         if (!due || !allReady)
         {
             return null;
         }
 
         // Its own sequence, never one of the scheduler's; its steps join the one order the driver sends.
-        var sw = Stopwatch.StartNew();
-        _lastCanary = DateTimeOffset.UtcNow;
+        var started = _time.GetTimestamp();
+        _lastCanary = _time.GetUtcNow();
         try
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            cts.CancelAfter(CanaryDeadline);
+            using var deadline = new CancellationTokenSource(CanaryDeadline, _time);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, deadline.Token);
             var tokens = await driver.GenerateAsync(Interlocked.Decrement(ref _canarySequence), [1, 2, 3], 4, cancellationToken: cts.Token);
-            return new CanaryReport(DateTimeOffset.UtcNow, Math.Round(sw.Elapsed.TotalMilliseconds, 1), null, tokens.Length);
+            return new CanaryReport(_time.GetUtcNow(), Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 1), null, tokens.Length);
         }
         catch (Exception ex) when (ex is DataPlaneException or DataPlaneStepException or OperationCanceledException && !_stop.IsCancellationRequested)
         {
-            return new CanaryReport(DateTimeOffset.UtcNow, Math.Round(sw.Elapsed.TotalMilliseconds, 1), ex.Message, 0);
+            return new CanaryReport(_time.GetUtcNow(), Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 1), ex.Message, 0);
         }
     }
 
