@@ -40,10 +40,10 @@ public sealed class PipelineLinks : IDisposable
     /// <param name="maxModelLen">Bounds the rows accepted per step.</param>
     /// <param name="timeout">How long a receive waits for the previous stage.</param>
     /// <param name="kindFor">The link kind between this rank and an adjacent stage's rank (the selector's decision).</param>
-    /// <param name="nccl">How to join NCCL links; needed only when <paramref name="kindFor"/> chooses one.</param>
+    /// <param name="nccl">How to join NCCL links; called only when <paramref name="kindFor"/> chooses one.</param>
     public static PipelineLinks Create(
         PartitionPlan plan, RankPlan me, string deployment, string epoch, string token, Func<int, string> endpointOfRank, int maxModelLen, TimeSpan timeout,
-        Func<RankPlan, StageLinkKind> kindFor, NcclStageConnector? nccl)
+        Func<RankPlan, StageLinkKind> kindFor, Func<NcclStageConnector>? nccl)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(me);
@@ -58,7 +58,7 @@ public sealed class PipelineLinks : IDisposable
             var maxRows = StageLinks.MaxRows(maxModelLen);
             if (kindFor(previous) == StageLinkKind.Nccl)
             {
-                var connector = nccl ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
+                var connector = nccl?.Invoke() ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
                 ncclInbox = new NcclStageReceiver(plan.Config.HiddenSize, maxRows, connector.Device, timeout, connector.AsReceiver);
             }
             else
@@ -73,7 +73,7 @@ public sealed class PipelineLinks : IDisposable
             var hello = new DataPlaneHello(DataPlaneRole.Peer, deployment, epoch, next.Rank, token, FromRank: me.Rank);
             if (kindFor(next) == StageLinkKind.Nccl)
             {
-                var connector = nccl ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
+                var connector = nccl?.Invoke() ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
                 ncclOutbox = new NcclStageSender(hello, () => endpointOfRank(next.Rank), timeout, connector.AsSender);
             }
             else
