@@ -79,11 +79,16 @@ internal sealed class BenchClusterCommand : Command
     }
 }
 
-/// <summary>The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes.</summary>
+/// <summary>
+/// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes;
+/// `bench dataplane` adds same_greedy_ids and stage_link.
+/// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,
     double SingleMsPerStep,
     double OverheadMsPerStep,
     int Tp,
     int Pp,
-    int Nodes);
+    int Nodes,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null);
