@@ -37,15 +37,43 @@ public sealed class NcclPointToPoint : INcclPointToPoint
 
     /// <summary>
     /// Joins the two-rank communicator of <paramref name="id"/> as <paramref name="rank"/> on cuda:<paramref name="gpu"/>.
-    /// Blocks until the other rank joins too (NCCL's bootstrap has no deadline of ours), so the sender calls it only
-    /// after its notice is on the wire, and the receiver only after reading one.
+    /// ncclCommInitRank blocks until the other rank joins too, so the sender calls this only after its notice is on the
+    /// wire, and the receiver only after reading one. If the other rank never joins (it refused the notice, or died),
+    /// the wait ends after <paramref name="timeout"/> and fails the step; the blocked init stays on its own thread and
+    /// a communicator it still returns is aborted (a blocking init cannot be cancelled; ncclCommInitRankConfig with
+    /// blocking = 0 could be, and is not bound here).
     /// </summary>
     public static NcclPointToPoint Connect(NcclLibrary nccl, int gpu, NcclUniqueId id, int rank, TimeSpan timeout)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rank, 1);
+
+        // The caller's thread too: it enqueues the transfers, and the device stays current for them.
         CudaCurrentDevice.Set(gpu);
-        return new NcclPointToPoint(nccl, nccl.CommInitRank(2, id, rank), gpu, rank, timeout);
+        var init = Task.Factory.StartNew(
+            () =>
+            {
+                CudaCurrentDevice.Set(gpu);
+                return nccl.CommInitRank(2, id, rank);
+            },
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        bool joined;
+        try
+        {
+            joined = init.Wait(timeout);
+        }
+        catch (AggregateException ex) when (ex.InnerException is { } inner)
+        {
+            throw new NcclException($"joining the NCCL stage link on cuda:{gpu} as rank {rank} failed: {inner.Message}", inner);
+        }
+
+        if (!joined)
+        {
+            _ = init.ContinueWith(t => nccl.CommAbort(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw new NcclException($"ncclCommInitRank on cuda:{gpu} as rank {rank} did not complete within {timeout.TotalSeconds:F0} s: the other stage never joined");
+        }
+
+        return new NcclPointToPoint(nccl, init.Result, gpu, rank, timeout);
     }
 
     public void Send(IntPtr buffer, long count, NcclDataType type) => Start("ncclSend", comm => _nccl.Send(buffer, count, type, _peer, comm));
