@@ -31,6 +31,9 @@ internal sealed partial class RankGrain(
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
+    // Under Orleans' default 30 s response timeout, so a missing id is answered (null) rather than timed out.
+    private static readonly TimeSpan LinkIdWait = TimeSpan.FromSeconds(20);
+
     private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
     private volatile DeploymentLayout? _layout;
@@ -151,7 +154,7 @@ internal sealed partial class RankGrain(
         }
 
         var ids = _linkIds;
-        return await ids.WaitAsync(generation, PeerTimeout) is { } id ? id.ToArray() : null;
+        return await ids.WaitAsync(generation, LinkIdWait) is { } id ? id.ToArray() : null;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DisposeWorkerAsync();
