@@ -17,6 +17,12 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// </summary>
     Task<long[]> GenerateAsync(long[] prompt, int maxTokens);
 
+    /// <summary>
+    /// <see cref="GenerateAsync"/>, and what its steps cost on the head's driver: `bench cluster` reads from it how much
+    /// of a step is the ranks' own work and how much the data plane's.
+    /// </summary>
+    Task<TimedGeneration> GenerateTimedAsync(long[] prompt, int maxTokens);
+
     /// <summary>The deployment's layout (model, ranks, KV pool), for the serving engine; null before a successful deploy.</summary>
     Task<Ranks.DeploymentLayout?> GetLayoutAsync();
 

@@ -103,7 +103,26 @@ internal sealed partial class DeploymentGrain(
 
     public Task<DeploymentStatus?> GetStatusAsync() => Task.FromResult(_spec is null ? null : Status());
 
-    public async Task<long[]> GenerateAsync(long[] prompt, int maxTokens)
+    public async Task<long[]> GenerateAsync(long[] prompt, int maxTokens) => (await GenerateTimedAsync(prompt, maxTokens)).Ids;
+
+    public async Task<TimedGeneration> GenerateTimedAsync(long[] prompt, int maxTokens)
+    {
+        var driver = await GenerationDriverAsync(prompt);
+        var sequence = NextSequence();
+
+        // The steps run off the grain's scheduler, as a serving endpoint's do: each step's continuation would otherwise
+        // queue behind the activation's other work (supervision ticks, status calls) and be counted as the data plane's.
+        // The driver is safe to use from any thread, and nothing below touches the grain's state.
+        return await Task.Run(async () =>
+        {
+            var before = driver.Timings;
+            var ids = await driver.GenerateAsync(sequence, prompt, maxTokens);
+            var spent = driver.Timings - before;
+            return new TimedGeneration(ids, spent.Steps, spent.StepSeconds, spent.RankSeconds);
+        });
+    }
+
+    private async Task<DataPlaneDriver> GenerationDriverAsync(long[] prompt)
     {
         var layout = _layout ?? throw new InvalidOperationException($"deployment {this.GetPrimaryKeyString()} has no ranks");
         if (_ranks.Count != layout.WorldSize || _ranks.Values.Any(r => r.State != RankState.Ready))
@@ -118,8 +137,7 @@ internal sealed partial class DeploymentGrain(
             throw new ArgumentException($"prompt token {bad} ({prompt[bad]}) is outside the vocabulary of {vocab}");
         }
 
-        var driver = await HeadDriverAsync(layout);
-        return await driver.GenerateAsync(NextSequence(), prompt, maxTokens);
+        return await HeadDriverAsync(layout);
     }
 
     public Task<DeploymentLayout?> GetLayoutAsync() => Task.FromResult(_layout);

@@ -13,13 +13,8 @@ namespace Hunyuan.Engine.DataPlane;
 /// </summary>
 public sealed class CollectiveInbox : IDisposable
 {
-    private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>SpinWait rounds before blocking on a peer's part (the later rounds yield the core).</summary>
-    private const int SpinRounds = 40;
-
     private readonly IReadOnlyList<int> _memberRanks;
-    private readonly MemberLink[] _links;
+    private readonly AdoptedLink[] _links;
     private readonly TimeSpan _timeout;
 
     public CollectiveInbox(IReadOnlyList<int> memberRanks, int index, CollectiveLimits limits, TimeSpan timeout)
@@ -28,7 +23,7 @@ public sealed class CollectiveInbox : IDisposable
         Index = index;
         Limits = limits;
         _timeout = timeout;
-        _links = [.. memberRanks.Select(_ => new MemberLink())];
+        _links = [.. memberRanks.Select(_ => new AdoptedLink())];
     }
 
     /// <summary>This rank's index in the group.</summary>
@@ -59,43 +54,9 @@ public sealed class CollectiveInbox : IDisposable
         var deadline = waitStarted + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
-            if (link.Health.FailureFor(waitStarted) is { } reason)
-            {
-                throw new DataPlaneException($"tensor-parallel peer rank {rank} is unreachable: {reason}");
-            }
-
-            if (Stopwatch.GetTimestamp() >= deadline)
-            {
-                throw new TimeoutException($"waited {_timeout.TotalSeconds:F0} s for rank {rank}'s part of step {stepId}'s collective {op}; none came");
-            }
-
-            if (link.Current(Slice) is not { } connection)
-            {
-                continue;   // not connected (yet, or again): the checks above decide how long that may last
-            }
-
-            Frame? frame;
-            try
-            {
-                connection.SpinUntilReadable(SpinRounds);
-                if (!connection.TryReceive(Slice, out frame))
-                {
-                    continue;
-                }
-            }
-            catch (Exception ex) when (ex is DataPlaneException or InvalidDataException)
-            {
-                link.Release(connection, ex.Message);
-                continue;
-            }
-
-            if (frame is null)
-            {
-                link.Release(connection, $"rank {rank} ({connection.Peer}) closed its connection");
-                continue;
-            }
-
-            if (Take(frame.Value, connection, link, stepId, op) is { } part)
+            var (frame, connection) = link.Next(
+                $"tensor-parallel peer rank {rank}", waitStarted, deadline, () => $"waited {_timeout.TotalSeconds:F0} s for rank {rank}'s part of step {stepId}'s collective {op}; none came");
+            if (Take(frame, connection, link, stepId, op) is { } part)
             {
                 return part;
             }
@@ -128,7 +89,7 @@ public sealed class CollectiveInbox : IDisposable
 
     // The frame the wait was for, or null after dropping a stale one; anything out of order breaks the link. Frames of
     // another step are stale whatever their id: step ids grow within a driver, but a new driver starts anywhere.
-    private torch.Tensor? Take(Frame frame, FrameConnection connection, MemberLink link, long stepId, int op)
+    private torch.Tensor? Take(Frame frame, FrameConnection connection, AdoptedLink link, long stepId, int op)
     {
         switch (frame.Kind)
         {
@@ -172,81 +133,6 @@ public sealed class CollectiveInbox : IDisposable
                 var unexpected = $"{connection.Peer} sent a {frame.Kind} frame on a tensor-parallel link";
                 link.Release(connection, unexpected);
                 throw new DataPlaneException(unexpected);
-        }
-    }
-
-    /// <summary>One peer member's inbound connection: at most one at a time, a newer one replacing the older.</summary>
-    private sealed class MemberLink
-    {
-        private readonly object _gate = new();
-        private FrameConnection? _connection;
-        private TaskCompletionSource? _released;
-
-        public LinkHealth Health { get; } = new();
-
-        public Task Adopt(FrameConnection connection, CancellationToken cancellationToken)
-        {
-            var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_gate)
-            {
-                _released?.TrySetResult();
-                _connection = connection;
-                _released = released;
-                Health.Connected();
-                Monitor.PulseAll(_gate);
-            }
-
-            // Stopping the server (its token) also gives the connection up.
-            var registration = cancellationToken.Register(() => Release(connection, "the data plane is stopping"));
-            return released.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        /// <summary>The current connection, waiting at most <paramref name="wait"/> for one.</summary>
-        public FrameConnection? Current(TimeSpan wait)
-        {
-            lock (_gate)
-            {
-                if (_connection is null)
-                {
-                    Monitor.Wait(_gate, wait);
-                }
-
-                return _connection;
-            }
-        }
-
-        /// <summary>Gives <paramref name="connection"/> up (if still current) and records why.</summary>
-        public void Release(FrameConnection connection, string reason)
-        {
-            lock (_gate)
-            {
-                if (!ReferenceEquals(_connection, connection))
-                {
-                    return;
-                }
-
-                _connection = null;
-                _released?.TrySetResult();
-                _released = null;
-                Health.Broke(reason);
-            }
-        }
-
-        public void Close(string reason)
-        {
-            lock (_gate)
-            {
-                if (_connection is { } connection)
-                {
-                    _connection = null;
-                    _released?.TrySetResult();
-                    _released = null;
-                    connection.Dispose();
-                }
-
-                Health.Broke(reason);
-                Monitor.PulseAll(_gate);
-            }
         }
     }
 }

@@ -23,6 +23,8 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingStep> _pending = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly object _timingsGate = new();
+    private DataPlaneTimings _timings;
 
     // Step ids start at a random point, not at 1: activations of a previous driver's step that were on their way to the
     // next stage when this driver's hello reset the ranks arrive after the reset under that driver's ids. Starting
@@ -48,6 +50,18 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     public bool Superseded => _superseded;
 
     public int PipelineDepth => Math.Max(1, _target.Stages);
+
+    /// <summary>The completed steps' cost so far (see <see cref="DataPlaneTimings"/>); take two and subtract for a run.</summary>
+    public DataPlaneTimings Timings
+    {
+        get
+        {
+            lock (_timingsGate)
+            {
+                return _timings;
+            }
+        }
+    }
 
     public static async Task<DataPlaneDriver> ConnectAsync(DataPlaneTarget target, CancellationToken cancellationToken = default)
     {
@@ -77,7 +91,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     public async Task<SampledToken[]> StepAsync(IReadOnlyList<ExecutorSequence> batch, CancellationToken cancellationToken)
     {
         ThrowIfBroken();
-        var pending = new PendingStep(_ranks.Length);
+        var pending = new PendingStep(_ranks.Length, PipelineDepth);
         var trace = System.Diagnostics.Activity.Current?.Context;
         await _send.WaitAsync(cancellationToken);
         try
@@ -94,6 +108,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
             var stepId = ++_step;
             _pending[stepId] = pending;
             pending.StepId = stepId;
+            pending.Started = System.Diagnostics.Stopwatch.GetTimestamp();
             await BroadcastAsync(FrameKind.Step, new StepMessage(stepId, _target.Lease, batch, trace is { } t && t != default ? t : null).Encode(), cancellationToken);
         }
         catch (DataPlaneException ex)
@@ -108,6 +123,13 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
 
         var outcome = await pending.Done.Task.WaitAsync(cancellationToken);
         _pending.TryRemove(pending.StepId, out _);
+        if (!outcome.Failed)
+        {
+            lock (_timingsGate)
+            {
+                _timings = new DataPlaneTimings(_timings.Steps + 1, _timings.StepSeconds + pending.Seconds, _timings.RankSeconds + pending.CriticalRankSeconds);
+            }
+        }
         if (outcome.Failed)
         {
             if (outcome.CollectivesAffected)
@@ -252,14 +274,24 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
         }
     }
 
-    private sealed class PendingStep(int ranks)
+    private sealed class PendingStep(int ranks, int stages)
     {
         private readonly object _gate = new();
+        private readonly double[] _stageSeconds = new double[stages];
+        private readonly int _ranksPerStage = Math.Max(1, ranks / stages);
         private int _left = ranks;
         private StepOutcome? _failure;
         private SampledToken[]? _tokens;
 
         public long StepId { get; set; }
+
+        public long Started { get; set; }
+
+        /// <summary>From the broadcast to the last outcome (set when the last one arrives).</summary>
+        public double Seconds { get; private set; }
+
+        /// <summary>The ranks' own work on the critical path: per stage its slowest member, summed over the stages.</summary>
+        public double CriticalRankSeconds => _stageSeconds.Sum();
 
         public TaskCompletionSource<StepOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -279,8 +311,12 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
                     _tokens = outcome.Tokens;
                 }
 
+                // Ranks are numbered stage by stage (rank = stage * tp + index).
+                var stage = Math.Min(rank / _ranksPerStage, _stageSeconds.Length - 1);
+                _stageSeconds[stage] = Math.Max(_stageSeconds[stage], outcome.ComputeSeconds);
                 if (--_left == 0)
                 {
+                    Seconds = System.Diagnostics.Stopwatch.GetElapsedTime(Started).TotalSeconds;
                     Done.TrySetResult(_failure ?? new StepOutcome(StepId, _tokens));
                 }
             }

@@ -6,7 +6,7 @@ public static class DataPlaneProtocol
     /// <summary>"HYDP": the first four bytes of every hello, so a stray client is dropped at once.</summary>
     public const uint Magic = 0x50445948;
 
-    public const ushort Version = 2;
+    public const ushort Version = 3;
 
     /// <summary>A frame header: kind (1 byte) and payload length (4 bytes).</summary>
     public const int HeaderBytes = 5;

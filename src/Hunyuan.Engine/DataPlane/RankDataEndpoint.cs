@@ -110,19 +110,17 @@ public sealed class RankDataEndpoint(
                         break;
                     }
 
-                    // Queued now, in arrival order; the outcome is sent whenever the rank's thread finishes it.
-                    _ = runner.RunStepAsync(step).ContinueWith(
-                        t =>
+                    // Queued now, in arrival order; the rank's thread starts sending the outcome the moment it has it.
+                    runner.RunStep(step, outcome =>
+                    {
+                        if (outcome.CollectivesAffected)
                         {
-                            if (t.Result.CollectivesAffected)
-                            {
-                                // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
-                                abortCollectives?.Invoke(t.Result.Error!);
-                            }
+                            // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
+                            abortCollectives?.Invoke(outcome.Error!);
+                        }
 
-                            return SendOutcomeAsync(connection, t.Result, cancellationToken);
-                        },
-                        cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+                        _ = SendOutcomeAsync(connection, outcome, cancellationToken);
+                    });
                     break;
                 case FrameKind.Release:
                     foreach (var id in DecodeRelease(frame.Payload))

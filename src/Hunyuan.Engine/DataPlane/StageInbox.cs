@@ -1,21 +1,30 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using Hunyuan.Engine.Collectives;
 using TorchSharp;
 
 namespace Hunyuan.Engine.DataPlane;
 
 /// <summary>
-/// The receiving end of a pipeline link: activations (or failure notices) from the previous stage's rank arrive on its
-/// connection and wait here, by step, until this rank's thread takes them. A lost connection fails every waiting receive
-/// at once (not after the timeout), and later ones unless the peer connects again within <see cref="LinkHealth.ReconnectGrace"/>.
+/// The receiving end of a pipeline link. The previous stage's connection is adopted here, and this rank's own thread
+/// reads it when a step needs its activations: no reader task, no hand-off between threads, so the activations cost one
+/// wake-up of the waiting rank (or none, when they arrived during its previous step). The previous stage sends its
+/// steps in the order this rank runs them, so a frame read while waiting for step k is of a step this rank has left
+/// (one it failed before reading its input, or one abandoned by a reset) unless step k's own frame was lost with a
+/// broken connection; such frames are kept, at most <see cref="MaxPendingSteps"/>, and dropped once a later step is
+/// taken. A lost connection fails the waiting receive at once (not after the timeout), and a later one unless the peer
+/// connects again within <see cref="LinkHealth.ReconnectGrace"/>. Bad frames fail the waiting step, naming the peer and
+/// the shape, before anything is allocated at a size the peer chose, and the connection is dropped.
 /// </summary>
 public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) : IStageLink, IDisposable
 {
-    /// <summary>Steps the previous stage may run ahead of this one; more undelivered steps means a broken peer.</summary>
+    /// <summary>Frames of other steps kept while waiting; more means a broken peer.</summary>
     public const int MaxPendingSteps = 64;
 
-    private readonly ConcurrentDictionary<long, Slot> _slots = new();
-    private readonly LinkHealth _link = new();
+    private const string PeerName = "the previous stage";
+
+    private readonly AdoptedLink _link = new();
+    private readonly object _keptGate = new();
+    private readonly List<Kept> _kept = [];
 
     public long MaxActivationBytes => ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
 
@@ -25,94 +34,45 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
 
     public torch.Tensor Receive(long stepId)
     {
-        var slot = _slots.GetOrAdd(stepId, _ => new Slot());
-        try
+        if (TakeKept(stepId) is { } kept)
         {
-            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (!slot.Wait(timeout, () => _link.FailureFor(waitStarted)))
+            return kept.Result(stepId);
+        }
+
+        var waitStarted = Stopwatch.GetTimestamp();
+        var deadline = waitStarted + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var (frame, connection) = _link.Next(PeerName, waitStarted, deadline, () => $"waited {timeout.TotalSeconds:F0} s for step {stepId}'s activations from {PeerName}; none came");
+            var arrived = Decode(frame, connection);
+            if (arrived.Step == stepId)
             {
-                throw new TimeoutException($"waited {timeout.TotalSeconds:F0} s for step {stepId}'s activations from the previous stage; none came");
+                // Everything kept arrived before it, so belongs to steps this rank has left.
+                DropKept();
+                return arrived.Result(stepId);
             }
 
-            return slot.Take(stepId);
-        }
-        finally
-        {
-            _slots.TryRemove(stepId, out _);
+            Keep(arrived, connection);
         }
     }
 
-    /// <summary>Reads the previous stage's connection until it closes; a protocol error drops it (the caller closes it).</summary>
-    public async Task ServePeerAsync(FrameConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adopts the previous stage's connection: this rank's thread reads it from now on. Completes when the connection is
+    /// given up (closed, broken, replaced by a newer one, or the rank unloads); the caller then closes it.
+    /// </summary>
+    public Task ServePeerAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
         connection.MaxActivationBytes = MaxActivationBytes;
-        _link.Connected();
-        try
-        {
-            while (await connection.ReceiveAsync(cancellationToken) is { } frame)
-            {
-                switch (frame.Kind)
-                {
-                    case FrameKind.Activation:
-                        var (step, hidden) = ActivationFrame.Decode(frame.Payload, hiddenSize, connection.Peer);
-                        if (hidden.shape[0] > maxRows)
-                        {
-                            hidden.Dispose();
-                            throw new InvalidDataException($"{connection.Peer} sent step {step} with {hidden.shape[0]} rows; a step has at most {maxRows}");
-                        }
-
-                        SlotFor(step, connection.Peer).Deliver(hidden, null);
-                        break;
-                    case FrameKind.StageFailure:
-                        var (failed, reason) = DecodeFailure(frame.Payload);
-                        SlotFor(failed, connection.Peer).Deliver(null, reason);
-                        break;
-                    default:
-                        throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a pipeline link");
-                }
-            }
-
-            Break($"the previous stage ({connection.Peer}) closed its connection");
-        }
-        catch (Exception ex) when (ex is InvalidDataException or DataPlaneException)
-        {
-            Break(ex.Message);
-            throw;
-        }
-    }
-
-    /// <summary>Fails every waiting receive (the peer is gone) and drops undelivered activations.</summary>
-    public void Break(string reason)
-    {
-        _link.Broke(reason);
-        foreach (var slot in _slots.Values)
-        {
-            slot.Wake();
-        }
+        return _link.Adopt(connection, cancellationToken);
     }
 
     /// <summary>Drops activations no step will take (after a reset of the ranks).</summary>
-    public void Drain()
-    {
-        foreach (var (step, slot) in _slots)
-        {
-            if (_slots.TryRemove(step, out _))
-            {
-                slot.Wake();
-                slot.Dispose();
-            }
-        }
-    }
+    public void Drain() => DropKept();
 
     public void Dispose()
     {
-        Break("the rank is unloading");
-        foreach (var slot in _slots.Values)
-        {
-            slot.Dispose();
-        }
-
-        _slots.Clear();
+        _link.Close("the rank is unloading");
+        DropKept();
     }
 
     internal static ReadOnlyMemory<byte> EncodeFailure(long stepId, string reason) => new WireWriter().I64(stepId).Str(reason).Written;
@@ -125,71 +85,89 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
         return result;
     }
 
-    private Slot SlotFor(long step, string peer)
+    private Kept Decode(Frame frame, FrameConnection connection)
     {
-        if (!_slots.ContainsKey(step) && _slots.Count >= MaxPendingSteps)
+        try
         {
-            throw new InvalidDataException($"{peer} is {MaxPendingSteps} steps ahead of this rank; dropping it");
-        }
+            switch (frame.Kind)
+            {
+                case FrameKind.Activation:
+                    var (step, hidden) = ActivationFrame.Decode(frame.Payload, hiddenSize, connection.Peer);
+                    if (hidden.shape[0] > maxRows)
+                    {
+                        hidden.Dispose();
+                        throw new InvalidDataException($"{connection.Peer} sent step {step} with {hidden.shape[0]} rows; a step has at most {maxRows}");
+                    }
 
-        return _slots.GetOrAdd(step, _ => new Slot());
+                    return new Kept(step, hidden, null);
+                case FrameKind.StageFailure:
+                    var (failed, reason) = DecodeFailure(frame.Payload);
+                    return new Kept(failed, null, reason);
+                default:
+                    throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a pipeline link");
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            _link.Release(connection, ex.Message);
+            throw new DataPlaneException(ex.Message, ex);
+        }
     }
 
-    private sealed class Slot : IDisposable
+    private void Keep(Kept arrived, FrameConnection connection)
     {
-        private readonly ManualResetEventSlim _done = new();
-        private torch.Tensor? _hidden;
-        private string? _failure;
-
-        public void Deliver(torch.Tensor? hidden, string? failure)
+        lock (_keptGate)
         {
-            if (_done.IsSet)
+            if (_kept.Count < MaxPendingSteps)
             {
-                hidden?.Dispose();
-                throw new InvalidDataException("the previous stage sent a step twice");
+                _kept.Add(arrived);
+                return;
+            }
+        }
+
+        arrived.Dispose();
+        var message = $"{connection.Peer} sent {MaxPendingSteps} steps this rank did not ask for; dropping it";
+        _link.Release(connection, message);
+        throw new DataPlaneException(message);
+    }
+
+    private Kept? TakeKept(long stepId)
+    {
+        lock (_keptGate)
+        {
+            var at = _kept.FindIndex(k => k.Step == stepId);
+            if (at < 0)
+            {
+                return null;
             }
 
-            _hidden = hidden;
-            _failure = failure;
-            _done.Set();
-        }
-
-        public void Wake() => _done.Set();
-
-        /// <summary>Waits in short slices so a broken connection is noticed within a slice, not at the timeout.</summary>
-        public bool Wait(TimeSpan timeout, Func<string?> broken)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (!_done.Wait(TimeSpan.FromMilliseconds(100)))
+            var found = _kept[at];
+            for (var i = 0; i < at; i++)
             {
-                if (broken() is { } reason)
-                {
-                    throw new DataPlaneException($"the previous stage is unreachable: {reason}");
-                }
-
-                if (DateTime.UtcNow >= deadline)
-                {
-                    return false;
-                }
+                _kept[i].Dispose();   // arrived before this step's: steps this rank has left
             }
 
-            return true;
+            _kept.RemoveRange(0, at + 1);
+            return found;
         }
+    }
 
-        public torch.Tensor Take(long stepId)
+    private void DropKept()
+    {
+        lock (_keptGate)
         {
-            if (_failure is not null)
-            {
-                throw new DataPlaneException($"step {stepId} failed on the previous stage: {_failure}");
-            }
-
-            return _hidden ?? throw new DataPlaneException($"step {stepId}: the previous stage's connection was lost");
+            _kept.ForEach(k => k.Dispose());
+            _kept.Clear();
         }
+    }
 
-        public void Dispose()
-        {
-            _hidden?.Dispose();
-            _done.Dispose();
-        }
+    /// <summary>One step's activations, or the previous stage's notice that the step failed there.</summary>
+    private sealed record Kept(long Step, torch.Tensor? Hidden, string? Failure) : IDisposable
+    {
+        public torch.Tensor Result(long stepId) => Failure is not null
+            ? throw new DataPlaneException($"step {stepId} failed on the previous stage: {Failure}")
+            : Hidden!;
+
+        public void Dispose() => Hidden?.Dispose();
     }
 }

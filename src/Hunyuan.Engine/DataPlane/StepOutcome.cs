@@ -6,22 +6,32 @@ namespace Hunyuan.Engine.DataPlane;
 /// What one rank reports for one step: done (with the sampled tokens, and their logprobs where asked, on the last
 /// stage's first rank), or failed with the reason and whether collectives were under way (then the ranks need a reset),
 /// or refused because the rank serves a newer lease than the step's (<paramref name="Superseded"/>: its driver is done).
+/// <paramref name="ComputeSeconds"/> is the rank's own time on the step outside its pipeline links (the forward pass,
+/// its collectives, sampling), so the driver can tell the data plane's cost from the ranks' work.
 /// </summary>
-public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Error = null, bool CollectivesAffected = false, bool Superseded = false)
+public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Error = null, bool CollectivesAffected = false, bool Superseded = false, double ComputeSeconds = 0)
 {
     public bool Failed => Error is not null;
 
     internal ReadOnlyMemory<byte> Encode()
     {
         var w = new WireWriter().I64(StepId);
+        EncodeResult(w);
+        return w.F64(ComputeSeconds).Written;
+    }
+
+    private void EncodeResult(WireWriter w)
+    {
         if (Error is not null)
         {
-            return w.U8(Superseded ? (byte)5 : CollectivesAffected ? (byte)3 : (byte)2).Str(Error).Written;
+            w.U8(Superseded ? (byte)5 : CollectivesAffected ? (byte)3 : (byte)2).Str(Error);
+            return;
         }
 
         if (Tokens is null)
         {
-            return w.U8(0).Written;
+            w.U8(0);
+            return;
         }
 
         // Kind 1 is ids only, as before logprobs; kind 4 adds each token's logprobs (a flag, then its value and top k).
@@ -44,8 +54,6 @@ public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Er
                 }
             }
         }
-
-        return w.Written;
     }
 
     internal static StepOutcome Decode(ReadOnlySpan<byte> payload)
@@ -62,8 +70,14 @@ public sealed record StepOutcome(long StepId, SampledToken[]? Tokens, string? Er
             5 => new StepOutcome(step, null, r.Str(), Superseded: true),
             var k => throw new InvalidDataException($"unknown step outcome {k}"),
         };
+        var compute = r.F64();
         r.End();
-        return outcome;
+        if (!double.IsFinite(compute) || compute < 0)
+        {
+            throw new InvalidDataException($"step {step}'s result reports {compute} s of compute");
+        }
+
+        return outcome with { ComputeSeconds = compute };
     }
 
     private static SampledToken[] DecodeWithLogprobs(ref WireReader r)

@@ -128,7 +128,30 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
     /// bad sequence, an upstream failure) leaves collectives untouched; one during it is reported as affecting them.
     /// Either way the next stage is told, so it fails the step at once instead of waiting.
     /// </summary>
-    public Task<StepOutcome> RunStepAsync(StepMessage message) => Post(() =>
+    public void RunStep(StepMessage message, Action<StepOutcome> completed) => _work.Add(() =>
+    {
+        StepOutcome outcome;
+        try
+        {
+            outcome = TimedStep(message);
+        }
+        catch (Exception ex)
+        {
+            // Out of memory mid-forward, say: the step failed with collectives possibly under way.
+            outcome = new StepOutcome(message.StepId, null, ex.Message, CollectivesAffected: true);
+        }
+
+        try
+        {
+            completed(outcome);
+        }
+        catch (Exception)
+        {
+            // Only the outcome's delivery failed (its driver is gone, which the driver side notices); the rank serves on.
+        }
+    });
+
+    private StepOutcome TimedStep(StepMessage message)
     {
         // The rank's share of the step as a span of the driver's step span (carried in the frame), when traced.
         using var span = message.Trace is { } parent
@@ -152,8 +175,8 @@ public sealed class RankWorker : IRankStepRunner, IDisposable, IAsyncDisposable
             }
         }
 
-        return outcome;
-    });
+        return outcome with { ComputeSeconds = Math.Max(0, (elapsed - _transport).TotalSeconds) };
+    }
 
     public Task ReleaseAsync(long sequenceId) => Post(() =>
     {

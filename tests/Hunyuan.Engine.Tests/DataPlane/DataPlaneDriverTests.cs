@@ -140,19 +140,31 @@ public sealed class DataPlaneDriverTests
         await using var set = await LoopbackDeployment.LoadAsync(fixture, 1, 2, Float32);
         var hidden = set.Plan.Config.HiddenSize;
 
-        // A forged "stage 0" with the right token sends step activations of the wrong width to stage 1.
+        // A forged "stage 0" with the right token sends step activations of the wrong width to stage 1. Stage 1's thread
+        // reads its link only when a step needs it, so the frame is read by the first step, unless the real stage 0's
+        // connection replaced the forged one first (then the forged one is dropped unread).
         var hello = new DataPlaneHello(DataPlaneRole.Peer, LoopbackDeployment.Deployment, LoopbackDeployment.Epoch, 1, set.Token, FromRank: 0);
+        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
         await using (var forged = await FrameConnection.ConnectAsync(set.EndpointOf(1), "rank 1", TimeSpan.FromSeconds(5), CancellationToken.None))
         {
             await DataPlaneClient.HandshakeAsync(forged, hello, TimeSpan.FromSeconds(5), CancellationToken.None);
             var header = ActivationFrame.Header(1, TorchSharp.torch.ScalarType.Float32, 1, hidden + 1);
             await forged.SendAsync(FrameKind.Activation, header, new byte[(hidden + 1) * 4]);
+            try
+            {
+                await driver.GenerateAsync(1, [5, 6, 7], 2);
+            }
+            catch (DataPlaneStepException ex)
+            {
+                Assert.Contains($"activations of [1, {hidden + 1}]; this rank expects [rows, {hidden}]", ex.Message, StringComparison.Ordinal);
+            }
+
             Assert.Null(await forged.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         }
 
         // The real pipeline reconnects its own link and serves.
-        await using var driver = await DataPlaneDriver.ConnectAsync(set.Target(1));
-        Assert.Equal(2, (await driver.GenerateAsync(1, [5, 6, 7], 2)).Length);
+        Assert.Equal(2, (await driver.GenerateAsync(2, [5, 6, 7], 2)).Length);
+        Assert.Null(driver.Broken);
     }
 
     [Fact]

@@ -58,6 +58,26 @@ public sealed class NcclStageLinkTests
     }
 
     [Fact]
+    public async Task AStepThisRankLeftIsStillReceivedSoTheSenderCanAnnounceTheNext()
+    {
+        await using var link = await LinkPair.StartAsync();
+        using var left = torch.zeros(2, Hidden);
+        using var wanted = torch.ones(3, Hidden);
+
+        // This rank failed step 1 before reading its input; the sender's ncclSend of step 1 waits for a receive.
+        var send = Task.Run(() =>
+        {
+            link.Sender.Send(1, left);
+            link.Sender.Send(2, wanted);
+        });
+        using var got = await Task.Run(() => link.Receiver.Receive(2)).WaitAsync(TimeSpan.FromSeconds(5));
+        await send.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(got.eq(wanted).all().item<bool>());
+        Assert.Equal(2, link.Transport.ReceivesPosted);
+    }
+
+    [Fact]
     public async Task AFailureNoticeFailsTheReceiversStepAtOnce()
     {
         await using var link = await LinkPair.StartAsync();
@@ -102,7 +122,7 @@ public sealed class NcclStageLinkTests
         raw.Dispose();
 
         var ex = await Assert.ThrowsAsync<DataPlaneException>(() => receive.WaitAsync(Timeout));
-        Assert.Contains("unreachable", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("closed its connection", ex.Message, StringComparison.Ordinal);
         Assert.True(waited.Elapsed < TimeSpan.FromSeconds(5), $"took {waited.Elapsed} (the timeout is {Timeout.TotalSeconds} s)");
     }
 
@@ -228,7 +248,7 @@ public sealed class NcclStageLinkTests
 
     private sealed class NoSteps : IRankStepRunner
     {
-        public Task<StepOutcome> RunStepAsync(StepMessage message) => throw new InvalidOperationException("no steps in these tests");
+        public void RunStep(StepMessage message, Action<StepOutcome> completed) => throw new InvalidOperationException("no steps in these tests");
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
 

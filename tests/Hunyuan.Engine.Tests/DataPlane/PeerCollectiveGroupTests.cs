@@ -230,7 +230,7 @@ public sealed class PeerCollectiveGroupTests
     /// <summary>The endpoints here only carry collectives; no driver connects, so no step ever runs.</summary>
     private sealed class NoSteps : IRankStepRunner
     {
-        public Task<StepOutcome> RunStepAsync(StepMessage message) => throw new InvalidOperationException("no steps in these tests");
+        public void RunStep(StepMessage message, Action<StepOutcome> completed) => throw new InvalidOperationException("no steps in these tests");
 
         public Task ReleaseAsync(long sequenceId) => Task.CompletedTask;
 

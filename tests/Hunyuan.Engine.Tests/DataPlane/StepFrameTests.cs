@@ -77,6 +77,18 @@ public sealed class StepFrameTests
     }
 
     [Fact]
+    public void AResultCarriesTheRanksComputeTimeAndANegativeOrNonFiniteOneIsRefused()
+    {
+        Assert.Equal(0.0125, StepOutcome.Decode(new StepOutcome(9, [new SampledToken(3)], ComputeSeconds: 0.0125).Encode().Span).ComputeSeconds);
+        Assert.Equal(0.5, StepOutcome.Decode(new StepOutcome(9, null, "failed late", ComputeSeconds: 0.5).Encode().Span).ComputeSeconds);
+        foreach (var bad in new[] { -1.0, double.NaN, double.PositiveInfinity })
+        {
+            var bytes = new StepOutcome(9, null, ComputeSeconds: bad).Encode().ToArray();
+            Assert.Contains("compute", Assert.Throws<InvalidDataException>(() => StepOutcome.Decode(bytes)).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void AResultFrameWithMoreTopLogprobsThanAllowedOrCutShortIsRefused()
     {
         var many = Enumerable.Range(0, 21).Select(i => (long)i).ToArray();

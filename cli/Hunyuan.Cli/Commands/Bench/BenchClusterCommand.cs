@@ -54,7 +54,23 @@ internal sealed class BenchClusterCommand : Command
 
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
         var repeat = r.GetValue(RepeatOption);
-        var cluster = await DecodeStepLatency.BestAsync(t => grain.GenerateAsync(prompt, t), n, repeat);
+        var timed = new List<TimedGeneration>();
+        var cluster = await DecodeStepLatency.BestAsync(
+            async t =>
+            {
+                var generation = await grain.GenerateTimedAsync(prompt, t);
+                if (t > 1)
+                {
+                    timed.Add(generation);
+                }
+            },
+            n,
+            repeat);
+
+        // The ranks report their own work per step, so the data plane's share is measured on the same steps, whatever
+        // this process's one-process reference does (it varies by several ms between processes on a shared machine).
+        var dataPlane = DecodeStepLatency.Median(timed.Select(g => (g.StepSeconds - g.RankSeconds) * 1000 / g.Steps));
+        var ranks = DecodeStepLatency.Median(timed.Select(g => g.RankSeconds * 1000 / g.Steps));
         var options = new LoadOptions
         {
             DType = ComputeDType.TryParse(r.GetValue(DTypeOption), out var dt) ? dt : TorchSharp.torch.ScalarType.BFloat16,
@@ -69,10 +85,12 @@ internal sealed class BenchClusterCommand : Command
         var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), n, repeat);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x)"));
+            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x); of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of the runs)"));
         if (r.GetValue(JsonOption))
         {
-            _console.Json(new BenchClusterOutput(Math.Round(cluster, 3), Math.Round(single, 3), Math.Round(cluster - single, 3), status.Tp, status.Pp, nodes), CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(
+                new BenchClusterOutput(Math.Round(cluster, 3), Math.Round(single, 3), Math.Round(cluster - single, 3), status.Tp, status.Pp, nodes, Math.Round(ranks, 3), Math.Round(dataPlane, 3)),
+                CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;
@@ -80,8 +98,9 @@ internal sealed class BenchClusterCommand : Command
 }
 
 /// <summary>
-/// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes;
-/// `bench dataplane` adds same_greedy_ids and stage_link.
+/// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes,
+/// ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's driver
+/// measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link.
 /// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,
@@ -90,5 +109,7 @@ internal sealed record BenchClusterOutput(
     int Tp,
     int Pp,
     int Nodes,
+    double RanksMsPerStep,
+    double DataPlaneMsPerStep,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null);

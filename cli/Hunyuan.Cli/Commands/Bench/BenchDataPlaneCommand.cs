@@ -110,11 +110,23 @@ internal sealed class BenchDataPlaneCommand : Command
         double overPlane;
         int nodes;
         long[] planeIds;
+        var timed = new List<DataPlaneTimings>();
         await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks))
         await using (var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1)))
         {
             var sequence = 0L;
-            overPlane = await DecodeStepLatency.BestAsync(t => driver.GenerateAsync(++sequence, prompt, t), steps, repeat);
+            overPlane = await DecodeStepLatency.BestAsync(
+                async t =>
+                {
+                    var before = driver.Timings;
+                    await driver.GenerateAsync(++sequence, prompt, t);
+                    if (t > 1)
+                    {
+                        timed.Add(driver.Timings - before);
+                    }
+                },
+                steps,
+                repeat);
             planeIds = await driver.GenerateAsync(++sequence, prompt, steps);
             nodes = ranks.Servers.Count;
         }
@@ -122,12 +134,16 @@ internal sealed class BenchDataPlaneCommand : Command
         using var local = new LocalCausalLm(ModelLoader.Load(dir, options));
         var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), steps, repeat);
         var sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
+        var rankMs = DecodeStepLatency.Median(timed.Select(t => t.RankSecondsPerStep * 1000));
+        var planeMs = DecodeStepLatency.Median(timed.Select(t => t.DataPlaneSecondsPerStep * 1000));
+        var linkName = link.ToString().ToLowerInvariant();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {link.ToString().ToLowerInvariant()} stage links, one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); greedy ids {(sameIds ? "match" : "DIFFER")}"));
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of the runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));
         if (r.GetValue(JsonOption))
         {
             _console.Json(
-                new BenchClusterOutput(Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes, sameIds, link.ToString().ToLowerInvariant()),
+                new BenchClusterOutput(
+                    Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes, Math.Round(rankMs, 3), Math.Round(planeMs, 3), sameIds, linkName),
                 CliJsonContext.Default.BenchClusterOutput);
         }
 

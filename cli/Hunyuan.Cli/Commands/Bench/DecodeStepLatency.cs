@@ -24,4 +24,13 @@ internal static class DecodeStepLatency
 
         return best;
     }
+
+    /// <summary>The median, or NaN when there is nothing to take it of.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 }
