@@ -12,8 +12,9 @@
 #   - .NET 10: the SDK (the script builds hyc in Release), or the runtime plus a published hyc named by HYC_DLL
 #     (dotnet publish cli/Hunyuan.Cli -c Release -o OUT on a build machine; OUT/hyc.dll);
 #   - python3 (standard library only: reads safetensors and compares logits);
-#   - for the TP2-over-NCCL check, two GPUs and libnccl.so.2 (pip nvidia-nccl-cu12, libnccl2, or the image; or
-#     HYC_NCCL_LIBRARY=/path/libnccl.so.2). With one GPU or no NCCL that check is skipped and says so.
+#   - for the TP2-over-NCCL and PP2-over-NCCL-stage-link checks, two GPUs and libnccl.so.2 (pip nvidia-nccl-cu12,
+#     libnccl2, or the image; or HYC_NCCL_LIBRARY=/path/libnccl.so.2). With one GPU or no NCCL those checks are
+#     skipped and say so.
 #
 # Usage: bench/gpu-check.sh [OUT_DIR]   (default ./gpu-check-out). Figures go to OUT_DIR/gpu-check.txt.
 # Knobs: SLICE_LAYERS (4), DECODE_TOKENS (64), GPU_BANDWIDTH_TBS (else from the GPU's name), HYC_TP2_ARGS.
@@ -181,6 +182,24 @@ else
   else
     say "FAIL TP2 over NCCL against TP1: ${diff:-a run failed or greedy ids differ; see $out/tp1.log, $out/tp2.log}"; failures=$((failures + 1))
   fi
+fi
+
+# ---- 3b. PP2 over the NCCL stage link (stage 0 on cuda:0, stage 1 on cuda:1) against TP1 x PP1 ---------------------
+# Two ranks in this process behind two loopback listeners (hyc bench dataplane): each step's notice goes over TCP,
+# the activations by ncclSend/ncclRecv on a two-rank communicator (ncclCommInitRank, unique id handed over in process
+# where a cluster uses the grains); the greedy ids are compared with the same model unsplit on cuda:0.
+pp2_model="$fixtures/tiny-moe"; [[ -d "$pp2_model" ]] || pp2_model=mini
+if (( gpus < 2 )); then
+  say "SKIP PP2 over the NCCL stage link: one GPU (it needs two: stage 0 on cuda:0, stage 1 on cuda:1)"
+elif [[ -z "$nccl_found" ]]; then
+  say "SKIP PP2 over the NCCL stage link: libnccl.so.2 not found (pip nvidia-nccl-cu12, libnccl2, or HYC_NCCL_LIBRARY)"
+elif hyc bench dataplane --model "$pp2_model" --pp 2 --device cuda --stage-link nccl --dtype float32 --tokens 16 --repeat 1 --json \
+       >"$out/pp2-nccl.json" 2>"$out/pp2-nccl.log" \
+     && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d.get("same_greedy_ids") and d.get("stage_link") == "nccl"))' "$out/pp2-nccl.json"; then
+  say "PASS PP2 over the NCCL stage link ($nccl_found) against TP1 x PP1: same greedy ids; $(cat "$out/pp2-nccl.json")"
+else
+  say "FAIL PP2 over the NCCL stage link against TP1 x PP1 (greedy ids differ, or the run failed): see $out/pp2-nccl.json, $out/pp2-nccl.log"
+  failures=$((failures + 1))
 fi
 
 # ---- 4. structured-output masks and the prefix cache on cuda:0 -------------------------------------------------------

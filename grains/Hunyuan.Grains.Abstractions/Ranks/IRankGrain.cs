@@ -20,4 +20,13 @@ public interface IRankGrain : IGrainWithStringKey
     Task ReleaseAllAsync();
 
     Task UnloadAsync();
+
+    /// <summary>
+    /// The NCCL unique id this rank made for generation <paramref name="generation"/> of its outbound NCCL stage link,
+    /// asked by the next stage's rank after a notice named that generation (waits a bounded time for it to be made).
+    /// Null when this rank is not at <paramref name="epoch"/>, has no NCCL stage link, or made no such id in time.
+    /// Control data only: tensors never travel through grains.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<byte[]?> GetStageLinkIdAsync(string epoch, int generation);
 }

@@ -1,4 +1,5 @@
 using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.Collectives.Nccl;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Execution;
 using Hunyuan.Engine.Partitioning;
@@ -30,14 +31,17 @@ internal sealed partial class RankGrain(
 {
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
+    // Under Orleans' default 30 s response timeout, so a missing id is answered (null) rather than timed out.
+    private static readonly TimeSpan LinkIdWait = TimeSpan.FromSeconds(20);
+
     private readonly LoadProgress _progress = new();
     private RankWorker? _worker;
     private volatile DeploymentLayout? _layout;
     // Volatile: the data plane's reset and abort callbacks read it on their own threads; set and cleared on the grain's.
     private volatile ICollectiveGroup? _hub;
     private PeerCollectiveGroup? _peers;
-    private StageInbox? _inbox;
-    private StageOutbox? _outbox;
+    private PipelineLinks? _links;
+    private NcclLinkIds _linkIds = new();
     private IDisposable? _registration;
     private RankState _state = RankState.Pending;
     private string? _error;
@@ -74,8 +78,8 @@ internal sealed partial class RankGrain(
             var plan = PlanOf(config, layout);
             var me = plan.Ranks[rank];
             var group = GroupFor(plan, me, layout);
-            (_inbox, _outbox) = StageLinks.For(plan, me, layout.Deployment, layout.Epoch, layout.DataToken, EndpointOfRank, layout.MaxModelLen, PeerTimeout);
-            var worker = new RankWorker(me, config, group, _inbox, _outbox)
+            _links = LinksFor(plan, me, layout, device);
+            var worker = new RankWorker(me, config, group, _links.Inbound, _links.Outbound)
             {
                 StepTimed = (step, transport) =>
                 {
@@ -84,7 +88,8 @@ internal sealed partial class RankGrain(
                 },
             };
             _worker = worker;
-            _registration = dataPlane.Register(new RankDataEndpoint(layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _inbox, ResetCollectives, AbortCollectives, _peers?.Inbox));
+            _registration = dataPlane.Register(new RankDataEndpoint(
+                layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _links.SocketInbox, ResetCollectives, AbortCollectives, _peers?.Inbox, _links.NcclInbox));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -122,7 +127,7 @@ internal sealed partial class RankGrain(
     public async Task ReleaseAllAsync()
     {
         _hub?.Reset();
-        _inbox?.Drain();
+        _links?.Drain();
         if (_worker is not null)
         {
             await _worker.ReleaseAllAsync();
@@ -139,6 +144,17 @@ internal sealed partial class RankGrain(
         await DisposeWorkerAsync();
         _state = RankState.Pending;
         DeactivateOnIdle();
+    }
+
+    public async Task<byte[]?> GetStageLinkIdAsync(string epoch, int generation)
+    {
+        if (_layout?.Epoch != epoch || _links?.NcclOutbox is null)
+        {
+            return null;
+        }
+
+        var ids = _linkIds;
+        return await ids.WaitAsync(generation, LinkIdWait) is { } id ? id.ToArray() : null;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await DisposeWorkerAsync();
@@ -184,6 +200,39 @@ internal sealed partial class RankGrain(
         }
     }
 
+    /// <summary>
+    /// The rank's pipeline links, each chosen by <see cref="StageLinkSelector"/>: NCCL between CUDA ranks on different
+    /// nodes when libnccl.so.2 loads (the unique id of each link generation fetched from the sending rank's grain), the
+    /// socket link otherwise. The NCCL path has not run on GPUs yet (bench/gpu-check.sh is how it first will).
+    /// </summary>
+    private PipelineLinks LinksFor(PartitionPlan plan, RankPlan me, DeploymentLayout layout, ComputeDevice device)
+    {
+        var selector = StageLinkSelector.FromEnvironment();
+        var ids = _linkIds = new NcclLinkIds();
+        var grains = GrainFactory;
+        return PipelineLinks.Create(
+            plan, me, layout.Deployment, layout.Epoch, layout.DataToken, EndpointOfRank, layout.MaxModelLen, PeerTimeout,
+            peer => selector.Choose(EndOf(me, layout), EndOf(peer, layout)),
+            () =>
+            {
+                var nccl = NcclLoader.Default.Library ?? throw new InvalidOperationException("libnccl.so.2 is not loadable");
+                var previous = me.Stage > 0 ? layout.RankKey(plan.Rank(me.Stage - 1, me.TpIndex).Rank) : null;
+                return NcclStageConnector.Nccl(nccl, device.Torch.index, ids, generation => FetchLinkId(grains, previous, layout.Epoch, generation), PeerTimeout);
+            });
+    }
+
+    // Runs on the rank's thread (never the grain's scheduler), which may block on the call.
+    private static NcclUniqueId FetchLinkId(IGrainFactory grains, string? previousRankKey, string epoch, int generation)
+    {
+        var key = previousRankKey ?? throw new InvalidOperationException("the first stage has no previous stage to receive from");
+        var bytes = grains.GetGrain<IRankGrain>(key).GetStageLinkIdAsync(epoch, generation).GetAwaiter().GetResult()
+            ?? throw new NcclException($"rank {key} has no NCCL stage link id of generation {generation} at epoch {epoch}");
+        return NcclUniqueId.FromBytes(bytes);
+    }
+
+    private static StageEnd EndOf(RankPlan rank, DeploymentLayout layout) =>
+        new(rank.Node, DeviceRequest.TryParse(layout.RankDevice(rank.Rank), out var request, out _) && request.Cuda);
+
     /// <summary>Read on the rank's thread when its outbound link (re)connects: the endpoint the head last pushed.</summary>
     private string EndpointOfRank(int rank) => (_layout ?? throw new InvalidOperationException("the rank is unloaded")).RankEndpoint(rank);
 
@@ -220,10 +269,8 @@ internal sealed partial class RankGrain(
         _registration = null;
         var worker = _worker;
         _worker = null;
-        _inbox?.Dispose();
-        _outbox?.Dispose();
-        _inbox = null;
-        _outbox = null;
+        _links?.Dispose();
+        _links = null;
         // Before the worker stops: a thread waiting in a cross-node collective is woken instead of waiting it out.
         _peers?.Dispose();
         _peers = null;

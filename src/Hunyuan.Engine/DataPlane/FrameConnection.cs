@@ -247,7 +247,7 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         {
             FrameKind.Activation or FrameKind.CollectivePart => MaxActivationBytes,
             FrameKind.Hello or FrameKind.HelloReply or FrameKind.Step or FrameKind.StepResult or FrameKind.Release or FrameKind.Reset or FrameKind.StageFailure
-                or FrameKind.CollectiveFailure
+                or FrameKind.CollectiveFailure or FrameKind.ActivationNotice
                 => DataPlaneProtocol.MaxControlFrameBytes,
             _ => throw new InvalidDataException($"{Peer} sent a frame of unknown kind {(byte)kind}"),
         };

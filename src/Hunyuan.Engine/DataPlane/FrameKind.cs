@@ -32,4 +32,10 @@ public enum FrameKind : byte
 
     /// <summary>Rank to its tensor-parallel peers: the step failed here mid-forward, so its collectives will not complete.</summary>
     CollectiveFailure = 10,
+
+    /// <summary>
+    /// Rank to the next stage's rank over an NCCL stage link: step, dtype, shape and link generation of the activations
+    /// about to follow by ncclSend, so the receiver posts ncclRecv only for a step that was sent, at a checked size.
+    /// </summary>
+    ActivationNotice = 11,
 }

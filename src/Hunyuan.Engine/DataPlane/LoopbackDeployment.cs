@@ -53,13 +53,22 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     /// <param name="paged">Paged KV pools for a scheduler's block tables, or none.</param>
     /// <param name="timeout">How long a collective or stage link waits for a peer.</param>
     /// <param name="tensorParallelAcrossNodes">Every rank behind its own listener, TP collectives over TCP (the path of a TP group spanning nodes).</param>
+    /// <param name="stageLinks">Devices per stage and the kind of link between stages (default: sockets, every rank on the options' device).</param>
     public static async Task<LoopbackDeployment> LoadAsync(
-        string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null, bool tensorParallelAcrossNodes = false)
+        string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null, bool tensorParallelAcrossNodes = false,
+        LoopbackStageLinks? stageLinks = null)
     {
+        stageLinks ??= new LoopbackStageLinks();
+        if (stageLinks.StageDevices is { } devices && devices.Count != pp)
+        {
+            throw new ArgumentException($"{devices.Count} stage devices for {pp} stages", nameof(stageLinks));
+        }
+
         var config = HunyuanConfig.Load(modelDir);
         var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, tp, 1L << 40), new LayoutRequest(tp, pp));
         var set = new LoopbackDeployment(plan) { TensorParallelAcrossNodes = tensorParallelAcrossNodes && tp > 1 };
         var wait = timeout ?? TimeSpan.FromSeconds(60);
+        var connectorFor = stageLinks.Kind == StageLinkKind.Nccl && pp > 1 ? stageLinks.ConnectorFor(plan, wait) : null;
         try
         {
             for (var s = 0; s < (set.TensorParallelAcrossNodes ? plan.WorldSize : pp); s++)
@@ -80,7 +89,9 @@ public sealed class LoopbackDeployment : IAsyncDisposable
 
                 foreach (var me in plan.Stage(s))
                 {
-                    var (inbox, outbox) = StageLinks.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait);
+                    var links = PipelineLinks.Create(
+                        plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait, _ => stageLinks.Kind, () => connectorFor!(me));
+                    set._owned.Add(links);
                     var peers = set.TensorParallelAcrossNodes
                         ? PeerCollectiveGroup.For(plan, me, Deployment, Epoch, set.Token, set.EndpointOf, config.MaxPositionEmbeddings, wait)
                         : null;
@@ -90,23 +101,15 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                     }
 
                     var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub!.Member(me.TpIndex);
-                    var worker = new RankWorker(me, config, group, inbox, outbox);
+                    var worker = new RankWorker(me, config, group, links.Inbound, links.Outbound);
                     set._workers.Add(worker);
                     var server = set._servers[set.TensorParallelAcrossNodes ? me.Rank : s];
-                    set._owned.Add(server.Register(new RankDataEndpoint(Deployment, Epoch, me.Rank, set.Token, worker, inbox, hub is null ? null : hub.Reset, hub is null ? null : hub.Abort, peers?.Inbox)));
-                    if (inbox is not null)
-                    {
-                        set._owned.Add(inbox);
-                    }
-
-                    if (outbox is not null)
-                    {
-                        set._owned.Add(outbox);
-                    }
+                    set._owned.Add(server.Register(new RankDataEndpoint(
+                        Deployment, Epoch, me.Rank, set.Token, worker, links.SocketInbox, hub is null ? null : hub.Reset, hub is null ? null : hub.Abort, peers?.Inbox, links.NcclInbox)));
                 }
             }
 
-            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDir, options, null, paged)));
+            await Task.WhenAll(set._workers.Select(w => w.LoadAsync(modelDir, stageLinks.Device(w.Plan.Stage) is { } device ? options with { Device = device } : options, null, paged)));
             return set;
         }
         catch

@@ -5,11 +5,12 @@ namespace Hunyuan.Engine.DataPlane;
 /// thread in arrival order; each outcome goes back on that connection. Only the newest lease's driver is served: a
 /// connection under an older lease is refused, and a step carrying an older lease is failed, so a stale endpoint can
 /// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>, tensor-parallel
-/// peers' parts on <see cref="Collectives"/>.
+/// peers' parts on <see cref="Collectives"/>
+/// (or, between GPU nodes, the previous stage's notices on <see cref="NcclInbox"/>).
 /// </summary>
 public sealed class RankDataEndpoint(
     string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null,
-    CollectiveInbox? collectives = null)
+    CollectiveInbox? collectives = null, NcclStageReceiver? ncclInbox = null)
 {
     private long _lease;
     private long _servedLease;
@@ -21,6 +22,9 @@ public sealed class RankDataEndpoint(
     public int Rank { get; } = rank;
 
     public StageInbox? Inbox { get; } = inbox;
+
+    /// <summary>Where the previous stage's notices arrive when its activations come by NCCL (instead of <see cref="Inbox"/>).</summary>
+    public NcclStageReceiver? NcclInbox { get; } = ncclInbox;
 
     /// <summary>Where tensor-parallel peers on other nodes deliver their parts of collectives; null when there are none.</summary>
     public CollectiveInbox? Collectives { get; } = collectives;
@@ -69,7 +73,7 @@ public sealed class RankDataEndpoint(
                 return $"rank {hello.FromRank} is not in rank {Rank}'s tensor-parallel group";
             }
         }
-        else if (Inbox is null)
+        else if (Inbox is null && NcclInbox is null)
         {
             return $"rank {Rank} is the first pipeline stage; it takes no activations";
         }
@@ -142,6 +146,7 @@ public sealed class RankDataEndpoint(
     {
         await runner.ReleaseAllAsync();
         Inbox?.Drain();
+        NcclInbox?.Drain();
         resetCollectives?.Invoke();
     }
 

@@ -71,4 +71,23 @@ public sealed class NcclBindingTests
         var delta = TensorPointers.DataPointer(row) - TensorPointers.DataPointer(t);
         Assert.Equal(2 * 8 * sizeof(float), (long)delta);
     }
+
+    [Fact]
+    public void ALibraryWithoutEveryEntryPointIncludingSendAndRecvIsNoNccl()
+    {
+        // libc opens but exports no nccl* symbol: binding fails on the first missing one and the candidate is skipped.
+        var loader = new NcclLoader(() => ["libc.so.6", "/nonexistent/libnccl.so.2"]);
+        Assert.Null(loader.Library);
+        Assert.Equal(
+            Hunyuan.Engine.DataPlane.StageLinkKind.Socket,
+            new Hunyuan.Engine.DataPlane.StageLinkSelector(Hunyuan.Engine.DataPlane.StageLinkMode.Auto, loader)
+                .Choose(new("node-a", Cuda: true), new("node-b", Cuda: true)));
+    }
+
+    [Theory]
+    [InlineData(NcclDataType.F16, 2)]
+    [InlineData(NcclDataType.BF16, 2)]
+    [InlineData(NcclDataType.F32, 4)]
+    [InlineData(NcclDataType.F8E4M3, 1)]
+    public void ElementSizesFollowTheDType(NcclDataType type, int bytes) => Assert.Equal(bytes, NcclDataTypes.ElementSize(type));
 }

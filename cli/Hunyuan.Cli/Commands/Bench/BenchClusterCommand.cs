@@ -100,7 +100,7 @@ internal sealed class BenchClusterCommand : Command
 /// <summary>
 /// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes,
 /// ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's driver
-/// measured them on the timed steps).
+/// measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link.
 /// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,
@@ -110,4 +110,6 @@ internal sealed record BenchClusterOutput(
     int Pp,
     int Nodes,
     double RanksMsPerStep,
-    double DataPlaneMsPerStep);
+    double DataPlaneMsPerStep,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hunyuan.Engine.DataPlane;
+using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -12,7 +13,9 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// or with --tp-across-nodes each rank, behind its own listener on loopback, as if on its own node; steps, activations
 /// and collectives over TCP) against the same model without a data plane. One process and one thread pool for both,
 /// so the difference is the data plane's own cost: what `bench cluster` measures minus the agents' processes competing
-/// for the cores. Same JSON keys as `bench cluster`.
+/// for the cores. Same JSON keys as `bench cluster`, plus whether both gave the same greedy ids and the stage link.
+/// With --device cuda, stage s computes on cuda:s and the reference on cuda:0; --stage-link nccl then carries the
+/// activations between stages by NCCL (bench/gpu-check.sh's two-GPU check; not run on a GPU yet).
 /// </summary>
 internal sealed class BenchDataPlaneCommand : Command
 {
@@ -25,6 +28,17 @@ internal sealed class BenchDataPlaneCommand : Command
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
+    private static readonly Option<string> DeviceOpt = new("--device")
+    {
+        Description = "Where stages compute: cpu, cuda (stage s on cuda:s, the reference on cuda:0) or cuda:N (everything on device N)",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    private static readonly Option<string> StageLinkOpt = new("--stage-link")
+    {
+        Description = "Link between stages: socket, or nccl (each stage on its own CUDA device, libnccl.so.2 loadable)",
+        DefaultValueFactory = _ => "socket",
+    };
 
     private readonly CliConsole _console;
 
@@ -32,7 +46,7 @@ internal sealed class BenchDataPlaneCommand : Command
         : base("dataplane", "Decode step latency over the data plane on loopback in one process against no data plane")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, AcrossOption, TokensOption, RepeatOption, DTypeOption, ThreadsOption, JsonOption })
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, AcrossOption, TokensOption, RepeatOption, DTypeOption, ThreadsOption, JsonOption, DeviceOpt, StageLinkOpt })
         {
             Options.Add(o);
         }
@@ -53,18 +67,51 @@ internal sealed class BenchDataPlaneCommand : Command
             return _console.Fail(ExitCodes.InvalidArguments, "--tp, --pp, --tokens and --repeat must be at least 1");
         }
 
+        if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), pp, TorchCudaRuntime.Instance, out var device, out var deviceError))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, deviceError);
+        }
+
+        StageLinkKind link;
+        switch (r.GetValue(StageLinkOpt))
+        {
+            case "socket":
+                link = StageLinkKind.Socket;
+                break;
+            case "nccl":
+                link = StageLinkKind.Nccl;
+                break;
+            default:
+                return _console.Fail(ExitCodes.InvalidArguments, "--stage-link must be socket or nccl");
+        }
+
+        if (link == StageLinkKind.Nccl && pp > 1)
+        {
+            if (!device.Cuda || device.Index is not null)
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, "--stage-link nccl needs --device cuda (stage s on cuda:s: one GPU per stage)");
+            }
+
+            if (Hunyuan.Engine.Collectives.Nccl.NcclLoader.Default.Library is null)
+            {
+                return _console.Fail(ExitCodes.InvalidArguments, "--stage-link nccl: libnccl.so.2 does not load (pip nvidia-nccl-cu12, libnccl2, or HYC_NCCL_LIBRARY=/path/libnccl.so.2)");
+            }
+        }
+
         if (r.GetValue(ThreadsOption) is { } threads)
         {
             TorchSharp.torch.set_num_threads(threads);
         }
 
         var dir = ModelDirectory.Resolve(r.GetRequiredValue(ModelOption), _console);
-        var options = new LoadOptions { DType = dtype };
+        var options = new LoadOptions { DType = dtype, Device = device.ForSlot(0) };
+        var stageLinks = new LoopbackStageLinks(Enumerable.Range(0, pp).Select(device.ForSlot).ToArray(), link);
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
         double overPlane;
         int nodes;
+        long[] planeIds;
         var timed = new List<DataPlaneTimings>();
-        await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption)))
+        await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks))
         await using (var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1)))
         {
             var sequence = 0L;
@@ -80,19 +127,23 @@ internal sealed class BenchDataPlaneCommand : Command
                 },
                 steps,
                 repeat);
+            planeIds = await driver.GenerateAsync(++sequence, prompt, steps);
             nodes = ranks.Servers.Count;
         }
 
         using var local = new LocalCausalLm(ModelLoader.Load(dir, options));
         var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), steps, repeat);
+        var sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
         var rankMs = DecodeStepLatency.Median(timed.Select(t => t.RankSecondsPerStep * 1000));
         var planeMs = DecodeStepLatency.Median(timed.Select(t => t.DataPlaneSecondsPerStep * 1000));
+        var linkName = link.ToString().ToLowerInvariant();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of the runs)"));
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of the runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));
         if (r.GetValue(JsonOption))
         {
             _console.Json(
-                new BenchClusterOutput(Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes, Math.Round(rankMs, 3), Math.Round(planeMs, 3)),
+                new BenchClusterOutput(
+                    Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes, Math.Round(rankMs, 3), Math.Round(planeMs, 3), sameIds, linkName),
                 CliJsonContext.Default.BenchClusterOutput);
         }
 

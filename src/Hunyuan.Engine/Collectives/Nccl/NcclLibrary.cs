@@ -21,6 +21,8 @@ public sealed unsafe class NcclLibrary
     private readonly delegate* unmanaged<NcclResult, IntPtr> _getErrorString;
     private readonly delegate* unmanaged<IntPtr, IntPtr, nuint, NcclDataType, NcclRedOp, IntPtr, IntPtr, NcclResult> _allReduce;
     private readonly delegate* unmanaged<IntPtr, IntPtr, nuint, NcclDataType, IntPtr, IntPtr, NcclResult> _allGather;
+    private readonly delegate* unmanaged<IntPtr, nuint, NcclDataType, int, IntPtr, IntPtr, NcclResult> _send;
+    private readonly delegate* unmanaged<IntPtr, nuint, NcclDataType, int, IntPtr, IntPtr, NcclResult> _recv;
     private readonly delegate* unmanaged<NcclResult> _groupStart;
     private readonly delegate* unmanaged<NcclResult> _groupEnd;
 
@@ -37,6 +39,8 @@ public sealed unsafe class NcclLibrary
         _getErrorString = (delegate* unmanaged<NcclResult, IntPtr>)NativeLibrary.GetExport(handle, "ncclGetErrorString");
         _allReduce = (delegate* unmanaged<IntPtr, IntPtr, nuint, NcclDataType, NcclRedOp, IntPtr, IntPtr, NcclResult>)NativeLibrary.GetExport(handle, "ncclAllReduce");
         _allGather = (delegate* unmanaged<IntPtr, IntPtr, nuint, NcclDataType, IntPtr, IntPtr, NcclResult>)NativeLibrary.GetExport(handle, "ncclAllGather");
+        _send = (delegate* unmanaged<IntPtr, nuint, NcclDataType, int, IntPtr, IntPtr, NcclResult>)NativeLibrary.GetExport(handle, "ncclSend");
+        _recv = (delegate* unmanaged<IntPtr, nuint, NcclDataType, int, IntPtr, IntPtr, NcclResult>)NativeLibrary.GetExport(handle, "ncclRecv");
         _groupStart = (delegate* unmanaged<NcclResult>)NativeLibrary.GetExport(handle, "ncclGroupStart");
         _groupEnd = (delegate* unmanaged<NcclResult>)NativeLibrary.GetExport(handle, "ncclGroupEnd");
     }
@@ -124,6 +128,17 @@ public sealed unsafe class NcclLibrary
 
     public NcclResult AllGather(IntPtr send, IntPtr receive, long sendCount, NcclDataType type, IntPtr comm) =>
         _allGather(send, receive, (nuint)sendCount, type, comm, IntPtr.Zero);
+
+    /// <summary>
+    /// ncclSend(sendbuff, count, datatype, peer, comm, stream): enqueues sending <paramref name="count"/> elements to
+    /// rank <paramref name="peer"/>, which must post an ncclRecv of the same count and type. Returns once enqueued.
+    /// </summary>
+    public NcclResult Send(IntPtr send, long count, NcclDataType type, int peer, IntPtr comm) =>
+        _send(send, (nuint)count, type, peer, comm, IntPtr.Zero);
+
+    /// <summary>ncclRecv(recvbuff, count, datatype, peer, comm, stream): the matching receive of an ncclSend from <paramref name="peer"/>.</summary>
+    public NcclResult Recv(IntPtr receive, long count, NcclDataType type, int peer, IntPtr comm) =>
+        _recv(receive, (nuint)count, type, peer, comm, IntPtr.Zero);
 
     /// <summary>Brackets calls one thread makes for several ranks, so they launch together instead of deadlocking.</summary>
     public NcclResult GroupStart() => _groupStart();

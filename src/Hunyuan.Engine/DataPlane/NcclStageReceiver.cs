@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using Hunyuan.Engine.Collectives;
+using Hunyuan.Engine.Collectives.Nccl;
+using TorchSharp;
+
+namespace Hunyuan.Engine.DataPlane;
+
+/// <summary>
+/// The receiving end of a pipeline link between GPU nodes. The previous stage's TCP link carries only notices (and
+/// failure notices); as with <see cref="StageInbox"/>, the connection is adopted and this rank's own thread reads it when
+/// a step needs its input. Each notice is checked against the bounds a socket link's activations get before anything is
+/// allocated; then the tensor is allocated on this rank's device, received by the point-to-point transport (NCCL rank 1)
+/// and waited for with a deadline. A refused notice, a failure notice, a lost TCP link or a failed transfer fails the
+/// step; a failed transfer also drops the transport, and the sender's next notice names a new generation to join.
+/// The sender's ncclSend waits for the matching receive, so a notice is always received at once, also one of another
+/// step: those activations are kept (at most <see cref="StageInbox.MaxPendingSteps"/>) and dropped once a later step is
+/// taken, as the socket link keeps and drops its frames.
+/// </summary>
+/// <param name="hiddenSize">The only column count accepted.</param>
+/// <param name="maxRows">The most rows a step may carry (<see cref="StageLinks.MaxRows"/>).</param>
+/// <param name="device">Where received activations are allocated (the transport's device).</param>
+/// <param name="timeout">How long a receive waits for its notice, and then for its transfer.</param>
+/// <param name="connect">Joins the transport of a generation as its receiving end (it fetches the generation's id).</param>
+public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Device device, TimeSpan timeout, Func<int, INcclPointToPoint> connect)
+    : IStageLink, IDisposable
+{
+    private const string PeerName = "the previous stage";
+
+    private readonly AdoptedLink _link = new();
+    private readonly Lock _keptGate = new();
+    private readonly List<Kept> _kept = [];
+    private readonly Lock _gate = new();
+    private INcclPointToPoint? _transport;
+    private int _transportGeneration;
+    private int _failedGeneration;
+    private bool _disposed;
+
+    public void Send(long stepId, torch.Tensor hidden) => throw new InvalidOperationException("an NCCL stage receiver only receives");
+
+    public void SendFailure(long stepId, string reason) => throw new InvalidOperationException("an NCCL stage receiver only receives");
+
+    public torch.Tensor Receive(long stepId)
+    {
+        if (TakeKept(stepId) is { } kept)
+        {
+            return kept.Result(stepId);
+        }
+
+        var waitStarted = Stopwatch.GetTimestamp();
+        var deadline = waitStarted + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var (frame, connection) = _link.Next(PeerName, waitStarted, deadline, () => $"waited {timeout.TotalSeconds:F0} s for step {stepId}'s notice from {PeerName}; none came");
+            var (step, notice, failure) = Decode(frame, connection);
+
+            // The sender's ncclSend waits for this side's receive, so a notice is received now, even for another step
+            // (then kept, as the socket link keeps such activations): otherwise the sender could never announce the next.
+            var arrived = new Kept(step, notice is { } n ? ReceiveBytes(step, n, connection, waitStarted) : null, failure);
+            if (step == stepId)
+            {
+                // Everything kept arrived before it, so belongs to steps this rank has left.
+                DropKept();
+                return arrived.Result(stepId);
+            }
+
+            Keep(arrived, connection);
+        }
+    }
+
+    /// <summary>
+    /// Adopts the previous stage's connection: this rank's thread reads it from now on. Completes when the connection is
+    /// given up (closed, broken, replaced by a newer one, or the rank unloads); the caller then closes it.
+    /// </summary>
+    public Task ServePeerAsync(FrameConnection connection, CancellationToken cancellationToken)
+    {
+        // Notices are control frames. Activation frames are read (within a socket link's bound) only to be refused with a
+        // reason: they come from a sender that chose the socket link, i.e. nodes that disagree on the link kind.
+        connection.MaxActivationBytes = ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
+        return _link.Adopt(connection, cancellationToken);
+    }
+
+    /// <summary>Drops notices no step will take (after a reset of the ranks).</summary>
+    public void Drain() => DropKept();
+
+    public void Dispose()
+    {
+        _link.Close("the rank is unloading");
+        DropKept();
+        INcclPointToPoint? transport;
+        lock (_gate)
+        {
+            _disposed = true;
+            transport = _transport;
+            _transport = null;
+        }
+
+        transport?.Abort("the rank is unloading");
+        transport?.Dispose();
+    }
+
+    private static (long Step, string Reason) DecodeFailure(byte[] payload)
+    {
+        var r = new WireReader(payload);
+        var result = (r.I64(), r.Str());
+        r.End();
+        return result;
+    }
+
+    /// <summary>Allocates the announced tensor on this rank's device (the notice is already checked) and receives it.</summary>
+    private torch.Tensor ReceiveBytes(long stepId, ActivationNotice notice, FrameConnection connection, long waitStarted)
+    {
+        var transport = Transport(stepId, notice.Generation);
+        var type = NcclDataTypes.For(notice.DType);
+        var hidden = torch.empty([notice.Rows, notice.Columns], notice.DType, device: device);
+        try
+        {
+            transport.Receive(TensorPointers.DataPointer(hidden), hidden.NumberOfElements, type);
+
+            // Nobody reads the TCP link during the transfer: a peer that closed it is seen by polling the socket.
+            transport.WaitComplete(() =>
+                connection.PeerHasClosed ? $"{PeerName} ({connection.Peer}) closed its connection"
+                : _link.Health.FailureFor(waitStarted) is { } lost ? $"{PeerName} is unreachable: {lost}"
+                : null);
+            return hidden;
+        }
+        catch (Exception ex) when (ex is not ObjectDisposedException)
+        {
+            hidden.Dispose();
+            Drop(notice.Generation, ex.Message);
+            throw new DataPlaneException($"step {stepId}: the NCCL stage link (generation {notice.Generation}) failed: {ex.Message}");
+        }
+    }
+
+    private (long Step, ActivationNotice? Notice, string? Failure) Decode(Frame frame, FrameConnection connection)
+    {
+        try
+        {
+            switch (frame.Kind)
+            {
+                case FrameKind.ActivationNotice:
+                    var notice = ActivationNotice.Decode(frame.Payload);
+                    return notice.Refusal(hiddenSize, maxRows, connection.Peer) is { } refusal
+                        ? throw new InvalidDataException(refusal)
+                        : (notice.StepId, notice, null);
+                case FrameKind.StageFailure:
+                    var (failed, reason) = DecodeFailure(frame.Payload);
+                    return (failed, null, reason);
+                default:
+                    throw new InvalidDataException(
+                        $"{connection.Peer} sent a {frame.Kind} frame on an NCCL stage link (do both nodes choose the same stage link? HYC_STAGE_LINK and libnccl.so.2 must agree)");
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            // The waiting step fails with the reason, before anything is allocated; the peer is dropped.
+            _link.Release(connection, ex.Message);
+            throw new DataPlaneException(ex.Message, ex);
+        }
+    }
+
+    private void Keep(Kept arrived, FrameConnection connection)
+    {
+        lock (_keptGate)
+        {
+            if (_kept.Count < StageInbox.MaxPendingSteps)
+            {
+                _kept.Add(arrived);
+                return;
+            }
+        }
+
+        arrived.Dispose();
+        var message = $"{connection.Peer} announced {StageInbox.MaxPendingSteps} steps this rank did not ask for; dropping it";
+        _link.Release(connection, message);
+        throw new DataPlaneException(message);
+    }
+
+    private Kept? TakeKept(long stepId)
+    {
+        lock (_keptGate)
+        {
+            var at = _kept.FindIndex(k => k.Step == stepId);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            var found = _kept[at];
+            for (var i = 0; i < at; i++)
+            {
+                _kept[i].Dispose();   // arrived before this step's: steps this rank has left
+            }
+
+            _kept.RemoveRange(0, at + 1);
+            return found;
+        }
+    }
+
+    private void DropKept()
+    {
+        lock (_keptGate)
+        {
+            _kept.ForEach(k => k.Dispose());
+            _kept.Clear();
+        }
+    }
+
+    private INcclPointToPoint Transport(long stepId, int generation)
+    {
+        INcclPointToPoint? stale;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (generation <= _failedGeneration)
+            {
+                // The sender has not noticed yet; its own transfer fails and its next notice names a new generation.
+                throw new DataPlaneException($"step {stepId}: {PeerName} announced NCCL link generation {generation}, which already failed here");
+            }
+
+            if (_transport is { } open && _transportGeneration == generation)
+            {
+                return open;
+            }
+
+            stale = _transport;
+            _transport = null;
+        }
+
+        stale?.Dispose();
+        var joined = connect(generation);
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                joined.Dispose();
+                throw new ObjectDisposedException(nameof(NcclStageReceiver));
+            }
+
+            _transport = joined;
+            _transportGeneration = generation;
+            return joined;
+        }
+    }
+
+    private void Drop(int generation, string reason)
+    {
+        INcclPointToPoint? transport = null;
+        lock (_gate)
+        {
+            _failedGeneration = Math.Max(_failedGeneration, generation);
+            if (_transportGeneration == generation)
+            {
+                transport = _transport;
+                _transport = null;
+            }
+        }
+
+        transport?.Abort(reason);
+        transport?.Dispose();
+    }
+
+    /// <summary>One step's received activations, or the previous stage's notice that the step failed there.</summary>
+    private sealed record Kept(long Step, torch.Tensor? Hidden, string? Failure) : IDisposable
+    {
+        public torch.Tensor Result(long stepId) => Failure is not null
+            ? throw new DataPlaneException($"step {stepId} failed on the previous stage: {Failure}")
+            : Hidden!;
+
+        public void Dispose() => Hidden?.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using Hunyuan.Cli.Tests.TestSupport;
+
+namespace Hunyuan.Cli.Tests.Commands.Bench;
+
+public sealed class BenchDataPlaneCommandTests
+{
+    [Fact]
+    public async Task ReportsTheStageLinkAndWhetherTheGreedyIdsMatchTheSingleProcessReference()
+    {
+        var r = await HycRunner.InProcess("bench", "dataplane", "--model", "tiny", "--tokens", "4", "--repeat", "1", "--dtype", "float32", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        var json = r.Json();
+        Assert.True(json.GetProperty("same_greedy_ids").GetBoolean());
+        Assert.Equal("socket", json.GetProperty("stage_link").GetString());
+        Assert.Equal(2, json.GetProperty("pp").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("nccl", "--device cuda")]
+    [InlineData("nvlink", "socket or nccl")]
+    public async Task AStageLinkThisHostCannotRunIsRefusedBeforeLoading(string link, string named)
+    {
+        var r = await HycRunner.InProcess("bench", "dataplane", "--model", "tiny", "--stage-link", link);
+        Assert.Equal(ExitCodes.InvalidArguments, r.ExitCode);
+        Assert.Contains(named, r.Stderr, StringComparison.Ordinal);
+    }
+}
