@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hunyuan.Cluster.Services;
+using Hunyuan.Engine.DataPlane;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
@@ -54,23 +55,19 @@ internal sealed class BenchClusterCommand : Command
 
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
         var repeat = r.GetValue(RepeatOption);
-        var timed = new List<TimedGeneration>();
+        var timed = new List<DataPlaneTimings>();
         var cluster = await DecodeStepLatency.BestAsync(
             async t =>
             {
                 var generation = await grain.GenerateTimedAsync(prompt, t);
-                if (t > 1)
-                {
-                    timed.Add(generation);
-                }
+                timed.Add(new DataPlaneTimings(generation.Steps, generation.StepSeconds, generation.RankSeconds));
             },
             n,
             repeat);
 
         // The ranks report their own work per step, so the data plane's share is measured on the same steps, whatever
         // this process's one-process reference does (it varies by several ms between processes on a shared machine).
-        var dataPlane = DecodeStepLatency.Median(timed.Select(g => (g.StepSeconds - g.RankSeconds) * 1000 / g.Steps));
-        var ranks = DecodeStepLatency.Median(timed.Select(g => g.RankSeconds * 1000 / g.Steps));
+        var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var options = new LoadOptions
         {
             DType = ComputeDType.TryParse(r.GetValue(DTypeOption), out var dt) ? dt : TorchSharp.torch.ScalarType.BFloat16,

@@ -120,10 +120,7 @@ internal sealed class BenchDataPlaneCommand : Command
                 {
                     var before = driver.Timings;
                     await driver.GenerateAsync(++sequence, prompt, t);
-                    if (t > 1)
-                    {
-                        timed.Add(driver.Timings - before);
-                    }
+                    timed.Add(driver.Timings - before);
                 },
                 steps,
                 repeat);
@@ -134,8 +131,7 @@ internal sealed class BenchDataPlaneCommand : Command
         using var local = new LocalCausalLm(ModelLoader.Load(dir, options));
         var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), steps, repeat);
         var sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
-        var rankMs = DecodeStepLatency.Median(timed.Select(t => t.RankSecondsPerStep * 1000));
-        var planeMs = DecodeStepLatency.Median(timed.Select(t => t.DataPlaneSecondsPerStep * 1000));
+        var (rankMs, planeMs) = DecodeStepLatency.Split(timed, steps);
         var linkName = link.ToString().ToLowerInvariant();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of the runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));

@@ -25,6 +25,25 @@ internal static class DecodeStepLatency
         return best;
     }
 
+    /// <summary>
+    /// A data-plane run's split of a decode step, from the driver's timings of every call <see cref="BestAsync"/> made
+    /// (the warm-up, then a 1-token and a (1 + N)-token run per repetition): per repetition the long run's less the short
+    /// run's, over N, so prefill cancels out as in the step time itself; medians over the repetitions, in ms.
+    /// </summary>
+    public static (double RanksMs, double DataPlaneMs) Split(IReadOnlyList<Hunyuan.Engine.DataPlane.DataPlaneTimings> calls, int steps)
+    {
+        var ranks = new List<double>();
+        var plane = new List<double>();
+        for (var i = 1; i + 1 < calls.Count; i += 2)
+        {
+            var decode = calls[i + 1] - calls[i];
+            ranks.Add(decode.RankSeconds * 1000 / steps);
+            plane.Add((decode.StepSeconds - decode.RankSeconds) * 1000 / steps);
+        }
+
+        return (Median(ranks), Median(plane));
+    }
+
     /// <summary>The median, or NaN when there is nothing to take it of.</summary>
     public static double Median(IEnumerable<double> values)
     {
