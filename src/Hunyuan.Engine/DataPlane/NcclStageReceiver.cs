@@ -27,8 +27,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
     private const string PeerName = "the previous stage";
 
     private readonly AdoptedLink _link = new();
-    private readonly Lock _keptGate = new();
-    private readonly List<Kept> _kept = [];
+    private readonly KeptSteps _kept = new();
     private readonly Lock _gate = new();
     private INcclPointToPoint? _transport;
     private int _transportGeneration;
@@ -41,7 +40,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
 
     public torch.Tensor Receive(long stepId)
     {
-        if (TakeKept(stepId) is { } kept)
+        if (_kept.Take(stepId) is { } kept)
         {
             return kept.Result(stepId);
         }
@@ -55,11 +54,11 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
 
             // The sender's ncclSend waits for this side's receive, so a notice is received now, even for another step
             // (then kept, as the socket link keeps such activations): otherwise the sender could never announce the next.
-            var arrived = new Kept(step, notice is { } n ? ReceiveBytes(step, n, connection, waitStarted) : null, failure);
+            var arrived = new KeptStep(step, notice is { } n ? ReceiveBytes(step, n, connection, waitStarted) : null, failure);
             if (step == stepId)
             {
                 // Everything kept arrived before it, so belongs to steps this rank has left.
-                DropKept();
+                _kept.Clear();
                 return arrived.Result(stepId);
             }
 
@@ -80,12 +79,12 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
     }
 
     /// <summary>Drops notices no step will take (after a reset of the ranks).</summary>
-    public void Drain() => DropKept();
+    public void Drain() => _kept.Clear();
 
     public void Dispose()
     {
         _link.Close("the rank is unloading");
-        DropKept();
+        _kept.Clear();
         INcclPointToPoint? transport;
         lock (_gate)
         {
@@ -158,51 +157,17 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
         }
     }
 
-    private void Keep(Kept arrived, FrameConnection connection)
+    private void Keep(KeptStep arrived, FrameConnection connection)
     {
-        lock (_keptGate)
+        if (_kept.TryKeep(arrived))
         {
-            if (_kept.Count < StageInbox.MaxPendingSteps)
-            {
-                _kept.Add(arrived);
-                return;
-            }
+            return;
         }
 
         arrived.Dispose();
         var message = $"{connection.Peer} announced {StageInbox.MaxPendingSteps} steps this rank did not ask for; dropping it";
         _link.Release(connection, message);
         throw new DataPlaneException(message);
-    }
-
-    private Kept? TakeKept(long stepId)
-    {
-        lock (_keptGate)
-        {
-            var at = _kept.FindIndex(k => k.Step == stepId);
-            if (at < 0)
-            {
-                return null;
-            }
-
-            var found = _kept[at];
-            for (var i = 0; i < at; i++)
-            {
-                _kept[i].Dispose();   // arrived before this step's: steps this rank has left
-            }
-
-            _kept.RemoveRange(0, at + 1);
-            return found;
-        }
-    }
-
-    private void DropKept()
-    {
-        lock (_keptGate)
-        {
-            _kept.ForEach(k => k.Dispose());
-            _kept.Clear();
-        }
     }
 
     private INcclPointToPoint Transport(long stepId, int generation)
@@ -257,15 +222,5 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
 
         transport?.Abort(reason);
         transport?.Dispose();
-    }
-
-    /// <summary>One step's received activations, or the previous stage's notice that the step failed there.</summary>
-    private sealed record Kept(long Step, torch.Tensor? Hidden, string? Failure) : IDisposable
-    {
-        public torch.Tensor Result(long stepId) => Failure is not null
-            ? throw new DataPlaneException($"step {stepId} failed on the previous stage: {Failure}")
-            : Hidden!;
-
-        public void Dispose() => Hidden?.Dispose();
     }
 }

@@ -23,8 +23,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     private const string PeerName = "the previous stage";
 
     private readonly AdoptedLink _link = new();
-    private readonly object _keptGate = new();
-    private readonly List<Kept> _kept = [];
+    private readonly KeptSteps _kept = new();
 
     public long MaxActivationBytes => ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
 
@@ -34,7 +33,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
 
     public torch.Tensor Receive(long stepId)
     {
-        if (TakeKept(stepId) is { } kept)
+        if (_kept.Take(stepId) is { } kept)
         {
             return kept.Result(stepId);
         }
@@ -48,7 +47,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
             if (arrived.Step == stepId)
             {
                 // Everything kept arrived before it, so belongs to steps this rank has left.
-                DropKept();
+                _kept.Clear();
                 return arrived.Result(stepId);
             }
 
@@ -67,12 +66,12 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     }
 
     /// <summary>Drops activations no step will take (after a reset of the ranks).</summary>
-    public void Drain() => DropKept();
+    public void Drain() => _kept.Clear();
 
     public void Dispose()
     {
         _link.Close("the rank is unloading");
-        DropKept();
+        _kept.Clear();
     }
 
     internal static ReadOnlyMemory<byte> EncodeFailure(long stepId, string reason) => new WireWriter().I64(stepId).Str(reason).Written;
@@ -85,7 +84,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
         return result;
     }
 
-    private Kept Decode(Frame frame, FrameConnection connection)
+    private KeptStep Decode(Frame frame, FrameConnection connection)
     {
         try
         {
@@ -99,10 +98,10 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
                         throw new InvalidDataException($"{connection.Peer} sent step {step} with {hidden.shape[0]} rows; a step has at most {maxRows}");
                     }
 
-                    return new Kept(step, hidden, null);
+                    return new KeptStep(step, hidden, null);
                 case FrameKind.StageFailure:
                     var (failed, reason) = DecodeFailure(frame.Payload);
-                    return new Kept(failed, null, reason);
+                    return new KeptStep(failed, null, reason);
                 default:
                     throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a pipeline link");
             }
@@ -114,60 +113,16 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
         }
     }
 
-    private void Keep(Kept arrived, FrameConnection connection)
+    private void Keep(KeptStep arrived, FrameConnection connection)
     {
-        lock (_keptGate)
+        if (_kept.TryKeep(arrived))
         {
-            if (_kept.Count < MaxPendingSteps)
-            {
-                _kept.Add(arrived);
-                return;
-            }
+            return;
         }
 
         arrived.Dispose();
         var message = $"{connection.Peer} sent {MaxPendingSteps} steps this rank did not ask for; dropping it";
         _link.Release(connection, message);
         throw new DataPlaneException(message);
-    }
-
-    private Kept? TakeKept(long stepId)
-    {
-        lock (_keptGate)
-        {
-            var at = _kept.FindIndex(k => k.Step == stepId);
-            if (at < 0)
-            {
-                return null;
-            }
-
-            var found = _kept[at];
-            for (var i = 0; i < at; i++)
-            {
-                _kept[i].Dispose();   // arrived before this step's: steps this rank has left
-            }
-
-            _kept.RemoveRange(0, at + 1);
-            return found;
-        }
-    }
-
-    private void DropKept()
-    {
-        lock (_keptGate)
-        {
-            _kept.ForEach(k => k.Dispose());
-            _kept.Clear();
-        }
-    }
-
-    /// <summary>One step's activations, or the previous stage's notice that the step failed there.</summary>
-    private sealed record Kept(long Step, torch.Tensor? Hidden, string? Failure) : IDisposable
-    {
-        public torch.Tensor Result(long stepId) => Failure is not null
-            ? throw new DataPlaneException($"step {stepId} failed on the previous stage: {Failure}")
-            : Hidden!;
-
-        public void Dispose() => Hidden?.Dispose();
     }
 }

@@ -1,0 +1,71 @@
+using TorchSharp;
+
+namespace Hunyuan.Engine.DataPlane;
+
+/// <summary>
+/// What a pipeline stage's thread read while waiting for another step: activations, or the previous stage's notice that
+/// a step failed there, in arrival order and at most <see cref="StageInbox.MaxPendingSteps"/>. The previous stage sends
+/// steps in the order this rank runs them, so once a step is taken, everything that arrived before it belongs to steps
+/// this rank has left (ones it failed before reading their input, or abandoned by a reset) and is dropped.
+/// </summary>
+internal sealed class KeptSteps
+{
+    private readonly object _gate = new();
+    private readonly List<KeptStep> _kept = [];
+
+    /// <summary>False (and nothing kept) when the backlog is full: the peer is broken.</summary>
+    public bool TryKeep(KeptStep arrived)
+    {
+        lock (_gate)
+        {
+            if (_kept.Count >= StageInbox.MaxPendingSteps)
+            {
+                return false;
+            }
+
+            _kept.Add(arrived);
+            return true;
+        }
+    }
+
+    /// <summary>The kept step, dropping everything that arrived before it; null when it has not arrived.</summary>
+    public KeptStep? Take(long stepId)
+    {
+        lock (_gate)
+        {
+            var at = _kept.FindIndex(k => k.Step == stepId);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            var found = _kept[at];
+            for (var i = 0; i < at; i++)
+            {
+                _kept[i].Dispose();
+            }
+
+            _kept.RemoveRange(0, at + 1);
+            return found;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _kept.ForEach(k => k.Dispose());
+            _kept.Clear();
+        }
+    }
+}
+
+/// <summary>One step's activations from the previous stage, or its notice that the step failed there.</summary>
+internal sealed record KeptStep(long Step, torch.Tensor? Hidden, string? Failure) : IDisposable
+{
+    public torch.Tensor Result(long stepId) => Failure is not null
+        ? throw new DataPlaneException($"step {stepId} failed on the previous stage: {Failure}")
+        : Hidden!;
+
+    public void Dispose() => Hidden?.Dispose();
+}
