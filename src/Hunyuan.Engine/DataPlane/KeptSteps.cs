@@ -13,19 +13,22 @@ internal sealed class KeptSteps
     private readonly object _gate = new();
     private readonly List<KeptStep> _kept = [];
 
-    /// <summary>False (and nothing kept) when the backlog is full: the peer is broken.</summary>
-    public bool TryKeep(KeptStep arrived)
+    /// <summary>Keeps a step read ahead; when the backlog is full the peer is broken: its link is given up and the wait fails.</summary>
+    public void Keep(KeptStep arrived, AdoptedLink link, FrameConnection connection)
     {
         lock (_gate)
         {
-            if (_kept.Count >= StageInbox.MaxPendingSteps)
+            if (_kept.Count < StageInbox.MaxPendingSteps)
             {
-                return false;
+                _kept.Add(arrived);
+                return;
             }
-
-            _kept.Add(arrived);
-            return true;
         }
+
+        arrived.Dispose();
+        var message = $"{connection.Peer} sent {StageInbox.MaxPendingSteps} steps this rank did not ask for; dropping it";
+        link.Release(connection, message);
+        throw new DataPlaneException(message);
     }
 
     /// <summary>The kept step, dropping everything that arrived before it; null when it has not arrived.</summary>

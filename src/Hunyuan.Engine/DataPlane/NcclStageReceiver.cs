@@ -62,7 +62,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
                 return arrived.Result(stepId);
             }
 
-            Keep(arrived, connection);
+            _kept.Keep(arrived, _link, connection);
         }
     }
 
@@ -155,19 +155,6 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
             _link.Release(connection, ex.Message);
             throw new DataPlaneException(ex.Message, ex);
         }
-    }
-
-    private void Keep(KeptStep arrived, FrameConnection connection)
-    {
-        if (_kept.TryKeep(arrived))
-        {
-            return;
-        }
-
-        arrived.Dispose();
-        var message = $"{connection.Peer} announced {StageInbox.MaxPendingSteps} steps this rank did not ask for; dropping it";
-        _link.Release(connection, message);
-        throw new DataPlaneException(message);
     }
 
     private INcclPointToPoint Transport(long stepId, int generation)

@@ -51,7 +51,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
                 return arrived.Result(stepId);
             }
 
-            Keep(arrived, connection);
+            _kept.Keep(arrived, _link, connection);
         }
     }
 
@@ -111,18 +111,5 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
             _link.Release(connection, ex.Message);
             throw new DataPlaneException(ex.Message, ex);
         }
-    }
-
-    private void Keep(KeptStep arrived, FrameConnection connection)
-    {
-        if (_kept.TryKeep(arrived))
-        {
-            return;
-        }
-
-        arrived.Dispose();
-        var message = $"{connection.Peer} sent {MaxPendingSteps} steps this rank did not ask for; dropping it";
-        _link.Release(connection, message);
-        throw new DataPlaneException(message);
     }
 }
