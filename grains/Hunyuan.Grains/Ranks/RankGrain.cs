@@ -89,7 +89,7 @@ internal sealed partial class RankGrain(
             };
             _worker = worker;
             _registration = dataPlane.Register(new RankDataEndpoint(
-                layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _links.SocketInbox, ResetCollectives, AbortCollectives, _peers?.Inbox, _links.NcclInbox));
+                layout.Deployment, layout.Epoch, rank, layout.DataToken, worker, _links.Inbound, ResetCollectives, AbortCollectives, _peers?.Inbox));
             var options = new LoadOptions
             {
                 DType = ComputeDType.TryParse(layout.DType, out var dt) ? dt : torch.ScalarType.BFloat16,
@@ -148,7 +148,7 @@ internal sealed partial class RankGrain(
 
     public async Task<byte[]?> GetStageLinkIdAsync(string epoch, int generation)
     {
-        if (_layout?.Epoch != epoch || _links?.NcclOutbox is null)
+        if (_layout?.Epoch != epoch || _links?.Outbound is not NcclStageSender)
         {
             return null;
         }

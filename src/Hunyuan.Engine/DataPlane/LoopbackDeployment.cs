@@ -105,7 +105,7 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                     set._workers.Add(worker);
                     var server = set._servers[set.TensorParallelAcrossNodes ? me.Rank : s];
                     set._owned.Add(server.Register(new RankDataEndpoint(
-                        Deployment, Epoch, me.Rank, set.Token, worker, links.SocketInbox, hub is null ? null : hub.Reset, hub is null ? null : hub.Abort, peers?.Inbox, links.NcclInbox)));
+                        Deployment, Epoch, me.Rank, set.Token, worker, links.Inbound, hub is null ? null : hub.Reset, hub is null ? null : hub.Abort, peers?.Inbox)));
                 }
             }
 

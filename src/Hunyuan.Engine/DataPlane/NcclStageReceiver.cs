@@ -22,7 +22,7 @@ namespace Hunyuan.Engine.DataPlane;
 /// <param name="timeout">How long a receive waits for its notice, and then for its transfer.</param>
 /// <param name="connect">Joins the transport of a generation as its receiving end (it fetches the generation's id).</param>
 public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Device device, TimeSpan timeout, Func<int, INcclPointToPoint> connect)
-    : IStageLink, IDisposable
+    : IStageInbound
 {
     private const string PeerName = "the previous stage";
 

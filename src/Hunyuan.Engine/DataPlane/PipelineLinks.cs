@@ -9,27 +9,17 @@ namespace Hunyuan.Engine.DataPlane;
 /// </summary>
 public sealed class PipelineLinks : IDisposable
 {
-    private PipelineLinks(StageInbox? socketInbox, NcclStageReceiver? ncclInbox, StageOutbox? socketOutbox, NcclStageSender? ncclOutbox)
+    private PipelineLinks(IStageInbound? inbound, IStageLink? outbound)
     {
-        SocketInbox = socketInbox;
-        NcclInbox = ncclInbox;
-        SocketOutbox = socketOutbox;
-        NcclOutbox = ncclOutbox;
+        Inbound = inbound;
+        Outbound = outbound;
     }
 
-    public StageInbox? SocketInbox { get; }
-
-    public NcclStageReceiver? NcclInbox { get; }
-
-    public StageOutbox? SocketOutbox { get; }
-
-    public NcclStageSender? NcclOutbox { get; }
-
-    /// <summary>What the rank's worker receives from.</summary>
-    public IStageLink? Inbound => (IStageLink?)NcclInbox ?? SocketInbox;
+    /// <summary>What the rank's worker receives from, and what its data endpoint hands the previous stage's connection.</summary>
+    public IStageInbound? Inbound { get; }
 
     /// <summary>What the rank's worker sends to.</summary>
-    public IStageLink? Outbound => (IStageLink?)NcclOutbox ?? SocketOutbox;
+    public IStageLink? Outbound { get; }
 
     /// <param name="plan">The deployment's plan.</param>
     /// <param name="me">This rank.</param>
@@ -48,10 +38,8 @@ public sealed class PipelineLinks : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(me);
         ArgumentNullException.ThrowIfNull(kindFor);
-        StageInbox? socketInbox = null;
-        NcclStageReceiver? ncclInbox = null;
-        StageOutbox? socketOutbox = null;
-        NcclStageSender? ncclOutbox = null;
+        IStageInbound? inbound = null;
+        IStageLink? outbound = null;
         if (me.Stage > 0)
         {
             var previous = plan.Rank(me.Stage - 1, me.TpIndex);
@@ -59,11 +47,11 @@ public sealed class PipelineLinks : IDisposable
             if (kindFor(previous) == StageLinkKind.Nccl)
             {
                 var connector = nccl?.Invoke() ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
-                ncclInbox = new NcclStageReceiver(plan.Config.HiddenSize, maxRows, connector.Device, timeout, connector.AsReceiver);
+                inbound = new NcclStageReceiver(plan.Config.HiddenSize, maxRows, connector.Device, timeout, connector.AsReceiver);
             }
             else
             {
-                socketInbox = new StageInbox(plan.Config.HiddenSize, maxRows, timeout);
+                inbound = new StageInbox(plan.Config.HiddenSize, maxRows, timeout);
             }
         }
 
@@ -74,29 +62,23 @@ public sealed class PipelineLinks : IDisposable
             if (kindFor(next) == StageLinkKind.Nccl)
             {
                 var connector = nccl?.Invoke() ?? throw new InvalidOperationException($"rank {me.Rank}: an NCCL stage link was chosen without an NCCL connector");
-                ncclOutbox = new NcclStageSender(hello, () => endpointOfRank(next.Rank), timeout, connector.AsSender);
+                outbound = new NcclStageSender(hello, () => endpointOfRank(next.Rank), timeout, connector.AsSender);
             }
             else
             {
-                socketOutbox = new StageOutbox(hello, () => endpointOfRank(next.Rank), timeout);
+                outbound = new StageOutbox(hello, () => endpointOfRank(next.Rank), timeout);
             }
         }
 
-        return new PipelineLinks(socketInbox, ncclInbox, socketOutbox, ncclOutbox);
+        return new PipelineLinks(inbound, outbound);
     }
 
     /// <summary>Drops activations or notices no step will take (after a reset of the ranks).</summary>
-    public void Drain()
-    {
-        SocketInbox?.Drain();
-        NcclInbox?.Drain();
-    }
+    public void Drain() => Inbound?.Drain();
 
     public void Dispose()
     {
-        SocketInbox?.Dispose();
-        NcclInbox?.Dispose();
-        SocketOutbox?.Dispose();
-        NcclOutbox?.Dispose();
+        Inbound?.Dispose();
+        (Outbound as IDisposable)?.Dispose();
     }
 }

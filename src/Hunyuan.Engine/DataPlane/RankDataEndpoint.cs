@@ -4,13 +4,12 @@ namespace Hunyuan.Engine.DataPlane;
 /// One rank's side of the data plane: the lease holder's steps come in on its driver connection and go to the rank's
 /// thread in arrival order; each outcome goes back on that connection. Only the newest lease's driver is served: a
 /// connection under an older lease is refused, and a step carrying an older lease is failed, so a stale endpoint can
-/// never interleave its steps with the holder's. Activations from the previous stage arrive on <see cref="Inbox"/>, tensor-parallel
-/// peers' parts on <see cref="Collectives"/>
-/// (or, between GPU nodes, the previous stage's notices on <see cref="NcclInbox"/>).
+/// never interleave its steps with the holder's. Activations (or, between GPU nodes, NCCL notices) from the previous stage
+/// arrive on <see cref="Inbox"/>, tensor-parallel peers' parts on <see cref="Collectives"/>.
 /// </summary>
 public sealed class RankDataEndpoint(
-    string deployment, string epoch, int rank, string token, IRankStepRunner runner, StageInbox? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null,
-    CollectiveInbox? collectives = null, NcclStageReceiver? ncclInbox = null)
+    string deployment, string epoch, int rank, string token, IRankStepRunner runner, IStageInbound? inbox, Action? resetCollectives = null, Action<string>? abortCollectives = null,
+    CollectiveInbox? collectives = null)
 {
     private long _lease;
     private long _servedLease;
@@ -21,10 +20,8 @@ public sealed class RankDataEndpoint(
 
     public int Rank { get; } = rank;
 
-    public StageInbox? Inbox { get; } = inbox;
-
-    /// <summary>Where the previous stage's notices arrive when its activations come by NCCL (instead of <see cref="Inbox"/>).</summary>
-    public NcclStageReceiver? NcclInbox { get; } = ncclInbox;
+    /// <summary>The receiving end of this rank's pipeline link (socket or NCCL); null on the first stage.</summary>
+    public IStageInbound? Inbox { get; } = inbox;
 
     /// <summary>Where tensor-parallel peers on other nodes deliver their parts of collectives; null when there are none.</summary>
     public CollectiveInbox? Collectives { get; } = collectives;
@@ -73,7 +70,7 @@ public sealed class RankDataEndpoint(
                 return $"rank {hello.FromRank} is not in rank {Rank}'s tensor-parallel group";
             }
         }
-        else if (Inbox is null && NcclInbox is null)
+        else if (Inbox is null)
         {
             return $"rank {Rank} is the first pipeline stage; it takes no activations";
         }
@@ -146,7 +143,6 @@ public sealed class RankDataEndpoint(
     {
         await runner.ReleaseAllAsync();
         Inbox?.Drain();
-        NcclInbox?.Drain();
         resetCollectives?.Invoke();
     }
 

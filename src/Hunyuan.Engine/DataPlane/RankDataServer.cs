@@ -134,9 +134,6 @@ public sealed partial class RankDataServer : IAsyncDisposable
                 case DataPlaneRole.TensorPeer:
                     await endpoint!.Collectives!.ServePeerAsync(connection, hello.FromRank, _stop.Token);
                     break;
-                case DataPlaneRole.Peer when endpoint!.NcclInbox is { } notices:
-                    await notices.ServePeerAsync(connection, _stop.Token);
-                    break;
                 default:
                     await endpoint!.Inbox!.ServePeerAsync(connection, _stop.Token);
                     break;

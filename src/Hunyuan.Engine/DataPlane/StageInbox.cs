@@ -15,7 +15,7 @@ namespace Hunyuan.Engine.DataPlane;
 /// connects again within <see cref="LinkHealth.ReconnectGrace"/>. Bad frames fail the waiting step, naming the peer and
 /// the shape, before anything is allocated at a size the peer chose, and the connection is dropped.
 /// </summary>
-public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) : IStageLink, IDisposable
+public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) : IStageInbound
 {
     /// <summary>Frames of other steps kept while waiting; more means a broken peer.</summary>
     public const int MaxPendingSteps = 64;

@@ -213,7 +213,7 @@ public sealed class NcclStageLinkTests
             Server = server;
             Transport = transport;
             Receiver = new NcclStageReceiver(Hidden, MaxRows, transport.Connector.Device, Timeout, transport.Connector.AsReceiver);
-            _registration = server.Register(new RankDataEndpoint("d", "e1", 1, Token, new NoSteps(), null, ncclInbox: Receiver));
+            _registration = server.Register(new RankDataEndpoint("d", "e1", 1, Token, new NoSteps(), Receiver));
             Sender = new NcclStageSender(Hello, () => server.Endpoint, Timeout, transport.Connector.AsSender);
         }
 
