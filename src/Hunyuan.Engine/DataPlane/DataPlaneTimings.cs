@@ -9,11 +9,6 @@ namespace Hunyuan.Engine.DataPlane;
 /// </summary>
 public readonly record struct DataPlaneTimings(long Steps, double StepSeconds, double RankSeconds)
 {
-    /// <summary>Seconds per step not spent in the ranks' own work.</summary>
-    public double DataPlaneSecondsPerStep => Steps == 0 ? 0 : (StepSeconds - RankSeconds) / Steps;
-
-    public double RankSecondsPerStep => Steps == 0 ? 0 : RankSeconds / Steps;
-
     public static DataPlaneTimings operator -(DataPlaneTimings after, DataPlaneTimings before) =>
         new(after.Steps - before.Steps, after.StepSeconds - before.StepSeconds, after.RankSeconds - before.RankSeconds);
 }

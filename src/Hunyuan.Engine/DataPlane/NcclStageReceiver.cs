@@ -26,8 +26,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
 {
     private const string PeerName = "the previous stage";
 
-    private readonly AdoptedLink _link = new();
-    private readonly KeptSteps _kept = new();
+    private readonly StageLinkReader _reader = new();
     private readonly Lock _gate = new();
     private INcclPointToPoint? _transport;
     private int _transportGeneration;
@@ -38,33 +37,14 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
 
     public void SendFailure(long stepId, string reason) => throw new InvalidOperationException("an NCCL stage receiver only receives");
 
-    public torch.Tensor Receive(long stepId)
+    // The sender's ncclSend waits for this side's receive, so a notice's bytes are received as soon as it is read, even
+    // for another step (then kept, as the socket link keeps such activations): otherwise the sender could never announce
+    // the next.
+    public torch.Tensor Receive(long stepId) => _reader.Receive(stepId, timeout, "notice", (frame, connection, waitStarted) =>
     {
-        if (_kept.Take(stepId) is { } kept)
-        {
-            return kept.Result(stepId);
-        }
-
-        var waitStarted = Stopwatch.GetTimestamp();
-        var deadline = waitStarted + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            var (frame, connection) = _link.Next(PeerName, waitStarted, deadline, () => $"waited {timeout.TotalSeconds:F0} s for step {stepId}'s notice from {PeerName}; none came");
-            var (step, notice, failure) = Decode(frame, connection);
-
-            // The sender's ncclSend waits for this side's receive, so a notice is received now, even for another step
-            // (then kept, as the socket link keeps such activations): otherwise the sender could never announce the next.
-            var arrived = new KeptStep(step, notice is { } n ? ReceiveBytes(step, n, connection, waitStarted) : null, failure);
-            if (step == stepId)
-            {
-                // Everything kept arrived before it, so belongs to steps this rank has left.
-                _kept.Clear();
-                return arrived.Result(stepId);
-            }
-
-            _kept.Keep(arrived, _link, connection);
-        }
-    }
+        var (step, notice, failure) = Decode(frame, connection);
+        return new KeptStep(step, notice is { } n ? ReceiveBytes(step, n, connection, waitStarted) : null, failure);
+    });
 
     /// <summary>
     /// Adopts the previous stage's connection: this rank's thread reads it from now on. Completes when the connection is
@@ -74,17 +54,17 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
     {
         // Notices are control frames. Activation frames are read (within a socket link's bound) only to be refused with a
         // reason: they come from a sender that chose the socket link, i.e. nodes that disagree on the link kind.
-        connection.MaxActivationBytes = ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
-        return _link.Adopt(connection, cancellationToken);
+        connection.MaxActivationBytes = StageLinks.MaxActivationBytes(hiddenSize, maxRows);
+        return _reader.Link.Adopt(connection, cancellationToken);
     }
 
     /// <summary>Drops notices no step will take (after a reset of the ranks).</summary>
-    public void Drain() => _kept.Clear();
+    public void Drain() => _reader.Clear();
 
     public void Dispose()
     {
-        _link.Close("the rank is unloading");
-        _kept.Clear();
+        _reader.Link.Close("the rank is unloading");
+        _reader.Clear();
         INcclPointToPoint? transport;
         lock (_gate)
         {
@@ -118,7 +98,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
             // Nobody reads the TCP link during the transfer: a peer that closed it is seen by polling the socket.
             transport.WaitComplete(() =>
                 connection.PeerHasClosed ? $"{PeerName} ({connection.Peer}) closed its connection"
-                : _link.Health.FailureFor(waitStarted) is { } lost ? $"{PeerName} is unreachable: {lost}"
+                : _reader.Link.Health.FailureFor(waitStarted) is { } lost ? $"{PeerName} is unreachable: {lost}"
                 : null);
             return hidden;
         }
@@ -152,7 +132,7 @@ public sealed class NcclStageReceiver(long hiddenSize, long maxRows, torch.Devic
         catch (InvalidDataException ex)
         {
             // The waiting step fails with the reason, before anything is allocated; the peer is dropped.
-            _link.Release(connection, ex.Message);
+            _reader.Link.Release(connection, ex.Message);
             throw new DataPlaneException(ex.Message, ex);
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hunyuan.Engine.Collectives;
 using TorchSharp;
 
@@ -20,40 +19,15 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     /// <summary>Frames of other steps kept while waiting; more means a broken peer.</summary>
     public const int MaxPendingSteps = 64;
 
-    private const string PeerName = "the previous stage";
+    private readonly StageLinkReader _reader = new();
 
-    private readonly AdoptedLink _link = new();
-    private readonly KeptSteps _kept = new();
-
-    public long MaxActivationBytes => ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
+    public long MaxActivationBytes => StageLinks.MaxActivationBytes(hiddenSize, maxRows);
 
     public void Send(long stepId, torch.Tensor hidden) => throw new InvalidOperationException("a stage inbox only receives");
 
     public void SendFailure(long stepId, string reason) => throw new InvalidOperationException("a stage inbox only receives");
 
-    public torch.Tensor Receive(long stepId)
-    {
-        if (_kept.Take(stepId) is { } kept)
-        {
-            return kept.Result(stepId);
-        }
-
-        var waitStarted = Stopwatch.GetTimestamp();
-        var deadline = waitStarted + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            var (frame, connection) = _link.Next(PeerName, waitStarted, deadline, () => $"waited {timeout.TotalSeconds:F0} s for step {stepId}'s activations from {PeerName}; none came");
-            var arrived = Decode(frame, connection);
-            if (arrived.Step == stepId)
-            {
-                // Everything kept arrived before it, so belongs to steps this rank has left.
-                _kept.Clear();
-                return arrived.Result(stepId);
-            }
-
-            _kept.Keep(arrived, _link, connection);
-        }
-    }
+    public torch.Tensor Receive(long stepId) => _reader.Receive(stepId, timeout, "activations", (frame, connection, _) => Decode(frame, connection));
 
     /// <summary>
     /// Adopts the previous stage's connection: this rank's thread reads it from now on. Completes when the connection is
@@ -62,16 +36,16 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
     public Task ServePeerAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
         connection.MaxActivationBytes = MaxActivationBytes;
-        return _link.Adopt(connection, cancellationToken);
+        return _reader.Link.Adopt(connection, cancellationToken);
     }
 
     /// <summary>Drops activations no step will take (after a reset of the ranks).</summary>
-    public void Drain() => _kept.Clear();
+    public void Drain() => _reader.Clear();
 
     public void Dispose()
     {
-        _link.Close("the rank is unloading");
-        _kept.Clear();
+        _reader.Link.Close("the rank is unloading");
+        _reader.Clear();
     }
 
     internal static ReadOnlyMemory<byte> EncodeFailure(long stepId, string reason) => new WireWriter().I64(stepId).Str(reason).Written;
@@ -108,7 +82,7 @@ public sealed class StageInbox(long hiddenSize, long maxRows, TimeSpan timeout) 
         }
         catch (InvalidDataException ex)
         {
-            _link.Release(connection, ex.Message);
+            _reader.Link.Release(connection, ex.Message);
             throw new DataPlaneException(ex.Message, ex);
         }
     }

@@ -11,6 +11,9 @@ public static class StageLinks
     /// </summary>
     public static long MaxRows(int maxModelLen) => Math.Max(maxModelLen, 8192);
 
+    /// <summary>The largest activation frame a stage accepts: its header and at most that many float32 rows of the hidden size.</summary>
+    public static long MaxActivationBytes(long hiddenSize, long maxRows) => ActivationFrame.HeaderBytes + (maxRows * hiddenSize * 4);
+
     /// <param name="plan">The deployment's plan (every rank derives the same one).</param>
     /// <param name="me">This rank.</param>
     /// <param name="deployment">Deployment name, epoch and data token, as the hello to the next stage presents them.</param>

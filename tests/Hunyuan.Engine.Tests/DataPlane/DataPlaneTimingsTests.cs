@@ -28,7 +28,7 @@ public sealed class DataPlaneTimingsTests
         Assert.Equal(3, timings.Steps);
         Assert.Equal(3 * perStep, timings.RankSeconds, 9);
         Assert.True(timings.StepSeconds > 0, $"{timings.StepSeconds} s");
-        Assert.Equal(perStep, timings.RankSecondsPerStep, 9);
+        Assert.Equal(perStep, timings.RankSeconds / timings.Steps, 9);
     }
 
     [Fact]

@@ -25,6 +25,7 @@ public static unsafe class CudaCurrentDevice
         private readonly delegate* unmanaged<int*, int, int> _deviceGet;
         private readonly delegate* unmanaged<IntPtr*, int, int> _primaryCtxRetain;
         private readonly delegate* unmanaged<IntPtr, int> _ctxSetCurrent;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, IntPtr> _contexts = new();
 
         private Driver(IntPtr handle)
         {
@@ -36,17 +37,18 @@ public static unsafe class CudaCurrentDevice
 
         public static Driver? TryLoad() => NativeLibrary.TryLoad("libcuda.so.1", out var handle) ? new Driver(handle) : null;
 
-        public void MakeCurrent(int ordinal)
+        public void MakeCurrent(int ordinal) => Check(_ctxSetCurrent(_contexts.GetOrAdd(ordinal, Retain)), $"cuCtxSetCurrent({ordinal})");
+
+        // The retained primary context is the one the CUDA runtime (libtorch's and NCCL's) uses for this device; it is
+        // retained once per device and kept for the life of the process, as the runtime's own is.
+        private IntPtr Retain(int ordinal)
         {
             Check(_init(0), "cuInit");
             int device;
             Check(_deviceGet(&device, ordinal), $"cuDeviceGet({ordinal})");
             IntPtr context;
-
-            // The retained primary context is the one the CUDA runtime (libtorch's and NCCL's) uses for this device; the
-            // reference is kept for the life of the process, as the runtime's own is.
             Check(_primaryCtxRetain(&context, device), $"cuDevicePrimaryCtxRetain({ordinal})");
-            Check(_ctxSetCurrent(context), $"cuCtxSetCurrent({ordinal})");
+            return context;
         }
 
         private static void Check(int result, string call)
