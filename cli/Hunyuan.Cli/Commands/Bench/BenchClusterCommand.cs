@@ -12,15 +12,15 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// <summary>
 /// `hyc bench cluster --deployment NAME`: decode step latency through a running deployment's data plane (the head's
 /// driver sends each step to every rank, stage 0 sends its activations to stage 1, the last stage returns the token)
-/// against the same model in this process. Per step = (time for 1 + N tokens - time for 1 token) / N, so prefill cancels
-/// out. The deployment must not be served meanwhile (deploy with --no-serve): a serving endpoint holds its lease.
+/// against the same model in this process, the two timed in alternation (see <see cref="DecodeStepLatency"/>). Per step =
+/// (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out. The deployment must not be served meanwhile (deploy with --no-serve): a serving endpoint holds its lease.
 /// </summary>
 internal sealed class BenchClusterCommand : Command
 {
     private static readonly Option<string> DeploymentOption = new("--deployment") { Description = "Deployment name", Required = true };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "The deployment's compute dtype, for the one-process run", DefaultValueFactory = _ => "bfloat16" };
-    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 5 };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch threads of the one-process run (match the agents' --torch-threads for a like-for-like figure)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
@@ -55,19 +55,6 @@ internal sealed class BenchClusterCommand : Command
 
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
         var repeat = r.GetValue(RepeatOption);
-        var timed = new List<DataPlaneTimings>();
-        var cluster = await DecodeStepLatency.BestAsync(
-            async t =>
-            {
-                var generation = await grain.GenerateTimedAsync(prompt, t);
-                timed.Add(new DataPlaneTimings(generation.Steps, generation.StepSeconds, generation.RankSeconds));
-            },
-            n,
-            repeat);
-
-        // The ranks report their own work per step, so the data plane's share is measured on the same steps, whatever
-        // this process's one-process reference does (it varies by several ms between processes on a shared machine).
-        var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var options = new LoadOptions
         {
             DType = ComputeDType.TryParse(r.GetValue(DTypeOption), out var dt) ? dt : TorchSharp.torch.ScalarType.BFloat16,
@@ -78,16 +65,29 @@ internal sealed class BenchClusterCommand : Command
             TorchSharp.torch.set_num_threads(threads);
         }
 
+        // The ranks report their own work per step, so the data plane's share is measured on the same steps, whatever
+        // this process's one-process reference does.
+        var timed = new List<DataPlaneTimings>();
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
-        var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), n, repeat);
+        var latency = await DecodeStepLatency.InterleavedAsync(
+            async (t, measured) =>
+            {
+                var generation = await grain.GenerateTimedAsync(prompt, t);
+                if (measured)
+                {
+                    timed.Add(new DataPlaneTimings(generation.Steps, generation.StepSeconds, generation.RankSeconds));
+                }
+            },
+            async t => await GreedyDecoder.RunAsync(local, prompt, t),
+            n,
+            repeat);
+        var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {cluster:F2} ms per decode step; one process: {single:F2} ms; overhead {cluster - single:F2} ms ({cluster / single:F2}x); of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of the runs)"));
+            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
         if (r.GetValue(JsonOption))
         {
-            _console.Json(
-                new BenchClusterOutput(Math.Round(cluster, 3), Math.Round(single, 3), Math.Round(cluster - single, 3), status.Tp, status.Pp, nodes, Math.Round(ranks, 3), Math.Round(dataPlane, 3)),
-                CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane), CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;
@@ -95,18 +95,25 @@ internal sealed class BenchClusterCommand : Command
 }
 
 /// <summary>
-/// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step, overhead_ms_per_step, tp, pp, nodes,
-/// ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's driver
-/// measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link.
+/// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step (medians of the alternating runs),
+/// overhead_ms_per_step (the median of the per-run differences) and overhead_ms_runs (each run's difference), tp, pp,
+/// nodes, ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's
+/// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link.
 /// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,
     double SingleMsPerStep,
     double OverheadMsPerStep,
+    double[] OverheadMsRuns,
     int Tp,
     int Pp,
     int Nodes,
     double RanksMsPerStep,
     double DataPlaneMsPerStep,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null)
+{
+    public static BenchClusterOutput Of(PairedStepLatency latency, int tp, int pp, int nodes, double ranksMs, double dataPlaneMs, bool? sameGreedyIds = null, string? stageLink = null) =>
+        new(Math.Round(latency.ClusterMs, 3), Math.Round(latency.SingleMs, 3), Math.Round(latency.OverheadMs, 3), [.. latency.OverheadRuns.Select(d => Math.Round(d, 3))],
+            tp, pp, nodes, Math.Round(ranksMs, 3), Math.Round(dataPlaneMs, 3), sameGreedyIds, stageLink);
+}

@@ -24,7 +24,7 @@ internal sealed class BenchDataPlaneCommand : Command
     private static readonly Option<int> PpOption = new("--pp") { Description = "Pipeline stages", DefaultValueFactory = _ => 2 };
     private static readonly Option<bool> AcrossOption = new("--tp-across-nodes") { Description = "Every rank behind its own listener: tensor-parallel collectives over TCP" };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
-    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Repetitions; the best is kept", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 5 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
@@ -107,40 +107,42 @@ internal sealed class BenchDataPlaneCommand : Command
         var options = new LoadOptions { DType = dtype, Device = device.ForSlot(0) };
         var stageLinks = new LoopbackStageLinks(Enumerable.Range(0, pp).Select(device.ForSlot).ToArray(), link);
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
-        double overPlane;
+        PairedStepLatency latency;
         int nodes;
-        long[] planeIds;
+        bool sameIds;
         var timed = new List<DataPlaneTimings>();
+
+        // Both loaded at once, so their runs can alternate; each waits idle while the other runs.
         await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks))
         await using (var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1)))
+        using (var local = new LocalCausalLm(ModelLoader.Load(dir, options)))
         {
             var sequence = 0L;
-            overPlane = await DecodeStepLatency.BestAsync(
-                async t =>
+            latency = await DecodeStepLatency.InterleavedAsync(
+                async (t, measured) =>
                 {
                     var before = driver.Timings;
                     await driver.GenerateAsync(++sequence, prompt, t);
-                    timed.Add(driver.Timings - before);
+                    if (measured)
+                    {
+                        timed.Add(driver.Timings - before);
+                    }
                 },
+                async t => await GreedyDecoder.RunAsync(local, prompt, t),
                 steps,
                 repeat);
-            planeIds = await driver.GenerateAsync(++sequence, prompt, steps);
+            var planeIds = await driver.GenerateAsync(++sequence, prompt, steps);
+            sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
             nodes = ranks.Servers.Count;
         }
 
-        using var local = new LocalCausalLm(ModelLoader.Load(dir, options));
-        var single = await DecodeStepLatency.BestAsync(async t => await GreedyDecoder.RunAsync(local, prompt, t), steps, repeat);
-        var sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
         var (rankMs, planeMs) = DecodeStepLatency.Split(timed, steps);
         var linkName = link.ToString().ToLowerInvariant();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {overPlane:F2} ms per decode step on the data plane; without: {single:F2} ms; overhead {overPlane - single:F2} ms ({overPlane / single:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of the runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));
         if (r.GetValue(JsonOption))
         {
-            _console.Json(
-                new BenchClusterOutput(
-                    Math.Round(overPlane, 3), Math.Round(single, 3), Math.Round(overPlane - single, 3), tp, pp, nodes, Math.Round(rankMs, 3), Math.Round(planeMs, 3), sameIds, linkName),
-                CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, tp, pp, nodes, rankMs, planeMs, sameIds, linkName), CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;

@@ -1,40 +1,61 @@
-using System.Diagnostics;
-
 namespace Hunyuan.Cli.Commands.Bench;
 
 /// <summary>
-/// Milliseconds per decode step of a generator: (time for 1 + N tokens - time for 1 token) / N, so prefill cancels
-/// out; one warm-up, then the best of the repetitions.
+/// Milliseconds per decode step of a generator: (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out.
+/// A deployment and its one-process reference are timed in alternation (ABBA), after both are warmed up, and compared
+/// run by run: this machine drifts by a third within minutes, and timing one after the other (as the first version did,
+/// the reference last, with the JIT still tiering up the code the first one ran) put that drift into the difference.
 /// </summary>
 internal static class DecodeStepLatency
 {
-    public static async Task<double> BestAsync(Func<int, Task> generate, int steps, int repeat)
+    /// <summary>Untimed (1 + N)-token runs of each side first: the hot methods reach their optimized tier meanwhile.</summary>
+    public const int WarmupRuns = 2;
+
+    /// <param name="cluster">Generates that many tokens on the deployment; the flag says whether the call is timed.</param>
+    /// <param name="single">Generates that many tokens in this process.</param>
+    /// <param name="steps">N, the decode steps of a timed run.</param>
+    /// <param name="repeat">Timed runs of each side.</param>
+    /// <param name="time">The clock (fake in tests).</param>
+    public static async Task<PairedStepLatency> InterleavedAsync(Func<int, bool, Task> cluster, Func<int, Task> single, int steps, int repeat, TimeProvider? time = null)
     {
-        await generate(1);
-        var best = double.MaxValue;
-        for (var i = 0; i < repeat; i++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
+        time ??= TimeProvider.System;
+        for (var i = 0; i < WarmupRuns; i++)
         {
-            var sw = Stopwatch.StartNew();
-            await generate(1);
-            var one = sw.Elapsed.TotalMilliseconds;
-            sw.Restart();
-            await generate(1 + steps);
-            best = Math.Min(best, (sw.Elapsed.TotalMilliseconds - one) / steps);
+            await cluster(1 + steps, false);
+            await single(1 + steps);
         }
 
-        return best;
+        var clusterRuns = new double[repeat];
+        var singleRuns = new double[repeat];
+        for (var i = 0; i < repeat; i++)
+        {
+            if (i % 2 == 0)
+            {
+                clusterRuns[i] = await PerStepAsync(t => cluster(t, true), steps, time);
+                singleRuns[i] = await PerStepAsync(single, steps, time);
+            }
+            else
+            {
+                singleRuns[i] = await PerStepAsync(single, steps, time);
+                clusterRuns[i] = await PerStepAsync(t => cluster(t, true), steps, time);
+            }
+        }
+
+        return new PairedStepLatency(clusterRuns, singleRuns);
     }
 
     /// <summary>
-    /// A data-plane run's split of a decode step, from the driver's timings of every call <see cref="BestAsync"/> made
-    /// (the warm-up, then a 1-token and a (1 + N)-token run per repetition): per repetition the long run's less the short
-    /// run's, over N, so prefill cancels out as in the step time itself; medians over the repetitions, in ms.
+    /// A data-plane run's split of a decode step, from the driver's timings of the timed cluster calls (a 1-token and a
+    /// (1 + N)-token run per repetition, in that order): per repetition the long run's less the short run's, over N, so
+    /// prefill cancels out as in the step time itself; medians over the repetitions, in ms.
     /// </summary>
     public static (double RanksMs, double DataPlaneMs) Split(IReadOnlyList<Hunyuan.Engine.DataPlane.DataPlaneTimings> calls, int steps)
     {
         var ranks = new List<double>();
         var plane = new List<double>();
-        for (var i = 1; i + 1 < calls.Count; i += 2)
+        for (var i = 0; i + 1 < calls.Count; i += 2)
         {
             var decode = calls[i + 1] - calls[i];
             ranks.Add(decode.RankSeconds * 1000 / steps);
@@ -51,5 +72,16 @@ internal static class DecodeStepLatency
         return sorted.Length == 0 ? double.NaN
             : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
             : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static async Task<double> PerStepAsync(Func<int, Task> generate, int steps, TimeProvider time)
+    {
+        var started = time.GetTimestamp();
+        await generate(1);
+        var one = time.GetElapsedTime(started);
+        started = time.GetTimestamp();
+        await generate(1 + steps);
+        var many = time.GetElapsedTime(started);
+        return (many - one).TotalMilliseconds / steps;
     }
 }

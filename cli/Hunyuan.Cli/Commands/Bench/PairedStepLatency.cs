@@ -1,0 +1,20 @@
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// Per-step milliseconds of a deployment and of its one-process reference, timed in alternation, run i of one beside run
+/// i of the other. The overhead is the median of the per-run differences, not the difference of two medians: a drift
+/// that slows both runs of a pair cancels in it.
+/// </summary>
+internal sealed record PairedStepLatency(IReadOnlyList<double> ClusterRuns, IReadOnlyList<double> SingleRuns)
+{
+    public double ClusterMs => DecodeStepLatency.Median(ClusterRuns);
+
+    public double SingleMs => DecodeStepLatency.Median(SingleRuns);
+
+    public IReadOnlyList<double> OverheadRuns => ClusterRuns.Zip(SingleRuns, (c, s) => c - s).ToArray();
+
+    public double OverheadMs => DecodeStepLatency.Median(OverheadRuns);
+
+    /// <summary>The median of the per-run ratios cluster / single.</summary>
+    public double Ratio => DecodeStepLatency.Median(ClusterRuns.Zip(SingleRuns, (c, s) => c / s));
+}
