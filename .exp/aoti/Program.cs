@@ -1,42 +1,64 @@
 using System.Diagnostics;
+using Hunyuan.Engine.Partitioning;
+using Hunyuan.Model.Config;
+using Hunyuan.Model.Generation;
+using Hunyuan.Model.Modeling;
+using Hunyuan.Model.Parallel;
+using Hunyuan.Model.SafeTensors;
+using Hunyuan.Model.Variants;
 using TorchSharp;
 
 static class P
 {
-    const string Src = """
-        def gmm(a: Tensor, b: Tensor, offs: Tensor) -> Tensor:
-            return torch._grouped_mm(a, b, offs=offs)
-
-        """;
     static void Main()
     {
         torch.set_num_threads(1);
-        var unit = torch.jit.compile(Src);
-        foreach (var dt in new[] { torch.ScalarType.Float32, torch.ScalarType.BFloat16 })
+        var dir = Environment.GetEnvironmentVariable("HOME") + "/.hyc/models/mini";
+        var config = HunyuanConfig.Load(dir);
+        var options = new LoadOptions { DType = torch.ScalarType.BFloat16 };
+        var plan = PartitionPlanner.Create(config, ModelVariant.Bf16, GpuInventory.Uniform(2, 1, 8L << 30), new LayoutRequest(1, 2));
+        using var ck = SafeTensorsCheckpoint.Open(dir);
+        var whole = ModelLoader.Load(config, ck, options, PartitionSlice.Whole(config), SingleRankGroup.Instance);
+        var s0 = ModelLoader.Load(config, ck, options, plan.Ranks[0].Slice, SingleRankGroup.Instance);
+        var s1 = ModelLoader.Load(config, ck, options, plan.Ranks[1].Slice, SingleRankGroup.Instance);
+        Console.WriteLine($"stage0 layers {plan.Ranks[0].Slice.LayerStart}+{plan.Ranks[0].Slice.LayerCount}, stage1 {plan.Ranks[1].Slice.LayerStart}+{plan.Ranks[1].Slice.LayerCount}");
+        long seq = 0;
+        double Run(bool split, int steps)
         {
-            long E = 16, H = 64, I = 128;
-            var w = torch.randn(E, 2 * I, H).to(dt);           // [E, out, in]
-            var x = torch.randn(3, H).to(dt);
-            var ids = torch.tensor(new long[] { 2, 2, 9 });
-            var offs = torch.tensor(new int[] { 0,0,2,2,2,2,2,2,2,3,3,3,3,3,3,3 });
-            var wt = w.transpose(1, 2);                        // [E, in, out]
-            try
+            var caches = new Dictionary<long, IKvCache>();
+            var caches1 = new Dictionary<long, IKvCache>();
+            var id = ++seq;
+            long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
+            long next = 0;
+            Stopwatch sw = new();
+            for (int i = 0; i <= steps; i++)
             {
-                var y = unit.invoke<torch.Tensor>("gmm", x, wt, offs);
-                var reference = w.index_select(0, ids).bmm(x.unsqueeze(-1)).squeeze(-1);
-                Console.WriteLine($"{dt}: shape {string.Join(',', y.shape)} maxdiff {(y.to(torch.ScalarType.Float32) - reference.to(torch.ScalarType.Float32)).abs().max().item<float>()}");
-                var x1 = x.narrow(0, 0, 1);
-                var o1 = torch.tensor(new int[] { 0,0,1,1,1,1,1,1,1,1,1,1,1,1,1,1 });
-                var sw = Stopwatch.StartNew();
-                for (int i = 0; i < 5000; i++) { using var r = unit.invoke<torch.Tensor>("gmm", x1, wt, o1); }
-                var g = sw.Elapsed.TotalMicroseconds / 5000;
-                var id1 = torch.tensor(new long[] { 2 });
-                sw.Restart();
-                for (int i = 0; i < 5000; i++) { using var c = w.index_select(0, id1); using var r = c.bmm(x1.unsqueeze(-1)); }
-                var b = sw.Elapsed.TotalMicroseconds / 5000;
-                Console.WriteLine($"  batch1: grouped {g:F1} us, gather+bmm {b:F1} us");
+                if (i == 1) sw.Start();
+                var step = i == 0 ? new SequenceStep(id, 0, prompt) : new SequenceStep(id, 7 + i, [next]);
+                using var ids = torch.tensor(step.TokenIds, dtype: torch.ScalarType.Int64);
+                if (!split)
+                {
+                    var segs = SequenceCaches.Segments(caches, [step], whole.NewCache, "w");
+                    using var logits = whole.Forward(ids, segs);
+                    next = logits[-1].argmax().item<long>();
+                }
+                else
+                {
+                    var segs0 = SequenceCaches.Segments(caches, [step], s0.NewCache, "s0");
+                    using var h = s0.Forward(ids, segs0);
+                    var segs1 = SequenceCaches.Segments(caches1, [step], s1.NewCache, "s1");
+                    using var logits = s1.Forward(h, segs1);
+                    next = logits[-1].argmax().item<long>();
+                }
             }
-            catch (Exception e) { Console.WriteLine($"{dt}: {e.Message.Split('\n')[0]}"); }
+            foreach (var c in caches.Values.Concat(caches1.Values)) c.Dispose();
+            return sw.Elapsed.TotalMilliseconds / steps;
+        }
+        Run(false, 64); Run(true, 64); Run(false, 64); Run(true, 64);
+        for (int r = 0; r < 6; r++)
+        {
+            var a = Run(false, 64); var b = Run(true, 64);
+            Console.WriteLine($"whole {a:F2} ms/step, split (same thread) {b:F2}, diff {b - a:F2}");
         }
     }
 }
