@@ -13,7 +13,8 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// `hyc bench cluster --deployment NAME`: decode step latency through a running deployment's data plane (the head's
 /// driver sends each step to every rank, stage 0 sends its activations to stage 1, the last stage returns the token)
 /// against the same model in this process, the two timed in alternation (see <see cref="DecodeStepLatency"/>). Per step =
-/// (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out. The deployment must not be served meanwhile (deploy with --no-serve): a serving endpoint holds its lease.
+/// (time for 1 + N tokens - time for 1 token) / N, so prefill cancels out. The deployment must not be served meanwhile
+/// (deploy with --no-serve): a serving endpoint holds its lease.
 /// </summary>
 internal sealed class BenchClusterCommand : Command
 {
