@@ -99,7 +99,8 @@ internal sealed class BenchClusterCommand : Command
 /// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step (medians of the alternating runs),
 /// overhead_ms_per_step (the median of the per-run differences) and overhead_ms_runs (each run's difference), tp, pp,
 /// nodes, ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's
-/// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link.
+/// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link, and with PP >= 2 at
+/// TP1 stages_one_thread_ms_per_step and split_overhead_ms_per_step.
 /// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,
@@ -112,9 +113,13 @@ internal sealed record BenchClusterOutput(
     double RanksMsPerStep,
     double DataPlaneMsPerStep,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? StagesOneThreadMsPerStep = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? SplitOverheadMsPerStep = null)
 {
-    public static BenchClusterOutput Of(PairedStepLatency latency, int tp, int pp, int nodes, double ranksMs, double dataPlaneMs, bool? sameGreedyIds = null, string? stageLink = null) =>
+    public static BenchClusterOutput Of(
+        PairedStepLatency latency, int tp, int pp, int nodes, double ranksMs, double dataPlaneMs, bool? sameGreedyIds = null, string? stageLink = null, PairedStepLatency? split = null) =>
         new(Math.Round(latency.ClusterMs, 3), Math.Round(latency.SingleMs, 3), Math.Round(latency.OverheadMs, 3), [.. latency.OverheadRuns.Select(d => Math.Round(d, 3))],
-            tp, pp, nodes, Math.Round(ranksMs, 3), Math.Round(dataPlaneMs, 3), sameGreedyIds, stageLink);
+            tp, pp, nodes, Math.Round(ranksMs, 3), Math.Round(dataPlaneMs, 3), sameGreedyIds, stageLink,
+            split is null ? null : Math.Round(split.ClusterMs, 3), split is null ? null : Math.Round(split.OverheadMs, 3));
 }

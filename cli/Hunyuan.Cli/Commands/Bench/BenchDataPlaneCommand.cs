@@ -13,7 +13,9 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// or with --tp-across-nodes each rank, behind its own listener on loopback, as if on its own node; steps, activations
 /// and collectives over TCP) against the same model without a data plane. One process and one thread pool for both,
 /// so the difference is the data plane's own cost: what `bench cluster` measures minus the agents' processes competing
-/// for the cores. Same JSON keys as `bench cluster`, plus whether both gave the same greedy ids and the stage link.
+/// for the cores. Same JSON keys as `bench cluster`, plus whether every run gave the same greedy ids and the stage link;
+/// with PP >= 2 at TP1 also the stages run one after the other on one thread (stages_one_thread_ms_per_step and
+/// split_overhead_ms_per_step, timed in alternation with the one-process run the same way).
 /// With --device cuda, stage s computes on cuda:s and the reference on cuda:0; --stage-link nccl then carries the
 /// activations between stages by NCCL (bench/gpu-check.sh's two-GPU check; not run on a GPU yet).
 /// </summary>
@@ -108,6 +110,7 @@ internal sealed class BenchDataPlaneCommand : Command
         var stageLinks = new LoopbackStageLinks(Enumerable.Range(0, pp).Select(device.ForSlot).ToArray(), link);
         long[] prompt = [1, 2, 3, 4, 5, 6, 7, 8];
         PairedStepLatency latency;
+        PairedStepLatency? split = null;
         int nodes;
         bool sameIds;
         var timed = new List<DataPlaneTimings>();
@@ -132,17 +135,29 @@ internal sealed class BenchDataPlaneCommand : Command
                 steps,
                 repeat);
             var planeIds = await driver.GenerateAsync(++sequence, prompt, steps);
-            sameIds = planeIds.SequenceEqual((await GreedyDecoder.RunAsync(local, prompt, steps)).Ids);
+            var singleIds = (await GreedyDecoder.RunAsync(local, prompt, steps)).Ids;
+            sameIds = planeIds.SequenceEqual(singleIds);
             nodes = ranks.Servers.Count;
+            if (pp > 1 && tp == 1)
+            {
+                // The same stages on this one thread: whether a deployment's extra work is the split or what carries it.
+                using var stages = StagesOnOneThread.Load(dir, options, pp);
+                split = await DecodeStepLatency.InterleavedAsync(
+                    async (t, _) => await GreedyDecoder.RunAsync(stages, prompt, t),
+                    async t => await GreedyDecoder.RunAsync(local, prompt, t),
+                    steps,
+                    repeat);
+                sameIds &= (await GreedyDecoder.RunAsync(stages, prompt, steps)).Ids.SequenceEqual(singleIds);
+            }
         }
 
         var (rankMs, planeMs) = DecodeStepLatency.Split(timed, steps);
         var linkName = link.ToString().ToLowerInvariant();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs); greedy ids {(sameIds ? "match" : "DIFFER")}"));
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs){(split is null ? "" : $"; the stages on one thread without a data plane: {split.ClusterMs:F2} ms, {split.OverheadMs:F2} ms over one process")}; greedy ids {(sameIds ? "match" : "DIFFER")}"));
         if (r.GetValue(JsonOption))
         {
-            _console.Json(BenchClusterOutput.Of(latency, tp, pp, nodes, rankMs, planeMs, sameIds, linkName), CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, tp, pp, nodes, rankMs, planeMs, sameIds, linkName, split), CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;

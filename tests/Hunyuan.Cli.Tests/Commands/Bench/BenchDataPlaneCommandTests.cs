@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Hunyuan.Cli.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Commands.Bench;
@@ -13,6 +14,18 @@ public sealed class BenchDataPlaneCommandTests
         Assert.True(json.GetProperty("same_greedy_ids").GetBoolean());
         Assert.Equal("socket", json.GetProperty("stage_link").GetString());
         Assert.Equal(2, json.GetProperty("pp").GetInt32());
+        Assert.True(json.GetProperty("stages_one_thread_ms_per_step").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("split_overhead_ms_per_step").ValueKind);
+    }
+
+    [Fact]
+    public async Task TheStagesOnOneThreadAreOnlyTimedForAPipelineOfSingleRankStages()
+    {
+        var r = await HycRunner.InProcess("bench", "dataplane", "--model", "tiny", "--tp", "2", "--pp", "1", "--tokens", "2", "--repeat", "1", "--dtype", "float32", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        var json = r.Json();
+        Assert.True(json.GetProperty("same_greedy_ids").GetBoolean());
+        Assert.False(json.TryGetProperty("stages_one_thread_ms_per_step", out _));
     }
 
     [Theory]
