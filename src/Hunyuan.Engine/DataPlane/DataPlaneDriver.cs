@@ -38,7 +38,7 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     {
         _target = target;
         _ranks = ranks;
-        _readers = ranks.Select((c, r) => Task.Run(() => ReadAsync(c, r))).ToArray();
+        _readers = ranks.Select(ReadAsync).ToArray();
     }
 
     public DataPlaneTarget Target => _target;
@@ -224,32 +224,34 @@ public sealed class DataPlaneDriver : IStepExecutor, IAsyncDisposable
     {
         try
         {
-            while (await connection.ReceiveAsync(_stop.Token) is { } frame)
-            {
-                if (frame.Kind != FrameKind.StepResult)
-                {
-                    throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame to the driver");
-                }
-
-                var outcome = StepOutcome.Decode(frame.Payload);
-                if (outcome.Superseded)
-                {
-                    // Before the step hears of it, so every step in flight fails with the same cause, at once.
-                    _superseded = true;
-                    Break($"rank {rank}: {outcome.Error}");
-                }
-
-                if (_pending.TryGetValue(outcome.StepId, out var step))
-                {
-                    step.Report(rank, outcome, rank == _target.ResultRank);
-                }
-            }
-
+            await BlockingFrameReader.Start($"driver-rank-{rank}", connection, frame => OnOutcome(connection, rank, frame), _stop.Token);
             Break($"{connection.Peer} closed its connection");
         }
         catch (Exception ex) when (ex is DataPlaneException or InvalidDataException or OperationCanceledException)
         {
             Break(ex is OperationCanceledException ? "the driver was closed" : ex.Message);
+        }
+    }
+
+    // On the connection's reading thread: the step's completion runs its continuation on the thread pool, not here.
+    private void OnOutcome(FrameConnection connection, int rank, Frame frame)
+    {
+        if (frame.Kind != FrameKind.StepResult)
+        {
+            throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame to the driver");
+        }
+
+        var outcome = StepOutcome.Decode(frame.Payload);
+        if (outcome.Superseded)
+        {
+            // Before the step hears of it, so every step in flight fails with the same cause, at once.
+            _superseded = true;
+            Break($"rank {rank}: {outcome.Error}");
+        }
+
+        if (_pending.TryGetValue(outcome.StepId, out var step))
+        {
+            step.Report(rank, outcome, rank == _target.ResultRank);
         }
     }
 

@@ -91,51 +91,52 @@ public sealed class RankDataEndpoint(
         }
     }
 
-    /// <summary>Serves a driver connection until it closes.</summary>
-    public async Task ServeDriverAsync(FrameConnection connection, long lease, CancellationToken cancellationToken)
+    /// <summary>Serves a driver connection until it closes, reading it on a thread of its own (see <see cref="BlockingFrameReader"/>).</summary>
+    public Task ServeDriverAsync(FrameConnection connection, long lease, CancellationToken cancellationToken) =>
+        BlockingFrameReader.Start($"rank-{Rank}-driver", connection, frame => OnDriverFrame(connection, lease, frame, cancellationToken), cancellationToken);
+
+    // On the driver connection's reading thread, which may block: it is no grain's and no thread-pool worker.
+    private void OnDriverFrame(FrameConnection connection, long lease, Frame frame, CancellationToken cancellationToken)
     {
-        while (await connection.ReceiveAsync(cancellationToken) is { } frame)
+        switch (frame.Kind)
         {
-            switch (frame.Kind)
-            {
-                case FrameKind.Step:
-                    var step = StepMessage.Decode(frame.Payload);
-                    if (step.Lease != Lease || lease != Lease)
+            case FrameKind.Step:
+                var step = StepMessage.Decode(frame.Payload);
+                if (step.Lease != Lease || lease != Lease)
+                {
+                    connection.Send(FrameKind.StepResult,
+                        new StepOutcome(step.StepId, null, $"step {step.StepId} carries lease {step.Lease}; rank {Rank} now serves lease {Lease}", Superseded: true).Encode().Span);
+                    break;
+                }
+
+                // Queued now, in arrival order; the rank's thread starts sending the outcome the moment it has it.
+                runner.RunStep(step, outcome =>
+                {
+                    if (outcome.CollectivesAffected)
                     {
-                        await connection.SendAsync(FrameKind.StepResult,
-                            new StepOutcome(step.StepId, null, $"step {step.StepId} carries lease {step.Lease}; rank {Rank} now serves lease {Lease}", Superseded: true).Encode(), cancellationToken: cancellationToken);
-                        break;
+                        // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
+                        abortCollectives?.Invoke(outcome.Error!);
                     }
 
-                    // Queued now, in arrival order; the rank's thread starts sending the outcome the moment it has it.
-                    runner.RunStep(step, outcome =>
-                    {
-                        if (outcome.CollectivesAffected)
-                        {
-                            // Wake tensor-parallel peers waiting in this step's collectives; the driver resets us all next.
-                            abortCollectives?.Invoke(outcome.Error!);
-                        }
+                    _ = SendOutcomeAsync(connection, outcome, cancellationToken);
+                });
+                break;
+            case FrameKind.Release:
+                foreach (var id in DecodeRelease(frame.Payload))
+                {
+                    _ = runner.ReleaseAsync(id);
+                }
 
-                        _ = SendOutcomeAsync(connection, outcome, cancellationToken);
-                    });
-                    break;
-                case FrameKind.Release:
-                    foreach (var id in DecodeRelease(frame.Payload))
-                    {
-                        _ = runner.ReleaseAsync(id);
-                    }
+                break;
+            case FrameKind.Reset:
+                if (lease == Lease)
+                {
+                    ResetAsync().GetAwaiter().GetResult();
+                }
 
-                    break;
-                case FrameKind.Reset:
-                    if (lease == Lease)
-                    {
-                        await ResetAsync();
-                    }
-
-                    break;
-                default:
-                    throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a driver connection");
-            }
+                break;
+            default:
+                throw new InvalidDataException($"{connection.Peer} sent a {frame.Kind} frame on a driver connection");
         }
     }
 
