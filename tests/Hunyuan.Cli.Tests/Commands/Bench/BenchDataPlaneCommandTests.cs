@@ -14,7 +14,9 @@ public sealed class BenchDataPlaneCommandTests
         Assert.True(json.GetProperty("same_greedy_ids").GetBoolean());
         Assert.Equal("socket", json.GetProperty("stage_link").GetString());
         Assert.Equal(2, json.GetProperty("pp").GetInt32());
-        Assert.True(json.GetProperty("stages_one_thread_ms_per_step").GetDouble() > 0);
+        // Present as numbers; their values are differences of timed runs (4 tokens here), not checked: a busy moment can
+        // make one negative. same_greedy_ids above covers that the stages on one thread ran and agreed.
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("stages_one_thread_ms_per_step").ValueKind);
         Assert.Equal(JsonValueKind.Number, json.GetProperty("split_overhead_ms_per_step").ValueKind);
     }
 
