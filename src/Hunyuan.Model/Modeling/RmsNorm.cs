@@ -2,13 +2,15 @@ using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
 
-/// <summary>RMSNorm as the reference computes it: statistics in float32, cast back, then times the weight (no 1+w).</summary>
-/// <remarks>
-/// TorchSharp 0.107 binds no fused rms_norm, so this is six to eight ops; the in-place ones reuse buffers this
-/// method created itself (never the caller's).
-/// </remarks>
+/// <summary>
+/// RMSNorm as the reference computes it: statistics in float32, cast back, then times the weight (no 1+w). The
+/// statistics run on the device's <see cref="RmsNormKernel"/>, resolved once per device type.
+/// </summary>
 public static class RmsNorm
 {
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<DeviceType, RmsNormKernel> Kernels = [];
+
     public static torch.Tensor Apply(torch.Tensor x, torch.Tensor weight, double eps)
     {
         var y = Normalize(x, eps);
@@ -17,33 +19,20 @@ public static class RmsNorm
     }
 
     /// <summary>x / rms(x) in float32, cast back to x's dtype; the weight is left to the caller (CLA q-folding).</summary>
-    public static torch.Tensor Normalize(torch.Tensor x, double eps)
+    public static torch.Tensor Normalize(torch.Tensor x, double eps) => KernelFor(x.device_type).Normalize(x, eps);
+
+    /// <summary>The kernel tensors of <paramref name="deviceType"/> use: fused where the loaded libtorch exports it, else composite.</summary>
+    public static RmsNormKernel KernelFor(DeviceType deviceType)
     {
-        var isFloat = x.dtype == torch.ScalarType.Float32;
-        var f = isFloat ? x : x.to(torch.ScalarType.Float32);
-        try
+        lock (Gate)
         {
-            using var squares = f.pow(2);
-            using var variance = squares.mean([-1], keepdim: true);
-            StepTensors.InPlace(variance, t => t.add_(eps));
-            StepTensors.InPlace(variance, t => t.rsqrt_());
-            var y = f * variance;
-            if (isFloat)
+            if (!Kernels.TryGetValue(deviceType, out var kernel))
             {
-                return y;
+                kernel = (RmsNormKernel?)FusedRmsNormKernel.TryResolve(deviceType) ?? CompositeRmsNormKernel.Instance;
+                Kernels[deviceType] = kernel;
             }
 
-            using (y)
-            {
-                return y.to(x.dtype);
-            }
-        }
-        finally
-        {
-            if (!isFloat)
-            {
-                f.Dispose();
-            }
+            return kernel;
         }
     }
 }
