@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Batch-1 decode: hyc against the eager PyTorch reference (bench/eager_reference.py) on the same model directory,
 # in one run. First a float32 check that both pick the same greedy ids, then ROUNDS alternating rounds in bf16;
-# prints the medians and the ratio. Needs Debian's python3-torch and python3-numpy, and a Release build of hyc.
+# prints the medians and the ratio. Needs Debian's python3-torch (or any python3 with torch) and a Release build of hyc.
 #   bench/decode-vs-eager.sh MODEL_DIR [ROUNDS] [STEPS] [THREADS]
 set -euo pipefail
 model=${1:?usage: bench/decode-vs-eager.sh MODEL_DIR [ROUNDS] [STEPS] [THREADS]}

@@ -157,6 +157,43 @@ else
 fi
 rm -rf "$slice"
 
+# ---- 2b. host time per layer on a deep, narrow model (GPU issue, item 4) --------------------------------------------
+# Almost no arithmetic, so a decode step costs what issuing its kernels costs. Targets: at most 100 us per layer per
+# token, and at least 4x the tokens/s of eager PyTorch (bench/eager_reference.py, this machine's python3 torch) on the
+# same weights, measured in this run. Also shows which RMSNorm ran: "fused" means libtorch_cuda's
+# aoti_torch_cuda__fused_rms_norm was found (one kernel per norm instead of about eight).
+deep="$out/deep"
+rm -rf "$deep"
+if hyc model init-tiny "$deep" --layers 32 --hidden 64 --heads 4 --kv-heads 1 --experts 16 --intermediate 64 --vocab 512 \
+     >"$out/deep-init.log" 2>&1 \
+   && hyc bench decode --model "$deep" --device cuda:0 --dtypes bfloat16 --steps 64 --json >"$out/deep-hyc.json" 2>"$out/deep-hyc.log"; then
+  if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    prompt=$(python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["results"][0]["prompt_ids"])))' "$out/deep-hyc.json")
+    python3 bench/eager_reference.py --model "$deep" --device cuda:0 --dtype bfloat16 --prompt-ids "$prompt" --steps 64 \
+      >"$out/deep-eager.json" 2>"$out/deep-eager.log" || rm -f "$out/deep-eager.json"
+  fi
+  python3 - "$out/deep-hyc.json" "$out/deep-eager.json" <<'PY' | tee -a "$report"
+import json, os, sys
+h = json.load(open(sys.argv[1]))["results"][0]
+line = "deep narrow model on cuda:0: hyc %.1f us/layer, %.1f ops/layer, %s RMSNorm, %.1f tokens/s" % (
+    h["host_us_per_layer_step"], h["ops_per_layer_step"], h["rms_norm_kernel"], h["tokens_per_s"])
+ok = h["host_us_per_layer_step"] <= 100
+if os.path.exists(sys.argv[2]):
+    e = json.load(open(sys.argv[2]))
+    ratio = h["tokens_per_s"] / e["tokens_per_s"]
+    line += "; eager PyTorch %s %.1f us/layer, %.1f tokens/s; %.2fx eager" % (e["torch"], e["host_us_per_layer_step"], e["tokens_per_s"], ratio)
+    ok = ok and ratio >= 4
+else:
+    line += "; eager reference not run (python3 with a CUDA torch needed)"
+print(("PASS " if ok else "FAIL (targets: <= 100 us/layer, >= 4x eager) ") + line)
+sys.exit(0 if ok else 1)
+PY
+  (( PIPESTATUS[0] == 0 )) || failures=$((failures + 1))
+else
+  say "FAIL deep narrow model decode on cuda:0 (see $out/deep-init.log, $out/deep-hyc.log)"; failures=$((failures + 1))
+fi
+rm -rf "$deep"
+
 # ---- 3. TP2 over NCCL against TP1 --------------------------------------------------------------------------------
 nccl_found=""
 if [[ -n "${HYC_NCCL_LIBRARY:-}" && -f "${HYC_NCCL_LIBRARY}" ]]; then nccl_found="$HYC_NCCL_LIBRARY"
