@@ -82,7 +82,11 @@ public sealed class HunyuanModel : IDisposable
             throw new ArgumentException($"input has {input.shape[0]} rows, the segments {total}", nameof(input));
         }
 
-        using var noGrad = torch.no_grad();
+        // Inference mode, not only no_grad: tensors made here carry no version counter or view-tracking metadata, which
+        // saves host time on every op (about 8% of a decode step on the deep narrow benchmark). What it returns (logits,
+        // hidden states) and any cache buffer it grows are inference tensors: read them anywhere, but update them in
+        // place only inside a forward pass, which is the only place this code does.
+        using var inference = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
         foreach (var seg in segments)
         {
