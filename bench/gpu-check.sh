@@ -189,6 +189,12 @@ print(("PASS " if ok else "FAIL (targets: <= 100 us/layer, >= 4x eager) ") + lin
 sys.exit(0 if ok else 1)
 PY
   (( PIPESTATUS[0] == 0 )) || failures=$((failures + 1))
+  # What each launch of a layer's step costs on this GPU, timed alone: the floor under the figure above.
+  if hyc bench ops --model "$deep" --device cuda:0 --json >"$out/deep-ops.json" 2>"$out/deep-ops.log"; then
+    say "deep narrow model, each op alone on cuda:0: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%d calls per layer, floor %.1f us per layer (%s RMSNorm, experts %s)" % (d["calls_per_layer"], d["floor_us_per_layer"], d["rms_norm_kernel"], d["expert_dispatch"]))' "$out/deep-ops.json")"
+  else
+    say "FAIL hyc bench ops on cuda:0 (see $out/deep-ops.log)"; failures=$((failures + 1))
+  fi
 else
   say "FAIL deep narrow model decode on cuda:0 (see $out/deep-init.log, $out/deep-hyc.log)"; failures=$((failures + 1))
 fi

@@ -9,6 +9,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(InspectOutput))]
 [JsonSerializable(typeof(InitTinyOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchDecodeOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchOpsOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchGrammarOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]

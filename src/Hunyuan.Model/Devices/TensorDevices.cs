@@ -12,6 +12,9 @@ public static class TensorDevices
     public static bool SameDevice(torch.Tensor t, torch.Device device) =>
         t.device_type == device.type && (device.type == DeviceType.CPU || t.device_index == Math.Max(0, device.index));
 
+    /// <summary>Whether <paramref name="t"/> lies in host memory, where reading its values needs no device synchronisation.</summary>
+    public static bool IsHostMemory(torch.Tensor t) => t.device_type == DeviceType.CPU;
+
     /// <summary><paramref name="t"/> on <paramref name="device"/>: an alias when it is there already, else a copy.</summary>
     public static torch.Tensor On(torch.Tensor t, torch.Device device) => SameDevice(t, device) ? t.alias() : t.to(device);
 

@@ -19,7 +19,7 @@ public sealed class MoeWeights : IDisposable
     /// the deep narrow benchmark, the mini) are gathered; real-size experts (hundreds of MB each) would triple
     /// their memory traffic that way, so they run one expert at a time after reading the routing on the host.
     /// </summary>
-    private const long GatherLimitBytes = 64L << 20;
+    internal const long GatherLimitBytes = 64L << 20;
 
     private readonly ExpertBank? _bank;
 
@@ -44,14 +44,22 @@ public sealed class MoeWeights : IDisposable
     public long ResidentBytes => (Router.NumberOfElements * Router.ElementSize)
         + (Shared?.ResidentBytes ?? 0) + Experts.Values.Sum(e => e.ResidentBytes);
 
-    public torch.Tensor Forward(torch.Tensor x)
+    public torch.Tensor Forward(torch.Tensor x) => Forward(x, DispatchFor(x));
+
+    /// <summary>Forward with the expert dispatch forced (tests compare the two).</summary>
+    internal torch.Tensor Forward(torch.Tensor x, ExpertDispatch dispatch)
     {
+        if (dispatch == ExpertDispatch.Gather && _bank is null)
+        {
+            throw new InvalidOperationException($"layer's experts are not stacked (fp8 per-tensor scales or mixed kinds); {ExpertDispatch.Gather} is unavailable");
+        }
+
         var (indices, weights) = Route(x);
         using (indices)
         using (weights)
         {
-            var combined = _bank is not null && _bank.BytesPerExpert * x.shape[0] * TopK <= GatherLimitBytes
-                ? _bank.Combine(x, indices, weights)
+            var combined = dispatch == ExpertDispatch.Gather
+                ? _bank!.Combine(x, indices, weights)
                 : x.shape[0] == 1 ? CombineOneToken(x, indices, weights) : CombineByExpert(x, indices, weights);
             if (Shared is null)
             {
@@ -67,24 +75,41 @@ public sealed class MoeWeights : IDisposable
         }
     }
 
+    // In host memory reading the routing costs no synchronisation, so a single token runs its chosen experts where
+    // their weights lie; gathering would copy each chosen expert's weights once per token (for the built-in mini, 3 MB
+    // a layer) only to read them again. On a GPU the gather avoids a host read per layer, as long as the copies stay small.
+    internal ExpertDispatch DispatchFor(torch.Tensor x) =>
+        _bank is not null && !(x.shape[0] == 1 && TensorDevices.IsHostMemory(x)) && _bank.BytesPerExpert * x.shape[0] * TopK <= GatherLimitBytes
+            ? ExpertDispatch.Gather
+            : ExpertDispatch.HostRouted;
+
     // Decode at batch 1: no gather/scatter, just the chosen experts' outputs scaled and summed.
     private torch.Tensor CombineOneToken(torch.Tensor x, torch.Tensor indices, torch.Tensor weights)
     {
         // The one host read of a MoE layer: which experts run is decided on the host (one sync per layer on a GPU).
         var chosen = TensorDevices.Longs(indices);
-        var combined = torch.zeros_like(x);
+        torch.Tensor? combined = null;
         for (var j = 0; j < chosen.Length; j++)
         {
             if (Experts.TryGetValue((int)chosen[j], out var expert))
             {
                 using var y = expert.Forward(x);
-                using var w = weights[0, j].to(x.dtype);
-                using var weighted = y * w;
-                combined.add_(weighted);
+                using var wj = weights.narrow(1, j, 1);
+                using var w = wj.to(x.dtype);
+                if (combined is null)
+                {
+                    combined = y * w;
+                }
+                else
+                {
+                    using var weighted = y * w;
+                    StepTensors.InPlace(combined, t => t.add_(weighted));
+                }
             }
         }
 
-        return combined;
+        // No chosen expert held here (expert parallelism): this holder's share is zero.
+        return combined ?? torch.zeros_like(x);
     }
 
     private torch.Tensor CombineByExpert(torch.Tensor x, torch.Tensor indices, torch.Tensor weights)

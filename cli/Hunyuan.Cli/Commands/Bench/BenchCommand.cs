@@ -9,6 +9,7 @@ internal sealed class BenchCommand : Command
         : base("bench", "Benchmarks whose results go in BENCHMARKS.md")
     {
         Subcommands.Add(new BenchDecodeCommand(console));
+        Subcommands.Add(new BenchOpsCommand(console));
         Subcommands.Add(new BenchLayoutsCommand(console));
         Subcommands.Add(new BenchClusterCommand(console));
         Subcommands.Add(new BenchDataPlaneCommand(console));
