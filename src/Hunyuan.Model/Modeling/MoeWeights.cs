@@ -16,8 +16,9 @@ public sealed class MoeWeights : IDisposable
 
     /// <summary>
     /// The most expert weight bytes a step may gather into a grouped matmul. Small experts (the host-bound case:
-    /// the deep narrow benchmark, the mini) are gathered; real-size experts (hundreds of MB each) would triple
-    /// their memory traffic that way, so they run one expert at a time after reading the routing on the host.
+    /// the deep narrow benchmark, the mini) are gathered on a GPU and for batches; real-size experts (hundreds of MB
+    /// each) would triple their memory traffic that way, so they run one expert at a time after reading the routing on
+    /// the host. One token in host memory is never gathered (<see cref="DispatchFor"/>).
     /// </summary>
     internal const long GatherLimitBytes = 64L << 20;
 
