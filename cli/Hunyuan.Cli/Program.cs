@@ -1,5 +1,18 @@
 using Hunyuan.Cli;
+using Hunyuan.Cli.Startup;
 using Hunyuan.Model.Native;
+
+// Before anything else: a compute command re-executes itself once with jemalloc preloaded (JemallocPreload says why).
+if (JemallocPreload.Decide(args, Environment.GetEnvironmentVariable, File.Exists, out var mallocError) is { } jemalloc)
+{
+    JemallocPreload.Reexecute(jemalloc);
+}
+else if (mallocError is not null)
+{
+    return CliConsole.System.Fail(ExitCodes.InvalidArguments, mallocError);
+}
+
+JemallocPreload.RestoreEnvironment();
 
 // First, before any command can touch TorchSharp: once `torch` initialises it has bound whichever libtorch it found,
 // so HYC_LIBTORCH_DIR's must already be loaded by then. A refused tree exits with FileError before anything loads.

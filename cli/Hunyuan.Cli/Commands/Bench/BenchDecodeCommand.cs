@@ -102,7 +102,7 @@ internal sealed class BenchDecodeCommand : Command
 
             if (r.GetValue(JsonOption))
             {
-                _console.Json(new BenchDecodeOutput(dir, Math.Round(bw.ReadBytesPerSecond), Math.Round(bw.CopyBytesPerSecond), bw.Threads, rows.ToArray()), CliJsonContext.Default.BenchDecodeOutput);
+                _console.Json(new BenchDecodeOutput(dir, Math.Round(bw.ReadBytesPerSecond), Math.Round(bw.CopyBytesPerSecond), bw.Threads, Startup.JemallocPreload.Active, rows.ToArray()), CliJsonContext.Default.BenchDecodeOutput);
             }
 
             return ExitCodes.Success;
@@ -113,4 +113,4 @@ internal sealed class BenchDecodeCommand : Command
 internal sealed record BenchDecodeRow(string Variant, string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline,
     int Layers, double OpsPerLayerStep, double HostUsPerLayerStep, string RmsNormKernel, long[] PromptIds, long[] GeneratedIds);
 
-internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, BenchDecodeRow[] Results);
+internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, string Allocator, BenchDecodeRow[] Results);

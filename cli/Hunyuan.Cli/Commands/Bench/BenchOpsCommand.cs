@@ -72,7 +72,7 @@ internal sealed class BenchOpsCommand : Command
                 $"{result.LaunchesPerLayer} calls per layer, {result.FloorMicrosecondsPerLayer:F1} us per layer when each runs alone ({result.RmsNormKernel} RMSNorm, experts {result.ExpertDispatch})"));
             if (r.GetValue(JsonOption))
             {
-                _console.Json(new BenchOpsOutput(dir, device.ForSlot(0).ToString(), ComputeDType.Name(dtype), r.GetValue(ContextOption), result.LaunchesPerLayer,
+                _console.Json(new BenchOpsOutput(dir, device.ForSlot(0).ToString(), ComputeDType.Name(dtype), Startup.JemallocPreload.Active, r.GetValue(ContextOption), result.LaunchesPerLayer,
                     result.FloorMicrosecondsPerLayer, result.RmsNormKernel, result.ExpertDispatch, [.. result.Ops]), CliJsonContext.Default.BenchOpsOutput);
             }
 
@@ -81,4 +81,4 @@ internal sealed class BenchOpsCommand : Command
     }
 }
 
-internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, int Context, int CallsPerLayer, double FloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops);
+internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, string Allocator, int Context, int CallsPerLayer, double FloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops);
