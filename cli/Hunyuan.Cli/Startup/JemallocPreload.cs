@@ -56,8 +56,18 @@ internal static class JemallocPreload
     /// <summary>Re-executes this process with <paramref name="library"/> preloaded; returns only if that fails (hyc then runs on glibc).</summary>
     public static void Reexecute(string library)
     {
-        // The exact argv this process got (`hyc ...` or `dotnet hyc.dll ...`), read back rather than rebuilt.
-        var argv = File.ReadAllText("/proc/self/cmdline").Split('\0');
+        // The exact argv this process got (`hyc ...` or `dotnet hyc.dll ...`), read back rather than rebuilt; without a
+        // readable /proc there is nothing to re-execute from, and hyc runs on glibc.
+        string[] argv;
+        try
+        {
+            argv = File.ReadAllText("/proc/self/cmdline").Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
         if (argv.Length > 0 && argv[^1].Length == 0)
         {
             argv = argv[..^1];
