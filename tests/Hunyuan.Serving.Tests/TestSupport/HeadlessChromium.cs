@@ -96,7 +96,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         var sw = Stopwatch.StartNew();
         while (true)
         {
-            if ((await EvaluateAsync($"Boolean({condition})"))?.GetValue<bool>() == true)
+            if (await HoldsAsync(condition))
             {
                 return;
             }
@@ -107,6 +107,22 @@ public sealed class HeadlessChromium : IAsyncDisposable
             }
 
             await Task.Delay(250);
+        }
+    }
+
+    // A page that navigates (a form's submit, a redirect) while the condition is evaluated ends that evaluation with a
+    // DevTools error about its context; for a poll that only means "not yet".
+    private async Task<bool> HoldsAsync(string condition)
+    {
+        try
+        {
+            return (await EvaluateAsync($"Boolean({condition})"))?.GetValue<bool>() == true;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("navigated or closed", StringComparison.Ordinal)
+            || e.Message.Contains("Execution context was destroyed", StringComparison.Ordinal)
+            || e.Message.Contains("Cannot find context", StringComparison.Ordinal))
+        {
+            return false;
         }
     }
 
