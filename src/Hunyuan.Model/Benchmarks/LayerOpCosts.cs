@@ -37,7 +37,6 @@ public static class LayerOpCosts
         torch.Tensor R(params long[] shape) => torch.randn(shape, generator: gen, device: torch.CPU).to(dtype).to(dev);
 
         var x = R(1, h);
-        var normWeight = R(h);
         var qkvWeight = R((heads + (2 * kv)) * d, h);
         var qk = R(1, heads + kv, d);
         var cos = R(1, 1, d);

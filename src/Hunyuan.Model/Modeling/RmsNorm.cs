@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 
 namespace Hunyuan.Model.Modeling;
@@ -8,8 +9,7 @@ namespace Hunyuan.Model.Modeling;
 /// </summary>
 public static class RmsNorm
 {
-    private static readonly Lock Gate = new();
-    private static readonly Dictionary<DeviceType, RmsNormKernel> Kernels = [];
+    private static readonly ConcurrentDictionary<DeviceType, RmsNormKernel> Kernels = new();
 
     public static torch.Tensor Apply(torch.Tensor x, torch.Tensor weight, double eps)
     {
@@ -22,17 +22,6 @@ public static class RmsNorm
     public static torch.Tensor Normalize(torch.Tensor x, double eps) => KernelFor(x.device_type).Normalize(x, eps);
 
     /// <summary>The kernel tensors of <paramref name="deviceType"/> use: fused where the loaded libtorch exports it, else composite.</summary>
-    public static RmsNormKernel KernelFor(DeviceType deviceType)
-    {
-        lock (Gate)
-        {
-            if (!Kernels.TryGetValue(deviceType, out var kernel))
-            {
-                kernel = (RmsNormKernel?)FusedRmsNormKernel.TryResolve(deviceType) ?? CompositeRmsNormKernel.Instance;
-                Kernels[deviceType] = kernel;
-            }
-
-            return kernel;
-        }
-    }
+    public static RmsNormKernel KernelFor(DeviceType deviceType) =>
+        Kernels.GetOrAdd(deviceType, static t => (RmsNormKernel?)FusedRmsNormKernel.TryResolve(t) ?? CompositeRmsNormKernel.Instance);
 }
