@@ -7,8 +7,10 @@
 #   - a libtorch 2.10.0 built with CUDA (12.8), named by HYC_LIBTORCH_DIR: a libtorch zip's root (lib/libtorch_cuda.so,
 #     build-version) or a pip torch==2.10.0 tree (site-packages/torch: lib/libtorch_cuda.so, version.py).
 #     TorchSharp 0.107 is built for libtorch 2.10 exactly; a different version fails with undefined symbols or worse.
-#     The device machine this project may borrow has PyTorch 2.11 + CUDA 13 and no .NET: bring a libtorch 2.10
-#     (pip download torch==2.10.0 for cu128, or the libtorch zip) and .NET with you.
+#     A hyc whose LibTorchSharp was recompiled against another torch (libLibTorchSharp.torch-version beside HYC_DLL)
+#     needs that torch instead. The device machine this project may borrow has PyTorch 2.11 + CUDA 13, no .NET and no
+#     network: bench/gpu-bundle.sh (here) and bench/gpu-on-device.sh (there) bring .NET and hyc, recompile
+#     LibTorchSharp against its torch and run this script.
 #   - .NET 10: the SDK (the script builds hyc in Release), or the runtime plus a published hyc named by HYC_DLL
 #     (dotnet publish cli/Hunyuan.Cli -c Release -o OUT on a build machine; OUT/hyc.dll);
 #   - python3 (standard library only: reads safetensors and compares logits);
@@ -17,7 +19,8 @@
 #     skipped and say so.
 #
 # Usage: bench/gpu-check.sh [OUT_DIR]   (default ./gpu-check-out). Figures go to OUT_DIR/gpu-check.txt.
-# Knobs: SLICE_LAYERS (4), DECODE_TOKENS (64), GPU_BANDWIDTH_TBS (else from the GPU's name), HYC_TP2_ARGS.
+# Knobs: SLICE_LAYERS (4), SLICE_EXPERTS (2), DECODE_TOKENS (64), GPU_BANDWIDTH_TBS (else from the GPU's name),
+# HYC_TP2_ARGS, HYC_FIXTURES (../shared/fixtures).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 out="${1:-./gpu-check-out}"
@@ -33,6 +36,9 @@ if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; t
   missing+=("an NVIDIA GPU with its CUDA driver (nvidia-smi -L fails or is absent)")
 fi
 libtorch_lib=""
+want_minor=2.10
+lts_marker="$(dirname "${HYC_DLL:-/nonexistent/hyc.dll}")/libLibTorchSharp.torch-version"
+[[ -f "$lts_marker" ]] && want_minor=$(sed -n '1s/^\([0-9]*\.[0-9]*\).*/\1/p' "$lts_marker")
 if [[ -z "${HYC_LIBTORCH_DIR:-}" ]]; then
   missing+=("HYC_LIBTORCH_DIR: a libtorch 2.10.0 with CUDA (libtorch zip root or pip torch==2.10.0 site-packages/torch)")
 else
@@ -42,8 +48,8 @@ else
   [[ -f "$HYC_LIBTORCH_DIR/version.py" ]] && version=$(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$HYC_LIBTORCH_DIR/version.py")
   if [[ ! -f "$libtorch_lib/libtorch_cuda.so" ]]; then
     missing+=("HYC_LIBTORCH_DIR=$HYC_LIBTORCH_DIR has no lib/libtorch_cuda.so (a CPU-only libtorch?)")
-  elif [[ "$version" != 2.10.0* ]]; then
-    missing+=("HYC_LIBTORCH_DIR=$HYC_LIBTORCH_DIR is libtorch '${version:-unknown}', TorchSharp 0.107 needs 2.10.0")
+  elif [[ "$version" != "$want_minor".* ]]; then
+    missing+=("HYC_LIBTORCH_DIR=$HYC_LIBTORCH_DIR is libtorch '${version:-unknown}', this hyc's LibTorchSharp needs $want_minor.x")
   fi
 fi
 dotnet_bin="${DOTNET:-dotnet}"
@@ -127,7 +133,9 @@ done
 layers="${SLICE_LAYERS:-4}"
 slice="$out/slice"
 rm -rf "$slice"
-if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts 16 --topk 1 --shared-experts 1 \
+# Two routed experts instead of 16: batch-1 decode reads the chosen one and the shared one either way, and 16 would
+# write about 48 GB of random weights to a 64 GB disk first.
+if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts "${SLICE_EXPERTS:-2}" --topk 1 --shared-experts 1 \
      --intermediate 18304 --layers "$layers" --vocab 129024 --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
    && hyc model run "$slice" --device cuda:0 --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
         >"$out/slice-run.json" 2>"$out/slice-run.log"; then
@@ -205,7 +213,10 @@ nccl_found=""
 if [[ -n "${HYC_NCCL_LIBRARY:-}" && -f "${HYC_NCCL_LIBRARY}" ]]; then nccl_found="$HYC_NCCL_LIBRARY"
 elif ldconfig -p 2>/dev/null | grep -q 'libnccl.so.2'; then nccl_found="libnccl.so.2 (ldconfig)"
 else
-  for p in "$HYC_LIBTORCH_DIR"/../nvidia/nccl/lib/libnccl.so.2; do [[ -f "$p" ]] && nccl_found="$p" && export HYC_NCCL_LIBRARY="$p"; done
+  # pip's nvidia-nccl-cu12 and -cu13 wheels, beside a pip torch.
+  for p in "$HYC_LIBTORCH_DIR"/../nvidia/nccl/lib/libnccl.so.2 "$HYC_LIBTORCH_DIR"/../nvidia/cu*/lib/libnccl.so.2; do
+    [[ -f "$p" ]] && nccl_found="$p" && export HYC_NCCL_LIBRARY="$p" && break
+  done
 fi
 if (( gpus < 2 )); then
   say "SKIP TP2 over NCCL: one GPU"

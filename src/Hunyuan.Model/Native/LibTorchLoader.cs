@@ -33,13 +33,14 @@ public static class LibTorchLoader
             : null;
 
     /// <summary>
-    /// Checks <paramref name="directory"/> (<see cref="LibTorchTree.Inspect"/>) and that <paramref name="appDirectory"/>
-    /// carries no libtorch of its own, then loads the tree's libraries. A second call for the same directory is a no-op.
+    /// Checks <paramref name="directory"/> (<see cref="LibTorchTree.Inspect"/>, against the LibTorchSharp build in
+    /// <paramref name="appDirectory"/>) and that <paramref name="appDirectory"/> carries no libtorch of its own, then loads
+    /// the tree's libraries. A second call for the same directory is a no-op.
     /// </summary>
     /// <exception cref="LibTorchException">The tree is refused (nothing is loaded then) or a library fails to load.</exception>
     public static LibTorchTree Load(string directory, string? declaredVersion, string appDirectory)
     {
-        var tree = LibTorchTree.Inspect(directory, declaredVersion);
+        var tree = LibTorchTree.Inspect(directory, declaredVersion, LibTorchSharpBuild.For(appDirectory));
 
         // TorchSharp probes its own folder before anything else: a libtorch there would load as a second copy beside
         // this one, and a CUDA libtorch_cuda would bind to it (undefined symbols at best).

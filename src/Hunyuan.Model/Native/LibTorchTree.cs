@@ -23,12 +23,17 @@ public sealed record LibTorchTree(string Directory, string Version, string Versi
 
     /// <summary>
     /// Checks <paramref name="directory"/> (a libtorch lib/ directory, or the tree above it): the libraries are there
-    /// and the version is TorchSharp's. The version comes from ../build-version (the libtorch zip), else ../version.py
-    /// (a pip torch/lib), else <paramref name="declaredVersion"/> (HYC_LIBTORCH_VERSION), which a file always overrides.
+    /// and the version is the one this hyc's LibTorchSharp is built for. The version comes from ../build-version (the
+    /// libtorch zip), else ../version.py (a pip torch/lib), else <paramref name="declaredVersion"/> (HYC_LIBTORCH_VERSION),
+    /// which a file always overrides.
     /// </summary>
+    /// <param name="directory">The libtorch lib/ directory or the tree above it.</param>
+    /// <param name="declaredVersion">HYC_LIBTORCH_VERSION, used when the tree has no version file.</param>
+    /// <param name="build">The LibTorchSharp it must suit; TorchSharp's own (2.10) when null.</param>
     /// <exception cref="LibTorchException">A missing directory or library, an unreadable or unsupported version.</exception>
-    public static LibTorchTree Inspect(string directory, string? declaredVersion)
+    public static LibTorchTree Inspect(string directory, string? declaredVersion, LibTorchSharpBuild? build = null)
     {
+        build ??= LibTorchSharpBuild.NuGet;
         var root = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(root))
         {
@@ -45,10 +50,10 @@ public sealed record LibTorchTree(string Directory, string Version, string Versi
             throw new LibTorchException($"libtorch directory {lib} lacks {string.Join(", ", missing)} (a libtorch lib/ directory has {string.Join(", ", Required)})");
         }
 
-        var (version, source) = ReadVersion(lib, declaredVersion);
-        if (!LibTorchVersion.IsSupported(version))
+        var (version, source) = ReadVersion(lib, declaredVersion, build);
+        if (!build.Accepts(version))
         {
-            throw new LibTorchException($"libtorch {version} at {lib} (from {source}) is not the libtorch {LibTorchVersion.Supported}.x that TorchSharp 0.107 is built for");
+            throw new LibTorchException($"libtorch {version} at {lib} (from {source}) is not the libtorch {build.Minor}.x that this hyc's LibTorchSharp is built for ({build.Source})");
         }
 
         var libraries = new List<string>();
@@ -61,7 +66,7 @@ public sealed record LibTorchTree(string Directory, string Version, string Versi
         return new LibTorchTree(lib, version, source, libraries);
     }
 
-    private static (string Version, string Source) ReadVersion(string lib, string? declaredVersion)
+    private static (string Version, string Source) ReadVersion(string lib, string? declaredVersion, LibTorchSharpBuild build)
     {
         var parent = Path.GetDirectoryName(lib) ?? lib;
         var buildVersion = Path.Combine(parent, "build-version");
@@ -78,12 +83,12 @@ public sealed record LibTorchTree(string Directory, string Version, string Versi
 
         if (string.IsNullOrWhiteSpace(declaredVersion))
         {
-            throw new LibTorchException($"cannot tell the version of the libtorch at {lib}: no {buildVersion} or {versionPy}; set {LibTorchLoader.VersionVariable} (TorchSharp needs {LibTorchVersion.Supported}.x)");
+            throw new LibTorchException($"cannot tell the version of the libtorch at {lib}: no {buildVersion} or {versionPy}; set {LibTorchLoader.VersionVariable} (this hyc's LibTorchSharp needs {build.Minor}.x)");
         }
 
         return LibTorchVersion.TryParse(declaredVersion, out _, out _)
             ? (declaredVersion.Trim(), LibTorchLoader.VersionVariable)
-            : throw new LibTorchException($"{LibTorchLoader.VersionVariable}='{declaredVersion}' is not a version such as {LibTorchVersion.Supported}.0");
+            : throw new LibTorchException($"{LibTorchLoader.VersionVariable}='{declaredVersion}' is not a version such as {build.Minor}.0");
     }
 
     private static string Read(string path)

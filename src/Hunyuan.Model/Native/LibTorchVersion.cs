@@ -48,8 +48,11 @@ public static partial class LibTorchVersion
     }
 
     /// <summary>True for any 2.10.x (what <see cref="Supported"/> names).</summary>
-    public static bool IsSupported(string version) =>
-        TryParse(version, out var major, out var minor) && TryParse(Supported, out var wantMajor, out var wantMinor)
+    public static bool IsSupported(string version) => IsSameMinor(version, Supported);
+
+    /// <summary>True when both read as versions with the same MAJOR.MINOR (2.11.0+cu130 and 2.11).</summary>
+    public static bool IsSameMinor(string version, string other) =>
+        TryParse(version, out var major, out var minor) && TryParse(other, out var wantMajor, out var wantMinor)
         && major == wantMajor && minor == wantMinor;
 
     [GeneratedRegex("""^__version__\s*=\s*['"]([^'"]+)['"]""")]
