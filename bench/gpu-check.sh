@@ -129,43 +129,8 @@ for fx in tiny-moe tiny-moe-bf16-sharded tiny-moe-fp8; do
   unset diff
 done
 
-# ---- 2. batch-1 decode on a real-width slice against the HBM roofline -------------------------------------------
-layers="${SLICE_LAYERS:-4}"
-slice="$out/slice"
-rm -rf "$slice"
-# Two routed experts instead of 16: batch-1 decode reads the chosen one and the shared one either way, and 16 would
-# write about 48 GB of random weights to a 64 GB disk first.
-if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts "${SLICE_EXPERTS:-2}" --topk 1 --shared-experts 1 \
-     --intermediate 18304 --layers "$layers" --vocab 129024 --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
-   && hyc model run "$slice" --device cuda:0 --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
-        >"$out/slice-run.json" 2>"$out/slice-run.log"; then
-  bw_tbs="${GPU_BANDWIDTH_TBS:-$(case "$gpu_name" in *H200*) echo 4.8;; *H100*PCIe*) echo 2.0;; *H100*) echo 3.35;; *H20*) echo 4.0;;
-    *A100*) echo 2.0;; *L40S*) echo 0.864;; *) echo 0;; esac)}"
-  python3 - "$slice/config.json" "$out/slice-run.json" "$bw_tbs" <<'PY' | tee -a "$report"
-import json, sys
-c = json.load(open(sys.argv[1])); run = json.load(open(sys.argv[2])); bw = float(sys.argv[3]) * 1e12
-h, L, nh, kv = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads']
-d = h // nh; inter = c['intermediate_size']; k = c.get('moe_topk', 1); shared = c.get('num_shared_expert', 1)
-cla = c.get('cla_share_factor', 1) if c.get('use_cla', False) else 1
-self_layers = (L + cla - 1) // cla
-# Weights read per token at batch 1 (bf16): q and o everywhere, k and v on self layers, shared + top-k experts, lm_head.
-params = L * 2 * h * nh * d + self_layers * 2 * h * kv * d + L * (shared + k) * 3 * h * inter + c['vocab_size'] * h
-bytes_per_token = params * 2
-tps = run['decode_tokens_per_s']
-achieved = bytes_per_token * tps
-print('slice: %d layers, %.2f GB read per token (bf16, batch 1)' % (L, bytes_per_token / 1e9))
-print('decode: %.1f tokens/s = %.3f ms/token; weights streamed at %.0f GB/s' % (tps, 1e3 / tps, achieved / 1e9))
-if bw > 0:
-    print('roofline: %.3f ms/token at %.2f TB/s; achieved %.0f%% of the HBM bandwidth' % (bytes_per_token / bw * 1e3, bw / 1e12, 100 * achieved / bw))
-else:
-    print('roofline: unknown GPU, set GPU_BANDWIDTH_TBS to compare')
-PY
-else
-  say "FAIL real-width slice decode (see $out/init-tiny.log, $out/slice-run.log)"; failures=$((failures + 1))
-fi
-rm -rf "$slice"
-
 # ---- 2b. host time per layer on a deep, narrow model (GPU issue, item 4) --------------------------------------------
+# Before the real-width slice, whose random weights take minutes to write: a run cut short keeps this figure.
 # Almost no arithmetic, so a decode step costs what issuing its kernels costs. Targets: at most 100 us per layer per
 # token, and at least 4x the tokens/s of eager PyTorch (bench/eager_reference.py, this machine's python3 torch) on the
 # same weights, measured in this run. Also shows which RMSNorm ran: "fused" means libtorch_cuda's
@@ -207,6 +172,42 @@ else
   say "FAIL deep narrow model decode on cuda:0 (see $out/deep-init.log, $out/deep-hyc.log)"; failures=$((failures + 1))
 fi
 rm -rf "$deep"
+
+# ---- 2. batch-1 decode on a real-width slice against the HBM roofline -------------------------------------------
+layers="${SLICE_LAYERS:-4}"
+slice="$out/slice"
+rm -rf "$slice"
+# Two routed experts instead of 16: batch-1 decode reads the chosen one and the shared one either way, and 16 would
+# write about 48 GB of random weights to a 64 GB disk first.
+if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts "${SLICE_EXPERTS:-2}" --topk 1 --shared-experts 1 \
+     --intermediate 18304 --layers "$layers" --vocab 129024 --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
+   && hyc model run "$slice" --device cuda:0 --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
+        >"$out/slice-run.json" 2>"$out/slice-run.log"; then
+  bw_tbs="${GPU_BANDWIDTH_TBS:-$(case "$gpu_name" in *H200*) echo 4.8;; *H100*PCIe*) echo 2.0;; *H100*) echo 3.35;; *H20*) echo 4.0;;
+    *A100*) echo 2.0;; *L40S*) echo 0.864;; *) echo 0;; esac)}"
+  python3 - "$slice/config.json" "$out/slice-run.json" "$bw_tbs" <<'PY' | tee -a "$report"
+import json, sys
+c = json.load(open(sys.argv[1])); run = json.load(open(sys.argv[2])); bw = float(sys.argv[3]) * 1e12
+h, L, nh, kv = c['hidden_size'], c['num_hidden_layers'], c['num_attention_heads'], c['num_key_value_heads']
+d = h // nh; inter = c['intermediate_size']; k = c.get('moe_topk', 1); shared = c.get('num_shared_expert', 1)
+cla = c.get('cla_share_factor', 1) if c.get('use_cla', False) else 1
+self_layers = (L + cla - 1) // cla
+# Weights read per token at batch 1 (bf16): q and o everywhere, k and v on self layers, shared + top-k experts, lm_head.
+params = L * 2 * h * nh * d + self_layers * 2 * h * kv * d + L * (shared + k) * 3 * h * inter + c['vocab_size'] * h
+bytes_per_token = params * 2
+tps = run['decode_tokens_per_s']
+achieved = bytes_per_token * tps
+print('slice: %d layers, %.2f GB read per token (bf16, batch 1)' % (L, bytes_per_token / 1e9))
+print('decode: %.1f tokens/s = %.3f ms/token; weights streamed at %.0f GB/s' % (tps, 1e3 / tps, achieved / 1e9))
+if bw > 0:
+    print('roofline: %.3f ms/token at %.2f TB/s; achieved %.0f%% of the HBM bandwidth' % (bytes_per_token / bw * 1e3, bw / 1e12, 100 * achieved / bw))
+else:
+    print('roofline: unknown GPU, set GPU_BANDWIDTH_TBS to compare')
+PY
+else
+  say "FAIL real-width slice decode (see $out/init-tiny.log, $out/slice-run.log)"; failures=$((failures + 1))
+fi
+rm -rf "$slice"
 
 # ---- 3. TP2 over NCCL against TP1 --------------------------------------------------------------------------------
 nccl_found=""
