@@ -20,7 +20,11 @@
 #
 # Usage: bench/gpu-check.sh [OUT_DIR]   (default ./gpu-check-out). Figures go to OUT_DIR/gpu-check.txt.
 # Knobs: SLICE_LAYERS (4), SLICE_EXPERTS (2), DECODE_TOKENS (64), GPU_BANDWIDTH_TBS (else from the GPU's name),
-# HYC_TP2_ARGS, HYC_FIXTURES (../shared/fixtures).
+# HYC_TP2_ARGS, HYC_FIXTURES (../shared/fixtures), EAGER_PYTHON (python3: the one with torch, for the eager reference).
+# GPU_CHECK_DEVICE=cpu is a dry run without a GPU: every command of the check, with its flags and the parsing of its
+# output, on the CPU (a narrow slice instead of the real-width one; no GPU, CUDA libtorch or HYC_LIBTORCH_DIR needed;
+# without HYC_DLL it builds the default CPU flavour). It proves the script, not the GPU: run it before spending a GPU's
+# minutes on a changed check.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 out="${1:-./gpu-check-out}"
@@ -29,17 +33,23 @@ out="$(cd "$out" && pwd)"
 report="$out/gpu-check.txt"
 : > "$report"
 say() { echo "$*" | tee -a "$report"; }
+dev="${GPU_CHECK_DEVICE:-cuda:0}"
+case "$dev" in cuda:0) dry=0;; cpu) dry=1;; *) echo "GPU_CHECK_DEVICE is cuda:0 (the check) or cpu (a dry run), not '$dev'" >&2; exit 2;; esac
 
 # ---- what is needed, checked before anything runs -------------------------------------------------------------
 missing=()
-if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
+if (( dry )); then
+  : # a dry run needs no GPU, and runs on whatever libtorch the hyc it is given loads
+elif ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
   missing+=("an NVIDIA GPU with its CUDA driver (nvidia-smi -L fails or is absent)")
 fi
 libtorch_lib=""
 want_minor=2.10
 lts_marker="$(dirname "${HYC_DLL:-/nonexistent/hyc.dll}")/libLibTorchSharp.torch-version"
 [[ -f "$lts_marker" ]] && want_minor=$(sed -n '1s/^\([0-9]*\.[0-9]*\).*/\1/p' "$lts_marker")
-if [[ -z "${HYC_LIBTORCH_DIR:-}" ]]; then
+if (( dry )); then
+  :
+elif [[ -z "${HYC_LIBTORCH_DIR:-}" ]]; then
   missing+=("HYC_LIBTORCH_DIR: a libtorch 2.10.0 with CUDA (libtorch zip root or pip torch==2.10.0 site-packages/torch)")
 else
   libtorch_lib="$HYC_LIBTORCH_DIR/lib"
@@ -71,9 +81,15 @@ if (( ${#missing[@]} )); then
   exit 3
 fi
 
-export LD_LIBRARY_PATH="$libtorch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export HYC_LIBTORCH_DIR
-if [[ -z "$hyc_dll" ]]; then
+if [[ -n "$libtorch_lib" ]]; then
+  export LD_LIBRARY_PATH="$libtorch_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export HYC_LIBTORCH_DIR
+fi
+if [[ -z "$hyc_dll" ]] && (( dry )); then
+  say "building hyc (Release, the default CPU flavour) for a dry run"
+  timeout 300 "$dotnet_bin" build cli/Hunyuan.Cli -c Release -v q -nologo >"$out/build.log" 2>&1 || { say "FAIL build (see $out/build.log)"; exit 4; }
+  hyc_dll="$PWD/cli/Hunyuan.Cli/bin/Release/net10.0/linux-x64/hyc.dll"
+elif [[ -z "$hyc_dll" ]]; then
   # The external flavour: no libtorch of its own, so the CUDA libtorch of HYC_LIBTORCH_DIR is the one loaded.
   say "building hyc (Release, TorchBackend=external)"
   timeout 300 "$dotnet_bin" build cli/Hunyuan.Cli -c Release -p:TorchBackend=external -v q -nologo >"$out/build.log" 2>&1 || { say "FAIL build (see $out/build.log)"; exit 4; }
@@ -81,9 +97,14 @@ if [[ -z "$hyc_dll" ]]; then
 fi
 hyc() { timeout "${HYC_STEP_TIMEOUT:-240}" "$dotnet_bin" "$hyc_dll" "$@"; }
 fixtures="${HYC_FIXTURES:-$PWD/../shared/fixtures}"
-gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
-gpus=$(nvidia-smi -L | wc -l)
-say "gpu: $gpu_name x $gpus; libtorch: $HYC_LIBTORCH_DIR; hyc: $hyc_dll"
+if (( dry )); then
+  gpu_name="none (dry run on the CPU)"
+  gpus=1
+else
+  gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
+  gpus=$(nvidia-smi -L | wc -l)
+fi
+say "gpu: $gpu_name x $gpus; device: $dev; libtorch: ${HYC_LIBTORCH_DIR:-bundled}; hyc: $hyc_dll"
 failures=0
 
 # ---- 1. golden fixtures on cuda:0 against the reference logits (float32, 1e-3) ----------------------------------
@@ -119,12 +140,12 @@ for fx in tiny-moe tiny-moe-bf16-sharded tiny-moe-fp8; do
   dir="$fixtures/$fx"
   [[ -d "$dir" ]] || { say "SKIP fixture $fx (not in $fixtures)"; continue; }
   extra=(); [[ "$fx" == tiny-moe-fp8 ]] && extra=(--variant fp8 --fp8-exact)
-  if hyc model run "$dir" --device cuda:0 --dtype float32 --ids "$(ids_of "$dir/expected.safetensors")" --generate 0 \
+  if hyc model run "$dir" --device "$dev" --dtype float32 --ids "$(ids_of "$dir/expected.safetensors")" --generate 0 \
        --logits-out "$out/$fx.logits.safetensors" "${extra[@]}" >"$out/$fx.log" 2>&1 \
      && diff=$(compare "$out/$fx.logits.safetensors" "$dir/expected.safetensors" 1e-3); then
-    say "PASS fixture $fx on cuda:0: max |logit diff| $diff (<= 1e-3)"
+    say "PASS fixture $fx on $dev: max |logit diff| $diff (<= 1e-3)"
   else
-    say "FAIL fixture $fx on cuda:0: ${diff:-hyc failed, see $out/$fx.log}"; failures=$((failures + 1))
+    say "FAIL fixture $fx on $dev: ${diff:-hyc failed, see $out/$fx.log}"; failures=$((failures + 1))
   fi
   unset diff
 done
@@ -139,16 +160,17 @@ deep="$out/deep"
 rm -rf "$deep"
 if hyc model init-tiny "$deep" --layers 32 --hidden 64 --heads 4 --kv-heads 1 --experts 16 --intermediate 64 --vocab 512 \
      >"$out/deep-init.log" 2>&1 \
-   && hyc bench decode --model "$deep" --device cuda:0 --dtypes bfloat16 --steps 64 --json >"$out/deep-hyc.json" 2>"$out/deep-hyc.log"; then
-  if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+   && hyc bench decode --model "$deep" --device "$dev" --dtypes bfloat16 --steps 64 --json >"$out/deep-hyc.json" 2>"$out/deep-hyc.log"; then
+  eager_py="${EAGER_PYTHON:-python3}"
+  if "$eager_py" -c 'import sys, torch; sys.exit(0 if sys.argv[1] == "cpu" or torch.cuda.is_available() else 1)' "$dev" 2>/dev/null; then
     prompt=$(python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["results"][0]["prompt_ids"])))' "$out/deep-hyc.json")
-    python3 bench/eager_reference.py --model "$deep" --device cuda:0 --dtype bfloat16 --prompt-ids "$prompt" --steps 64 \
+    "$eager_py" bench/eager_reference.py --model "$deep" --device "$dev" --dtype bfloat16 --prompt-ids "$prompt" --steps 64 \
       >"$out/deep-eager.json" 2>"$out/deep-eager.log" || rm -f "$out/deep-eager.json"
   fi
-  python3 - "$out/deep-hyc.json" "$out/deep-eager.json" <<'PY' | tee -a "$report"
+  python3 - "$out/deep-hyc.json" "$out/deep-eager.json" "$dev" <<'PY' | tee -a "$report"
 import json, os, sys
 h = json.load(open(sys.argv[1]))["results"][0]
-line = "deep narrow model on cuda:0: hyc %.1f us/layer, %.1f ops/layer, %s RMSNorm, %.1f tokens/s" % (
+line = "deep narrow model on " + sys.argv[3] + ": hyc %.1f us/layer, %.1f ops/layer, %s RMSNorm, %.1f tokens/s" % (
     h["host_us_per_layer_step"], h["ops_per_layer_step"], h["rms_norm_kernel"], h["tokens_per_s"])
 ok = h["host_us_per_layer_step"] <= 100
 if os.path.exists(sys.argv[2]):
@@ -157,19 +179,19 @@ if os.path.exists(sys.argv[2]):
     line += "; eager PyTorch %s %.1f us/layer, %.1f tokens/s; %.2fx eager" % (e["torch"], e["host_us_per_layer_step"], e["tokens_per_s"], ratio)
     ok = ok and ratio >= 4
 else:
-    line += "; eager reference not run (python3 with a CUDA torch needed)"
+    line += "; eager reference not run (EAGER_PYTHON, default python3, with a torch for the device needed)"
 print(("PASS " if ok else "FAIL (targets: <= 100 us/layer, >= 4x eager) ") + line)
 sys.exit(0 if ok else 1)
 PY
   (( PIPESTATUS[0] == 0 )) || failures=$((failures + 1))
   # What each launch of a layer's step costs on this GPU, timed alone: the floor under the figure above.
-  if hyc bench ops --model "$deep" --device cuda:0 --json >"$out/deep-ops.json" 2>"$out/deep-ops.log"; then
-    say "deep narrow model, each op alone on cuda:0: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%d calls per layer, floor %.1f us per layer (%s RMSNorm, experts %s)" % (d["calls_per_layer"], d["floor_us_per_layer"], d["rms_norm_kernel"], d["expert_dispatch"]))' "$out/deep-ops.json")"
+  if hyc bench ops --model "$deep" --device "$dev" --json >"$out/deep-ops.json" 2>"$out/deep-ops.log"; then
+    say "deep narrow model, each op alone on $dev: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%d calls per layer, floor %.1f us per layer (%s RMSNorm, experts %s)" % (d["calls_per_layer"], d["floor_us_per_layer"], d["rms_norm_kernel"], d["expert_dispatch"]))' "$out/deep-ops.json")"
   else
-    say "FAIL hyc bench ops on cuda:0 (see $out/deep-ops.log)"; failures=$((failures + 1))
+    say "FAIL hyc bench ops on $dev (see $out/deep-ops.log)"; failures=$((failures + 1))
   fi
 else
-  say "FAIL deep narrow model decode on cuda:0 (see $out/deep-init.log, $out/deep-hyc.log)"; failures=$((failures + 1))
+  say "FAIL deep narrow model decode on $dev (see $out/deep-init.log, $out/deep-hyc.log)"; failures=$((failures + 1))
 fi
 rm -rf "$deep"
 
@@ -179,9 +201,12 @@ slice="$out/slice"
 rm -rf "$slice"
 # Two routed experts instead of 16: batch-1 decode reads the chosen one and the shared one either way, and 16 would
 # write about 48 GB of random weights to a 64 GB disk first.
-if hyc model init-tiny "$slice" --hidden 6400 --heads 80 --kv-heads 8 --experts "${SLICE_EXPERTS:-2}" --topk 1 --shared-experts 1 \
-     --intermediate 18304 --layers "$layers" --vocab 129024 --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
-   && hyc model run "$slice" --device cuda:0 --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
+# A dry run's slice is narrow (hidden 640, heads 8/2 of 80, intermediate 1024, vocab 4096): the commands, not the size.
+if (( dry )); then slice_dims=(--hidden 640 --heads 8 --kv-heads 2 --intermediate 1024 --vocab 4096)
+else slice_dims=(--hidden 6400 --heads 80 --kv-heads 8 --intermediate 18304 --vocab 129024); fi
+if hyc model init-tiny "$slice" "${slice_dims[@]}" --experts "${SLICE_EXPERTS:-2}" --topk 1 --shared-experts 1 \
+     --layers "$layers" --cla-factor 2 --dtype bf16 --seed 1 >"$out/init-tiny.log" 2>&1 \
+   && hyc model run "$slice" --device "$dev" --dtype bfloat16 --ids 1,2,3,4,5,6,7,8 --generate "${DECODE_TOKENS:-64}" --json \
         >"$out/slice-run.json" 2>"$out/slice-run.log"; then
   bw_tbs="${GPU_BANDWIDTH_TBS:-$(case "$gpu_name" in *H200*) echo 4.8;; *H100*PCIe*) echo 2.0;; *H100*) echo 3.35;; *H20*) echo 4.0;;
     *A100*) echo 2.0;; *L40S*) echo 0.864;; *) echo 0;; esac)}"
@@ -215,7 +240,7 @@ if [[ -n "${HYC_NCCL_LIBRARY:-}" && -f "${HYC_NCCL_LIBRARY}" ]]; then nccl_found
 elif ldconfig -p 2>/dev/null | grep -q 'libnccl.so.2'; then nccl_found="libnccl.so.2 (ldconfig)"
 else
   # pip's nvidia-nccl-cu12 and -cu13 wheels, beside a pip torch.
-  for p in "$HYC_LIBTORCH_DIR"/../nvidia/nccl/lib/libnccl.so.2 "$HYC_LIBTORCH_DIR"/../nvidia/cu*/lib/libnccl.so.2; do
+  for p in "${HYC_LIBTORCH_DIR:-/nonexistent}"/../nvidia/nccl/lib/libnccl.so.2 "${HYC_LIBTORCH_DIR:-/nonexistent}"/../nvidia/cu*/lib/libnccl.so.2; do
     [[ -f "$p" ]] && nccl_found="$p" && export HYC_NCCL_LIBRARY="$p" && break
   done
 fi
@@ -228,7 +253,7 @@ else
   ids="$(ids_of "$dir/expected.safetensors")"
   # Ranks on cuda:0 and cuda:1; the flag spelling follows `hyc model run --device` (HYC_TP2_ARGS overrides it).
   read -r -a tp2_args <<< "${HYC_TP2_ARGS:---tp 2 --device cuda}"
-  if hyc model run "$dir" --device cuda:0 --dtype float32 --ids "$ids" --generate 8 --logits-out "$out/tp1.safetensors" --json >"$out/tp1.json" 2>"$out/tp1.log" \
+  if hyc model run "$dir" --device "$dev" --dtype float32 --ids "$ids" --generate 8 --logits-out "$out/tp1.safetensors" --json >"$out/tp1.json" 2>"$out/tp1.log" \
      && hyc model run "$dir" "${tp2_args[@]}" --dtype float32 --ids "$ids" --generate 8 --logits-out "$out/tp2.safetensors" --json >"$out/tp2.json" 2>"$out/tp2.log" \
      && diff=$(compare "$out/tp2.safetensors" "$out/tp1.safetensors" 1e-4) \
      && python3 -c 'import json,sys; a,b=(json.load(open(p))["greedy_ids"] for p in sys.argv[1:]); sys.exit(a!=b)' "$out/tp1.json" "$out/tp2.json"; then
@@ -262,17 +287,20 @@ fi
 # cached resumes inside the KV blocks of the GPU's pool: both have run only on the CPU so far. Targets: json_schema
 # tokens/s at least 70% of unconstrained at 16 streams; time to first token with a cached 1,000-token prefix at least
 # 5x faster than cold.
-if hyc bench grammar --device cuda:0 --scheduler --model mini --streams 16 --steps 32 --rounds 3 --json >"$out/grammar.json" 2>"$out/grammar.log" \
+# A dry run times one short round of each: its figures mean nothing, its commands and their output must parse.
+if (( dry )); then grammar_size=(--streams 4 --steps 8 --rounds 1); prefix_size=(--rounds 1)
+else grammar_size=(--streams 16 --steps 32 --rounds 3); prefix_size=(--rounds 3); fi
+if hyc bench grammar --device "$dev" --scheduler --model mini "${grammar_size[@]}" --json >"$out/grammar.json" 2>"$out/grammar.log" \
    && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["ratio"] < 0.7)' "$out/grammar.json"; then
-  say "PASS structured output on cuda:0: $(cat "$out/grammar.json")"
+  say "PASS structured output on $dev: $(cat "$out/grammar.json")"
 else
-  say "FAIL structured output on cuda:0 (below 70% of unconstrained, or the run failed): see $out/grammar.json, $out/grammar.log"; failures=$((failures + 1))
+  say "FAIL structured output on $dev (below 70% of unconstrained, or the run failed): see $out/grammar.json, $out/grammar.log"; failures=$((failures + 1))
 fi
-if hyc bench prefix --device cuda:0 --rounds 3 --json >"$out/prefix.json" 2>"$out/prefix.log" \
+if hyc bench prefix --device "$dev" "${prefix_size[@]}" --json >"$out/prefix.json" 2>"$out/prefix.log" \
    && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["speedup"] < 5)' "$out/prefix.json"; then
-  say "PASS prefix cache on cuda:0: $(cat "$out/prefix.json")"
+  say "PASS prefix cache on $dev: $(cat "$out/prefix.json")"
 else
-  say "FAIL prefix cache on cuda:0 (under 5x, or the run failed): see $out/prefix.json, $out/prefix.log"; failures=$((failures + 1))
+  say "FAIL prefix cache on $dev (under 5x, or the run failed): see $out/prefix.json, $out/prefix.log"; failures=$((failures + 1))
 fi
 
 say "gpu-check: $failures failure(s); figures in $report"

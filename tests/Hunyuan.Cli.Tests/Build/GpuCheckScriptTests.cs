@@ -5,8 +5,8 @@ using Hunyuan.Model.Tests.TestSupport;
 namespace Hunyuan.Cli.Tests.Build;
 
 /// <summary>
-/// bench/gpu-check.sh's list of what is missing, which is all of it that can run without a GPU: the libtorch it asks for
-/// follows the LibTorchSharp beside HYC_DLL (2.10 unless libLibTorchSharp.torch-version names another).
+/// bench/gpu-check.sh without a GPU: its list of what is missing (the libtorch it asks for follows the LibTorchSharp beside
+/// HYC_DLL: 2.10 unless libLibTorchSharp.torch-version names another), and its dry run on the CPU.
 /// </summary>
 public sealed class GpuCheckScriptTests : IDisposable
 {
@@ -39,6 +39,48 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.Contains("is libtorch '2.10.0+cu128', this hyc's LibTorchSharp needs 2.11.x", refusedOutput, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// GPU_CHECK_DEVICE=cpu: every command of the check with the flags it will use on a GPU, and the parsing of their
+    /// output, so a GPU's few minutes are not lost to a renamed flag or JSON key. The figures are the CPU's; the deep
+    /// model's targets fail here, and nothing else may.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "EndToEnd")]
+    public async Task TheDryRunRunsEveryCommandOfTheCheckOnTheCpu()
+    {
+        var fixtures = Path.Combine(RepositoryPaths.Root(), "..", "shared", "fixtures");
+        var home = Directory.CreateDirectory(Path.Combine(_dir.Path, "home")).FullName;
+
+        var (code, output) = await RunAsync(new Dictionary<string, string>
+        {
+            ["GPU_CHECK_DEVICE"] = "cpu",
+            ["HYC_DLL"] = Path.Combine(AppContext.BaseDirectory, "hyc.dll"),
+            ["HYC_FIXTURES"] = fixtures,
+            ["HYC_HOME"] = home,
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
+        }, TimeSpan.FromMinutes(8));
+        var report = File.ReadAllText(Path.Combine(_dir.Path, "out", "gpu-check.txt"));
+
+        Assert.True(code is 0 or 1, $"exit {code}:\n{output}");
+        foreach (var fixture in new[] { "tiny-moe", "tiny-moe-bf16-sharded", "tiny-moe-fp8" })
+        {
+            Assert.Contains($"PASS fixture {fixture} on cpu: max |logit diff|", report, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"deep narrow model on cpu: hyc [0-9.]+ us/layer, [0-9.]+ ops/layer, fused RMSNorm", report);
+        Assert.Matches(@"each op alone on cpu: [0-9]+ calls per layer, floor [0-9.]+ us per layer", report);
+        Assert.Matches(@"slice: 4 layers, [0-9.]+ GB read per token", report);
+        Assert.Matches(@"decode: [0-9.]+ tokens/s", report);
+        Assert.Contains("SKIP TP2 over NCCL: one GPU", report, StringComparison.Ordinal);
+        Assert.Matches(@"structured output on cpu: \{.*""ratio"":", report);
+        Assert.Matches(@"prefix cache on cpu: \{.*""speedup"":", report);
+        Assert.DoesNotContain("FAIL fixture", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL real-width slice", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL deep narrow model decode", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL hyc bench ops", report, StringComparison.Ordinal);
+        Assert.Matches(@"gpu-check: [01] failure\(s\)", report);
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private string App(string? marker)
@@ -67,21 +109,40 @@ public sealed class GpuCheckScriptTests : IDisposable
     }
 
     // PATH without any nvidia-smi, so the run always stops at the list (exit 3) before it builds or starts anything.
-    private async Task<(int Code, string Output)> RunAsync(string hycDll, string torchDir)
+    private Task<(int Code, string Output)> RunAsync(string hycDll, string torchDir) =>
+        RunAsync(new Dictionary<string, string>
+        {
+            ["PATH"] = $"{Path.GetDirectoryName(Environment.ProcessPath)}:/usr/bin:/bin",
+            ["HYC_DLL"] = hycDll,
+            ["HYC_LIBTORCH_DIR"] = torchDir,
+        }, TimeSpan.FromMinutes(1));
+
+    private async Task<(int Code, string Output)> RunAsync(IReadOnlyDictionary<string, string> env, TimeSpan timeout)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Root(), "bench", "gpu-check.sh"), Path.Combine(_dir.Path, "out")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["PATH"] = $"{Path.GetDirectoryName(Environment.ProcessPath)}:/usr/bin:/bin";
-        start.Environment["HYC_DLL"] = hycDll;
-        start.Environment["HYC_LIBTORCH_DIR"] = torchDir;
+        foreach (var (name, value) in env)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"bench/gpu-check.sh did not finish in {timeout}");
+        }
+
         return (process.ExitCode, await stdout + await stderr);
     }
 }
