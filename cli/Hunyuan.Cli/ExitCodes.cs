@@ -52,6 +52,9 @@ internal static class ExitCodes
     /// <summary>Interrupted (Ctrl-C).</summary>
     public const int Cancelled = 130;
 
+    /// <summary>Stopped by SIGTERM (128 + 15), the code the command line returns for a command it gave up on after one.</summary>
+    public const int Terminated = 143;
+
     /// <summary>The exit code of an application-layer failure.</summary>
     public static int For(ClusterFailure failure) => failure switch
     {

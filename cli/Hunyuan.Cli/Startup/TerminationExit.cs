@@ -1,0 +1,65 @@
+using System.Runtime.InteropServices;
+
+namespace Hunyuan.Cli.Startup;
+
+/// <summary>
+/// How hyc leaves after SIGINT or SIGTERM. The command line's own handling cancels the command and, when it has not
+/// returned within two seconds, returns 130 or 143 anyway; a command whose rank or scheduler threads are still inside
+/// libtorch then ends in the runtime's normal exit, which runs libtorch's static destructors under those threads
+/// ("pure virtual method called", SIGSEGV, exit 134 or 139 instead of 143). So the runtime's default action on those
+/// signals is cancelled, and once the command has returned (or been given up) the process ends with _exit after the
+/// console is flushed: the command's exit code is kept, native destructors are skipped. Without a signal nothing changes.
+/// </summary>
+internal sealed class TerminationExit : IDisposable
+{
+    private readonly PosixSignalRegistration[] _registrations;
+    private int _signal;
+
+    private TerminationExit()
+    {
+        // The command line's handler cancels the command; the runtime's default action (exit at once, destructors and
+        // all) is what this replaces, so the command returns first and Leave ends the process.
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Record), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Record)];
+    }
+
+    /// <summary>True once SIGINT or SIGTERM has arrived.</summary>
+    public bool Signalled => Volatile.Read(ref _signal) != 0;
+
+    public static TerminationExit Watch() => new();
+
+    /// <summary>
+    /// <paramref name="code"/> as the process's exit code: returned when no termination signal came and the code is not
+    /// 130 or 143, else the process ends here, through _exit after flushing standard output and error.
+    /// </summary>
+    public int Leave(int code)
+    {
+        // The command line's own handler runs before this class's and returns 130 or 143 for a command it gave up on,
+        // possibly before this class has seen the signal: those codes count as a signal too.
+        if (!Signalled && code is not (ExitCodes.Cancelled or ExitCodes.Terminated))
+        {
+            return code;
+        }
+
+        Console.Out.Flush();
+        Console.Error.Flush();
+        ExitImmediately(code);
+        return code;
+    }
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations)
+        {
+            registration.Dispose();
+        }
+    }
+
+    private void Record(PosixSignalContext context)
+    {
+        Interlocked.CompareExchange(ref _signal, (int)context.Signal, 0);
+        context.Cancel = true;
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitImmediately(int status);
+}
