@@ -3,8 +3,8 @@
 # anything (this project's borrowed H200: PyTorch 2.11 + CUDA 13, nothing else reachable). Run it here, then carry the
 # result to the device:
 #
-#   bench/gpu-bundle.sh [TORCHSHARP_SRC]        -> .gpu-bundle/hyc-gpu.tar.xz (about 45 MB)
-#   device run: carry [".gpu-bundle"], command "bash bench/gpu-on-device.sh"
+#   bench/gpu-bundle.sh [TORCHSHARP_SRC]        -> .gpu-bundle/hyc-gpu.tar.xz (52 MiB from dev-2c)
+#   device runs: carry [".gpu-bundle"] with "bash bench/gpu-on-device.sh prepare", then "bash bench/gpu-on-device.sh check"
 #
 # In the archive:
 #   dotnet/            this machine's .NET 10 runtime: the dotnet host, hostfxr, Microsoft.NETCore.App and
@@ -64,7 +64,8 @@ done
 if [[ -n "$src" ]]; then
   mkdir -p "$stage/libtorchsharp-src"
   cp -a "$src/src/Native/LibTorchSharp" "$src/src/Native/Stdafx.h" "$src/src/Native/UnixSal.h" "$stage/libtorchsharp-src/"
-  (cd "$src" && git rev-parse HEAD 2>/dev/null || echo unknown) >"$stage/libtorchsharp-src/COMMIT"
+  # A git archive export has no history: TORCHSHARP_COMMIT names the commit it came from.
+  echo "${TORCHSHARP_COMMIT:-$(cd "$src" && git rev-parse HEAD 2>/dev/null || echo unknown)}" >"$stage/libtorchsharp-src/COMMIT"
 else
   echo "gpu-bundle: warning: no TORCHSHARP_SRC: the bundle cannot rebuild LibTorchSharp, so it runs only on a torch 2.10" >&2
 fi
@@ -72,13 +73,14 @@ git rev-parse HEAD >"$stage/HYC_COMMIT"
 
 echo "gpu-bundle: compressing" >&2
 tar -C "$stage" -cJf "$out/hyc-gpu.tar.xz.partial" .
-mv "$out/hyc-gpu.tar.xz.partial" "$out/hyc-gpu.tar.xz"
 rm -rf "$stage"
-size=$(stat -c %s "$out/hyc-gpu.tar.xz")
+size=$(stat -c %s "$out/hyc-gpu.tar.xz.partial")
 limit=$((60 * 1024 * 1024))
-echo "gpu-bundle: $out/hyc-gpu.tar.xz, $((size / 1024 / 1024)) MiB" >&2
 if (( size > limit )); then
-  echo "gpu-bundle: over 60 MiB: too close to the device's 64 MiB carry limit" >&2
+  rm -f "$out/hyc-gpu.tar.xz.partial"
+  echo "gpu-bundle: $((size / 1024 / 1024)) MiB is over 60 MiB, too close to the device's 64 MiB carry limit; nothing written" >&2
   exit 4
 fi
-echo "device: carry [\".gpu-bundle\"], command \"bash bench/gpu-on-device.sh\"" >&2
+mv "$out/hyc-gpu.tar.xz.partial" "$out/hyc-gpu.tar.xz"
+echo "gpu-bundle: $out/hyc-gpu.tar.xz, $((size / 1024 / 1024)) MiB" >&2
+echo "device: carry [\".gpu-bundle\"] with \"bash bench/gpu-on-device.sh prepare\", then (no carry) \"bash bench/gpu-on-device.sh check\"" >&2

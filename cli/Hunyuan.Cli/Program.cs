@@ -25,7 +25,8 @@ catch (LibTorchException e)
     return CliConsole.System.Fail(ExitCodes.FileError, e.Message);
 }
 
-// After SIGINT or SIGTERM the process leaves through _exit, so libtorch's static destructors never run under threads
-// that are still computing (TerminationExit says why).
-using var termination = TerminationExit.Watch();
-return termination.Leave(await HycRootCommand.InvokeAsync(CliConsole.System, args));
+// After SIGINT or SIGTERM `bench` and `model` leave through _exit, so libtorch's static destructors never run under
+// threads that are still computing (TerminationExit says why).
+using var termination = TerminationExit.WatchFor(args);
+var code = await HycRootCommand.InvokeAsync(CliConsole.System, args);
+return termination?.Leave(code) ?? code;

@@ -9,6 +9,8 @@ namespace Hunyuan.Cli.Startup;
 /// ("pure virtual method called", SIGSEGV, exit 134 or 139 instead of 143). So the runtime's default action on those
 /// signals is cancelled, and once the command has returned (or been given up) the process ends with _exit after the
 /// console is flushed: the command's exit code is kept, native destructors are skipped. Without a signal nothing changes.
+/// Only for `bench` and `model`: `agent` and `serve` stop through their host, whose own signal handling lets a graceful
+/// shutdown finish at process exit, which an early _exit would cut short.
 /// </summary>
 internal sealed class TerminationExit : IDisposable
 {
@@ -25,7 +27,9 @@ internal sealed class TerminationExit : IDisposable
     /// <summary>True once SIGINT or SIGTERM has arrived.</summary>
     public bool Signalled => Volatile.Read(ref _signal) != 0;
 
-    public static TerminationExit Watch() => new();
+    /// <summary>A watch for the commands that need one (see the class), else null.</summary>
+    public static TerminationExit? WatchFor(IReadOnlyList<string> args) =>
+        args.Count > 0 && args[0] is ("bench" or "model") ? new TerminationExit() : null;
 
     /// <summary>
     /// <paramref name="code"/> as the process's exit code: returned when no termination signal came and the code is not

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Hunyuan.Cli.Startup;
 using Hunyuan.Model.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Startup;
@@ -70,6 +71,29 @@ public sealed class TerminationExitTests
             Assert.DoesNotContain("terminate called", errors, StringComparison.Ordinal);
             Assert.DoesNotContain("pure virtual", errors, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("bench", true)]
+    [InlineData("model", true)]
+    [InlineData("agent", false)]
+    [InlineData("serve", false)]
+    [InlineData("up", false)]
+    public void OnlyTheCommandsWithoutAHostLeaveThroughExit(string command, bool watched)
+    {
+        using var watch = TerminationExit.WatchFor([command, "x"]);
+
+        Assert.Equal(watched, watch is not null);
+        Assert.Null(TerminationExit.WatchFor([]));
+    }
+
+    [Fact]
+    public void WithoutASignalTheCodeIsReturned()
+    {
+        using var watch = TerminationExit.WatchFor(["bench"])!;
+
+        Assert.False(watch.Signalled);
+        Assert.Equal(7, watch.Leave(7));
     }
 
     private const int Sigterm = 15;
