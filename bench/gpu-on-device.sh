@@ -64,7 +64,7 @@ build_libtorchsharp() {
   local src="$run_dir/libtorchsharp-src" obj="$run_dir/libtorchsharp-obj"
   [[ -f "$src/LibTorchSharp/THSTensor.cpp" ]] || fail "torch is $torch_version, TorchSharp's LibTorchSharp is for 2.10, and the bundle has no TorchSharp sources to rebuild it (bench/gpu-bundle.sh TORCHSHARP_SRC)"
   command -v g++ >/dev/null || fail "g++ is needed to compile LibTorchSharp against torch $torch_version"
-  mkdir -p "$obj"
+  rm -rf "$obj" && mkdir -p "$obj" || exit 2
   say "compiling LibTorchSharp ($(cat "$src/COMMIT" 2>/dev/null)) against torch $torch_version on $(nproc) cores"
   local flags=(-O2 -fPIC -fvisibility=hidden "-D_GLIBCXX_USE_CXX11_ABI=$cxx11_abi" -D__LINUX__ -D_NO_ASYNCRTIMP -D_NO_PPLXIMP
                "-I$src" "-I$torch_dir/include" "-I$torch_dir/include/torch/csrc/api/include" -w)
@@ -77,7 +77,17 @@ build_libtorchsharp() {
   while (( running > 0 )); do wait -n || failed=1; running=$((running - 1)); done
   if (( failed )); then
     grep -l . "$obj"/*.log 2>/dev/null | while read -r l; do echo "== $l"; cat "$l"; done >"$out/libtorchsharp-compile.log"
-    fail "compiling LibTorchSharp against torch $torch_version (errors in $out/libtorchsharp-compile.log)"
+    local broken=() b
+    for f in "$src"/LibTorchSharp/*.cpp; do [[ -f "$obj/$(basename "$f").o" ]] || broken+=("$(basename "$f")"); done
+    # Only a file whose entry points hyc never calls (no convolution, FFT, module, loss, optimiser, data set, vision or
+    # torch.export in src/ or cli/) may be left out: TorchSharp reports a missing entry point only when it is called.
+    for b in "${broken[@]}"; do
+      case "$b" in
+        THSConvolution.cpp|THSTensorConv.cpp|THSFFT.cpp|THSModule.cpp|THSLoss.cpp|THSOptimizers.cpp|THSData.cpp|THSVision.cpp|cifar10.cpp|THSExport.cpp) ;;
+        *) fail "compiling LibTorchSharp against torch $torch_version: $b does not compile (errors in $out/libtorchsharp-compile.log)";;
+      esac
+    done
+    say "WARNING: LibTorchSharp built without ${broken[*]}, which do not compile against torch $torch_version ($out/libtorchsharp-compile.log) and which hyc does not call"
   fi
   gcc -O2 -fPIC -c "$src/LibTorchSharp/crc32c.c" -o "$obj/crc32c.c.o" 2>>"$log" || fail "compiling crc32c.c"
   g++ -shared -o "$obj/libLibTorchSharp.so" "$obj"/*.o -L"$torch_dir/lib" -ltorch -ltorch_cpu -lc10 \
