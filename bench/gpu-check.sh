@@ -50,7 +50,7 @@ lts_marker="$(dirname "${HYC_DLL:-/nonexistent/hyc.dll}")/libLibTorchSharp.torch
 if (( dry )); then
   :
 elif [[ -z "${HYC_LIBTORCH_DIR:-}" ]]; then
-  missing+=("HYC_LIBTORCH_DIR: a libtorch 2.10.0 with CUDA (libtorch zip root or pip torch==2.10.0 site-packages/torch)")
+  missing+=("HYC_LIBTORCH_DIR: a libtorch $want_minor.x with CUDA (libtorch zip root or pip torch site-packages/torch)")
 else
   libtorch_lib="$HYC_LIBTORCH_DIR/lib"
   version=""
