@@ -41,8 +41,8 @@ public sealed class GpuCheckScriptTests : IDisposable
 
     /// <summary>
     /// GPU_CHECK_DEVICE=cpu: every command of the check with the flags it will use on a GPU, and the parsing of their
-    /// output, so a GPU's few minutes are not lost to a renamed flag or JSON key. The figures are the CPU's; the deep
-    /// model's targets fail here, and nothing else may.
+    /// output, so a GPU's few minutes are not lost to a renamed flag or JSON key. The figures are the CPU's, so no target
+    /// is asserted; no command may fail to run.
     /// </summary>
     [Fact]
     [Trait("Category", "EndToEnd")]
@@ -72,13 +72,24 @@ public sealed class GpuCheckScriptTests : IDisposable
         Assert.Matches(@"slice: 4 layers, [0-9.]+ GB read per token", report);
         Assert.Matches(@"decode: [0-9.]+ tokens/s", report);
         Assert.Contains("SKIP TP2 over NCCL: one GPU", report, StringComparison.Ordinal);
-        Assert.Matches(@"structured output on cpu: \{.*""ratio"":", report);
-        Assert.Matches(@"prefix cache on cpu: \{.*""speedup"":", report);
+
+        // Whether a ratio clears its GPU target is the CPU's timing here; that the benchmark ran and its JSON parsed is not.
+        Assert.Contains("structured output on cpu", report, StringComparison.Ordinal);
+        Assert.True(Figure(Path.Combine(_dir.Path, "out", "grammar.json"), "ratio") > 0);
+        Assert.Contains("prefix cache on cpu", report, StringComparison.Ordinal);
+        Assert.True(Figure(Path.Combine(_dir.Path, "out", "prefix.json"), "speedup") > 0);
         Assert.DoesNotContain("FAIL fixture", report, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL real-width slice", report, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL deep narrow model decode", report, StringComparison.Ordinal);
         Assert.DoesNotContain("FAIL hyc bench ops", report, StringComparison.Ordinal);
-        Assert.Matches(@"gpu-check: [01] failure\(s\)", report);
+        Assert.Matches(@"gpu-check: [0-9]+ failure\(s\)", report);
+    }
+
+    // The last line of a benchmark's output that parses as JSON, and one number in it.
+    private static double Figure(string path, string key)
+    {
+        var json = File.ReadAllLines(path).Last(l => l.StartsWith('{'));
+        return System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty(key).GetDouble();
     }
 
     public void Dispose() => _dir.Dispose();
