@@ -9,8 +9,24 @@ namespace Hunyuan.Model.Benchmarks;
 /// <summary>One kind of op a decode step of a layer issues: its shape, how often a layer issues it, and what one call costs.</summary>
 public sealed record OpCost(string Op, string Shape, int PerLayer, double MicrosecondsPerCall);
 
-/// <summary>The ops of one layer's batch-1 decode step timed one by one, and their sum: the least that step can cost on this stack.</summary>
-public sealed record LayerOpCostResult(IReadOnlyList<OpCost> Ops, int LaunchesPerLayer, double FloorMicrosecondsPerLayer, string ExpertDispatch, string RmsNormKernel);
+/// <summary>
+/// Another arrangement of the same arithmetic as one of the step's calls (q, k and v as three matmuls instead of one
+/// stacked one, attention written out), timed the same way: <see cref="MicrosecondsPerLayer"/> against
+/// <see cref="ReplacedMicrosecondsPerLayer"/>, what the call it would replace costs per layer.
+/// </summary>
+public sealed record OpAlternative(string Replaces, string Calls, double MicrosecondsPerLayer, double ReplacedMicrosecondsPerLayer);
+
+/// <summary>
+/// The ops of one layer's batch-1 decode step timed one by one, and their sum: the least that step can cost on this
+/// stack. <see cref="LowestFloorMicrosecondsPerLayer"/> takes, for each call with a timed alternative, the cheaper of
+/// the two: the floor under any of these arrangements, not only the one the model uses.
+/// </summary>
+public sealed record LayerOpCostResult(IReadOnlyList<OpCost> Ops, int LaunchesPerLayer, double FloorMicrosecondsPerLayer, string ExpertDispatch, string RmsNormKernel)
+{
+    public IReadOnlyList<OpAlternative> Alternatives { get; init; } = [];
+
+    public double LowestFloorMicrosecondsPerLayer { get; init; }
+}
 
 /// <summary>
 /// Times, one op at a time, the torch calls that one self-attention MoE layer issues for one token at batch 1 (the
@@ -118,8 +134,78 @@ public static class LayerOpCosts
 
         var measured = ops.Where(o => o.PerLayer > 0).ToList();
         var costs = measured.Select(o => new OpCost(o.Op, o.Shape, o.PerLayer, Math.Round(Time(o.Run, reps, device), 2))).ToList();
-        return new LayerOpCostResult(costs, costs.Sum(o => o.PerLayer), Math.Round(costs.Sum(o => o.PerLayer * o.MicrosecondsPerCall), 1),
-            !c.IsMoe ? "dense" : gather ? "gather" : "host-routed", kernel.Name);
+        var floor = costs.Sum(o => o.PerLayer * o.MicrosecondsPerCall);
+
+        // The same arithmetic arranged otherwise. Stacking (one matmul for q, k and v; one for gate and up) is what a GPU
+        // wants, but on a CPU a small stacked bf16 matmul can cost more than its parts; attention written out as two
+        // matmuls and a softmax (the eager reference's way) can cost less than the fused call at a short context.
+        var qWeight = R(heads * d, h);
+        var kvWeight = R(kv * d, h);
+        var gateWeight = R(inter, h);
+        var sharedGateWeight = R(Math.Max(1, shared), h);
+        var scale = 1.0 / Math.Sqrt(d);
+        var alternatives = new List<(string Replaces, string Calls, Action Run)>
+        {
+            ("linear qkv", "linear q, linear k, linear v", () =>
+            {
+                torch.nn.functional.linear(x, qWeight).Dispose();
+                torch.nn.functional.linear(x, kvWeight).Dispose();
+                torch.nn.functional.linear(x, kvWeight).Dispose();
+            }),
+            ("scaled_dot_product_attention", "matmul q k^T, mul (scale), softmax (float32), to, matmul v", () =>
+            {
+                using var kt = cacheK.transpose(2, 3);
+                using var raw = q4.matmul(kt);
+                using var scaled = raw * scale;
+                using var probs = torch.nn.functional.softmax(scaled, -1, torch.ScalarType.Float32);
+                using var p = probs.to(dtype);
+                using var o = p.matmul(cacheV);
+            }),
+        };
+        if (kernel is not CompositeRmsNormKernel)
+        {
+            alternatives.Add(($"rms_norm ({kernel.Name})", "rms_norm (composite: to, pow, mean, add_, rsqrt_, mul, to)", () => CompositeRmsNormKernel.Instance.Normalize(x, 1e-5).Dispose()));
+            alternatives.Add(($"rms_norm ({kernel.Name}), QK heads", "rms_norm (composite), QK heads", () => CompositeRmsNormKernel.Instance.Normalize(qk, 1e-5).Dispose()));
+        }
+
+        if (c.IsMoe && !gather)
+        {
+            alternatives.Add(("linear (expert gate_up)", "linear gate, linear up", () =>
+            {
+                torch.nn.functional.linear(x, gateWeight).Dispose();
+                torch.nn.functional.linear(x, gateWeight).Dispose();
+            }));
+        }
+
+        if (shared > 0)
+        {
+            alternatives.Add(("linear (shared expert or dense gate_up)", "linear gate, linear up", () =>
+            {
+                torch.nn.functional.linear(x, sharedGateWeight).Dispose();
+                torch.nn.functional.linear(x, sharedGateWeight).Dispose();
+            }));
+        }
+
+        var timedAlternatives = new List<OpAlternative>();
+        var saved = 0.0;
+        foreach (var (replaces, calls, run) in alternatives)
+        {
+            if (costs.FirstOrDefault(o => o.Op == replaces) is not { } replaced)
+            {
+                continue;
+            }
+
+            var perLayer = Time(run, reps, device) * replaced.PerLayer;
+            var replacedPerLayer = replaced.MicrosecondsPerCall * replaced.PerLayer;
+            timedAlternatives.Add(new OpAlternative(replaces, calls, Math.Round(perLayer, 2), Math.Round(replacedPerLayer, 2)));
+            saved += Math.Max(0, replacedPerLayer - perLayer);
+        }
+
+        return new LayerOpCostResult(costs, costs.Sum(o => o.PerLayer), Math.Round(floor, 1), !c.IsMoe ? "dense" : gather ? "gather" : "host-routed", kernel.Name)
+        {
+            Alternatives = timedAlternatives,
+            LowestFloorMicrosecondsPerLayer = Math.Round(floor - saved, 1),
+        };
     }
 
     private static double Time(Action run, int reps, ComputeDevice device)

@@ -9,8 +9,9 @@ namespace Hunyuan.Cli.Commands.Bench;
 
 /// <summary>
 /// `hyc bench ops`: the torch calls one layer's batch-1 decode step issues, each timed alone at a model's shapes, and
-/// their sum, the floor under `bench decode`'s host_us_per_layer_step on this libtorch and device. Exit codes: Success,
-/// InvalidArguments, BadConfig, FileError.
+/// their sum, the floor under `bench decode`'s host_us_per_layer_step on this libtorch and device; beside it other
+/// arrangements of the same arithmetic and the lowest floor they allow. Exit codes: Success, InvalidArguments,
+/// BadConfig, FileError.
 /// </summary>
 internal sealed class BenchOpsCommand : Command
 {
@@ -70,10 +71,16 @@ internal sealed class BenchOpsCommand : Command
 
             _console.Human(string.Create(CultureInfo.InvariantCulture,
                 $"{result.LaunchesPerLayer} calls per layer, {result.FloorMicrosecondsPerLayer:F1} us per layer when each runs alone ({result.RmsNormKernel} RMSNorm, experts {result.ExpertDispatch})"));
+            foreach (var alt in result.Alternatives)
+            {
+                _console.Human(string.Create(CultureInfo.InvariantCulture, $"  instead of {alt.Replaces} ({alt.ReplacedMicrosecondsPerLayer:F2} us per layer): {alt.Calls}, {alt.MicrosecondsPerLayer:F2} us per layer"));
+            }
+
+            _console.Human(string.Create(CultureInfo.InvariantCulture, $"{result.LowestFloorMicrosecondsPerLayer:F1} us per layer with the cheaper arrangement of each"));
             if (r.GetValue(JsonOption))
             {
                 _console.Json(new BenchOpsOutput(dir, device.ForSlot(0).ToString(), ComputeDType.Name(dtype), Startup.JemallocPreload.Active, r.GetValue(ContextOption), result.LaunchesPerLayer,
-                    result.FloorMicrosecondsPerLayer, result.RmsNormKernel, result.ExpertDispatch, [.. result.Ops]), CliJsonContext.Default.BenchOpsOutput);
+                    result.FloorMicrosecondsPerLayer, result.LowestFloorMicrosecondsPerLayer, result.RmsNormKernel, result.ExpertDispatch, [.. result.Ops], [.. result.Alternatives]), CliJsonContext.Default.BenchOpsOutput);
             }
 
             return ExitCodes.Success;
@@ -81,4 +88,4 @@ internal sealed class BenchOpsCommand : Command
     }
 }
 
-internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, string Allocator, int Context, int CallsPerLayer, double FloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops);
+internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, string Allocator, int Context, int CallsPerLayer, double FloorUsPerLayer, double LowestFloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops, OpAlternative[] Alternatives);

@@ -25,6 +25,23 @@ public sealed class BenchOpsCommandTests
         var floor = ops.Sum(o => o.GetProperty("per_layer").GetInt32() * o.GetProperty("microseconds_per_call").GetDouble());
         Assert.Equal(floor, json.GetProperty("floor_us_per_layer").GetDouble(), 0.2);
         Assert.All(ops, o => Assert.Equal(JsonValueKind.Number, o.GetProperty("microseconds_per_call").ValueKind));
+
+        // Each alternative names a call of the list; the lowest floor takes the cheaper of each pair, so it is the floor
+        // less what the cheaper alternatives save, and never above the floor.
+        var alternatives = json.GetProperty("alternatives").EnumerateArray().ToArray();
+        Assert.Equal(
+            ["linear qkv", "scaled_dot_product_attention", "rms_norm (fused)", "rms_norm (fused), QK heads", "linear (expert gate_up)", "linear (shared expert or dense gate_up)"],
+            alternatives.Select(a => a.GetProperty("replaces").GetString()!));
+        foreach (var alt in alternatives)
+        {
+            var replaced = ops.Single(o => o.GetProperty("op").GetString() == alt.GetProperty("replaces").GetString());
+            Assert.Equal(replaced.GetProperty("per_layer").GetInt32() * replaced.GetProperty("microseconds_per_call").GetDouble(),
+                alt.GetProperty("replaced_microseconds_per_layer").GetDouble(), 0.02);
+        }
+
+        var saved = alternatives.Sum(a => Math.Max(0, a.GetProperty("replaced_microseconds_per_layer").GetDouble() - a.GetProperty("microseconds_per_layer").GetDouble()));
+        Assert.Equal(json.GetProperty("floor_us_per_layer").GetDouble() - saved, json.GetProperty("lowest_floor_us_per_layer").GetDouble(), 0.2);
+        Assert.True(json.GetProperty("lowest_floor_us_per_layer").GetDouble() <= json.GetProperty("floor_us_per_layer").GetDouble());
     }
 
     [Fact]
