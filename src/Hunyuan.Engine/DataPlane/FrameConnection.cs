@@ -60,11 +60,29 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         try
         {
             WriteHeader(kind, payload.Length + tail.Length);
-            await _stream.WriteAsync(_sendHeader, cancellationToken);
-            await _stream.WriteAsync(payload, cancellationToken);
-            if (!tail.IsEmpty)
+            var total = DataPlaneProtocol.HeaderBytes + payload.Length + tail.Length;
+            if (total <= CoalesceBytes)
             {
-                await _stream.WriteAsync(tail, cancellationToken);
+                // One write, as in Send: a header written on its own leaves as a segment of its own, the receiver wakes
+                // for its 5 bytes, and on a busy host the sender may lose its core before the payload follows.
+                var buffer = Coalesce(payload.Span, tail.Span, total);
+                try
+                {
+                    await _stream.WriteAsync(buffer.AsMemory(0, total), cancellationToken);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+            else
+            {
+                await _stream.WriteAsync(_sendHeader, cancellationToken);
+                await _stream.WriteAsync(payload, cancellationToken);
+                if (!tail.IsEmpty)
+                {
+                    await _stream.WriteAsync(tail, cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -89,12 +107,9 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
             {
                 // One write, one segment: a decode step's activations and collective parts are a few KiB, and three
                 // system calls per frame were a visible share of a collective's round trip.
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(total);
+                var buffer = Coalesce(payload, tail, total);
                 try
                 {
-                    _sendHeader.CopyTo(buffer, 0);
-                    payload.CopyTo(buffer.AsSpan(DataPlaneProtocol.HeaderBytes));
-                    tail.CopyTo(buffer.AsSpan(DataPlaneProtocol.HeaderBytes + payload.Length));
                     _stream.Write(buffer, 0, total);
                 }
                 finally
@@ -257,6 +272,16 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
         }
 
         return (kind, length);
+    }
+
+    // The header just written, the payload and the tail in one pooled buffer (the caller returns it).
+    private byte[] Coalesce(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> tail, int total)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(total);
+        _sendHeader.CopyTo(buffer, 0);
+        payload.CopyTo(buffer.AsSpan(DataPlaneProtocol.HeaderBytes));
+        tail.CopyTo(buffer.AsSpan(DataPlaneProtocol.HeaderBytes + payload.Length));
+        return buffer;
     }
 
     private void WriteHeader(FrameKind kind, int length)
