@@ -128,14 +128,7 @@ worst = max(abs(a - b) for a, b in zip(got, want))
 print('%.3g' % worst); sys.exit(0 if worst <= float(sys.argv[3]) else 1)
 PY
 }
-ids_of() { python3 - "$1" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], 'rb') as f:
-    n = struct.unpack('<Q', f.read(8))[0]; h = json.loads(f.read(n)); m = h['input_ids']
-    f.seek(8 + n + m['data_offsets'][0]); raw = f.read(m['data_offsets'][1] - m['data_offsets'][0])
-print(','.join(str(x) for x in struct.unpack('<%dq' % (len(raw) // 8), raw)))
-PY
-}
+ids_of() { python3 bench/fixture_input_ids.py "$1"; }
 for fx in tiny-moe tiny-moe-bf16-sharded tiny-moe-fp8; do
   dir="$fixtures/$fx"
   [[ -d "$dir" ]] || { say "SKIP fixture $fx (not in $fixtures)"; continue; }

@@ -125,14 +125,7 @@ prepare() {
   local fixture="$HYC_FIXTURES/tiny-moe"
   [[ -d "$fixture" ]] || fail "no tiny-moe fixture in $HYC_FIXTURES (set HYC_FIXTURES)"
   local ids
-  ids=$("$py" - "$fixture/expected.safetensors" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], 'rb') as f:
-    n = struct.unpack('<Q', f.read(8))[0]; h = json.loads(f.read(n)); m = h['input_ids']
-    f.seek(8 + n + m['data_offsets'][0]); raw = f.read(m['data_offsets'][1] - m['data_offsets'][0])
-print(','.join(str(x) for x in struct.unpack('<%dq' % (len(raw) // 8), raw)))
-PY
-)
+  ids=$("$py" bench/fixture_input_ids.py "$fixture/expected.safetensors")
   local device="${SMOKE_DEVICE:-cuda:0}"
   if timeout 240 "$DOTNET" "$HYC_DLL" model run "$fixture" --device "$device" --dtype float32 --ids "$ids" --generate 4 \
        --logits-out "$out/smoke.logits.safetensors" --json >"$out/smoke.json" 2>"$out/smoke.log"; then

@@ -15,7 +15,7 @@ namespace Hunyuan.Cli.Startup;
 internal sealed class TerminationExit : IDisposable
 {
     private readonly PosixSignalRegistration[] _registrations;
-    private int _signal;
+    private int _signalled;
 
     private TerminationExit()
     {
@@ -25,7 +25,7 @@ internal sealed class TerminationExit : IDisposable
     }
 
     /// <summary>True once SIGINT or SIGTERM has arrived.</summary>
-    public bool Signalled => Volatile.Read(ref _signal) != 0;
+    public bool Signalled => Volatile.Read(ref _signalled) != 0;
 
     /// <summary>A watch for the commands that need one (see the class), else null.</summary>
     public static TerminationExit? WatchFor(IReadOnlyList<string> args) =>
@@ -60,7 +60,7 @@ internal sealed class TerminationExit : IDisposable
 
     private void Record(PosixSignalContext context)
     {
-        Interlocked.CompareExchange(ref _signal, (int)context.Signal, 0);
+        Volatile.Write(ref _signalled, 1);
         context.Cancel = true;
     }
 
