@@ -192,5 +192,6 @@ int main(int argc, char **argv) {
            work_us, mib, a.sweeps, rounds, pinned, median(single, ns), median(pair, np), median(diff, pairs));
     for (int i = 0; i < pairs; i++) printf("%s%.3f", i ? "," : "", pair[i] - single[i]);
     printf("]}\n");
-    return sink == 12345.678f ? 1 : 0;
+    (void)sink;  // volatile: the halves' results are kept, so the compiler cannot drop their work
+    return 0;
 }
