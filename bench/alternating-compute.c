@@ -8,33 +8,14 @@
 //   pin=1 puts the parent on core 0 and the second process on core 1. Prints one JSON line (milliseconds per step).
 // Build and run: bench/alternating-compute.sh
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "loopback-pair.h"
 
 enum { Bytes = 1600, Cols = 1024 };
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
-
-static void exact(int fd, char *buf, size_t n, int writing) {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t k = writing ? write(fd, buf + done, n - done) : read(fd, buf + done, n - done);
-        if (k <= 0) die(writing ? "write" : "read");
-        done += (size_t)k;
-    }
-}
 
 static double now_us(void) {
     struct timespec t;
@@ -42,13 +23,8 @@ static double now_us(void) {
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof(double), compare);
+    qsort(v, (size_t)n, sizeof(double), compare_doubles);
     return v[n / 2];
 }
 
@@ -116,42 +92,26 @@ int main(int argc, char **argv) {
     double sweep_us = (now_us() - t0) / 5;
     a.sweeps = b.sweeps = (int)(work_us / sweep_us + 0.5) < 1 ? 1 : (int)(work_us / sweep_us + 0.5);
 
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0) die("socket");
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-    socklen_t len = sizeof addr;
-    if (getsockname(listener, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
-    if (listen(listener, 1) < 0) die("listen");
+    struct sockaddr_in addr;
+    int listener = loopback_listen(&addr);
     char buf[Bytes];
     memset(buf, 7, sizeof buf);
-    int one = 1;
     pid_t child = fork();
     if (child < 0) die("fork");
     if (child == 0) {
         // The second stage: wait for A's message, compute B, answer; idle (blocked in read) through single blocks.
         if (pinned) pin(1);
-        int fd = accept(listener, NULL, NULL);
-        if (fd < 0) die("accept");
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        for (;;) {
-            size_t done = 0;
-            while (done < sizeof buf) {
-                ssize_t k = read(fd, buf + done, sizeof buf - done);
-                if (k <= 0) _exit(0);
-                done += (size_t)k;
-            }
+        int fd = loopback_accept(listener);
+        while (next_message(fd, buf, sizeof buf)) {
             sink += compute(&b);
             exact(fd, buf, sizeof buf, 1);
         }
+        _exit(0);
     }
 
     if (pinned) pin(0);
     close(listener);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int fd = loopback_connect(&addr);
 
     double *steps = malloc(sizeof(double) * (size_t)rounds);
     double *single = malloc(sizeof(double) * (size_t)blocks), *pair = malloc(sizeof(double) * (size_t)blocks);

@@ -5,35 +5,11 @@
 // sleep, and waking it is part of the hop).
 // Build and run: bench/loopback-latency.sh
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
-
-static void exact(int fd, char *buf, size_t n, int writing) {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t k = writing ? write(fd, buf + done, n - done) : read(fd, buf + done, n - done);
-        if (k <= 0) die(writing ? "write" : "read");
-        done += (size_t)k;
-    }
-}
-
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "loopback-pair.h"
 
 int main(int argc, char **argv) {
     size_t bytes = argc > 1 ? (size_t)atol(argv[1]) : 1600;  // a decode step's bf16 activations at hidden 800
@@ -44,41 +20,25 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0) die("socket");
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-    socklen_t len = sizeof addr;
-    if (getsockname(listener, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
-    if (listen(listener, 1) < 0) die("listen");
+    struct sockaddr_in addr;
+    int listener = loopback_listen(&addr);
 
     char *buf = malloc(bytes);
     if (!buf) die("malloc");
     memset(buf, 7, bytes);
-    int one = 1;
     pid_t child = fork();
     if (child < 0) die("fork");
     if (child == 0) {
         // The echo side: read a message, send it back, until the parent closes.
-        int fd = accept(listener, NULL, NULL);
-        if (fd < 0) die("accept");
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        for (;;) {
-            size_t done = 0;
-            while (done < bytes) {
-                ssize_t k = read(fd, buf + done, bytes - done);
-                if (k <= 0) _exit(0);
-                done += (size_t)k;
-            }
+        int fd = loopback_accept(listener);
+        while (next_message(fd, buf, bytes)) {
             exact(fd, buf, bytes, 1);
         }
+        _exit(0);
     }
 
     close(listener);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int fd = loopback_connect(&addr);
     double *rtt = malloc(sizeof(double) * (size_t)rounds);
     if (!rtt) die("malloc");
     int warmup = gap_us > 0 ? 10 : 1000;
@@ -98,7 +58,7 @@ int main(int argc, char **argv) {
 
     close(fd);
     waitpid(child, NULL, 0);
-    qsort(rtt, (size_t)rounds, sizeof(double), compare);
+    qsort(rtt, (size_t)rounds, sizeof(double), compare_doubles);
     printf("{\"bytes\":%zu,\"rounds\":%d,\"gap_us\":%ld,\"rtt_us_median\":%.1f,\"rtt_us_p10\":%.1f,\"rtt_us_p90\":%.1f,\"one_way_us_median\":%.1f}\n",
            bytes, rounds, gap_us, rtt[rounds / 2], rtt[rounds / 10], rtt[rounds * 9 / 10], rtt[rounds / 2] / 2);
     return 0;

@@ -141,8 +141,6 @@ public static class LayerOpCosts
         // matmuls and a softmax (the eager reference's way) can cost less than the fused call at a short context.
         var qWeight = R(heads * d, h);
         var kvWeight = R(kv * d, h);
-        var gateWeight = R(inter, h);
-        var sharedGateWeight = R(Math.Max(1, shared), h);
         var scale = 1.0 / Math.Sqrt(d);
         var alternatives = new List<(string Replaces, string Calls, Action Run)>
         {
@@ -170,6 +168,7 @@ public static class LayerOpCosts
 
         if (c.IsMoe && !gather)
         {
+            var gateWeight = R(inter, h);
             alternatives.Add(("linear (expert gate_up)", "linear gate, linear up", () =>
             {
                 torch.nn.functional.linear(x, gateWeight).Dispose();
@@ -179,6 +178,7 @@ public static class LayerOpCosts
 
         if (shared > 0)
         {
+            var sharedGateWeight = R(shared, h);
             alternatives.Add(("linear (shared expert or dense gate_up)", "linear gate, linear up", () =>
             {
                 torch.nn.functional.linear(x, sharedGateWeight).Dispose();
