@@ -14,6 +14,12 @@ else if (mallocError is not null)
 
 JemallocPreload.RestoreEnvironment();
 
+// Also before libtorch's first allocation, which is when it reads the setting (TorchHugePages says why).
+if (TorchHugePages.ShouldEnable(args, Environment.GetEnvironmentVariable, TorchHugePages.ReadKernelSetting()))
+{
+    TorchHugePages.Enable();
+}
+
 // First, before any command can touch TorchSharp: once `torch` initialises it has bound whichever libtorch it found,
 // so HYC_LIBTORCH_DIR's must already be loaded by then. A refused tree exits with FileError before anything loads.
 try

@@ -24,8 +24,6 @@ internal static class JemallocPreload
     public static readonly IReadOnlyList<string> Candidates =
         ["/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib64/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2", "/usr/local/lib/libjemalloc.so.2"];
 
-    private static readonly HashSet<string> ComputeCommands = new(StringComparer.Ordinal) { "agent", "serve", "bench", "model" };
-
     /// <summary>Whether this process has jemalloc mapped: "jemalloc", or "system" for glibc's allocator.</summary>
     public static string Active =>
         File.Exists("/proc/self/maps") && File.ReadLines("/proc/self/maps").Any(l => l.Contains("/libjemalloc", StringComparison.Ordinal)) ? "jemalloc" : "system";
@@ -44,7 +42,7 @@ internal static class JemallocPreload
             return null;
         }
 
-        if (mode == "system" || args.Count == 0 || !ComputeCommands.Contains(args[0]) || environment(MarkerVariable) is not null
+        if (mode == "system" || !ComputeCommands.Includes(args) || environment(MarkerVariable) is not null
             || (environment("LD_PRELOAD") ?? "").Contains("jemalloc", StringComparison.Ordinal))
         {
             return null;
