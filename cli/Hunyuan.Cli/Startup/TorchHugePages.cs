@@ -44,32 +44,54 @@ internal static class TorchHugePages
     public static string Active =>
         WithNative(Variable, name => Marshal.PtrToStringUTF8(GetNative(name))) == "1" && KernelAllows(ReadKernelSetting()) ? "on" : "off";
 
+    /// <summary>
+    /// This process's memory advised onto huge pages (the mappings smaps flags "hg"): what libtorch asked for, whether or
+    /// not the kernel found 2 MiB pages for it (a block reusing pages already faulted in stays on 4 KiB pages until the
+    /// kernel collapses them). 0 where /proc/self/smaps is not readable.
+    /// </summary>
+    public static long AdvisedBytes() => ReadProc("/proc/self/smaps", ParseAdvisedBytes);
+
     /// <summary>This process's anonymous memory on huge pages now (AnonHugePages of /proc/self/smaps_rollup), 0 where that is not readable.</summary>
-    public static long AnonHugePageBytes()
+    public static long AnonHugePageBytes() => ReadProc("/proc/self/smaps_rollup", ParseAnonHugePageBytes);
+
+    internal static long ParseAdvisedBytes(IEnumerable<string> smaps)
     {
-        try
+        long total = 0, mappingKilobytes = 0;
+        foreach (var line in smaps)
         {
-            return ParseAnonHugePageBytes(File.ReadLines("/proc/self/smaps_rollup"));
+            if (line.StartsWith("Size:", StringComparison.Ordinal))
+            {
+                mappingKilobytes = Kilobytes(line, "Size:");
+            }
+            else if (line.StartsWith("VmFlags:", StringComparison.Ordinal)
+                && line["VmFlags:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("hg"))
+            {
+                total += mappingKilobytes * 1024;
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
+
+        return total;
     }
 
     internal static long ParseAnonHugePageBytes(IEnumerable<string> smapsRollup)
     {
         const string Field = "AnonHugePages:";
-        foreach (var line in smapsRollup)
-        {
-            if (line.StartsWith(Field, StringComparison.Ordinal))
-            {
-                var kilobytes = line[Field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
-                return long.Parse(kilobytes, NumberStyles.None, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
+        return smapsRollup.FirstOrDefault(l => l.StartsWith(Field, StringComparison.Ordinal)) is { } line ? Kilobytes(line, Field) * 1024 : 0;
+    }
 
-        return 0;
+    private static long Kilobytes(string line, string field) =>
+        long.Parse(line[field.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static long ReadProc(string path, Func<IEnumerable<string>, long> parse)
+    {
+        try
+        {
+            return parse(File.ReadLines(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
     }
 
     private static bool KernelAllows(string? kernelSetting) =>

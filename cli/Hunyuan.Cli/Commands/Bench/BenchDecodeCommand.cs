@@ -94,7 +94,7 @@ internal sealed class BenchDecodeCommand : Command
                     Math.Round(result.MedianStepMs, 3), result.ActiveWeightBytesPerToken, result.ResidentWeightBytes,
                     Math.Round(roofline, 1), Math.Round(result.TokensPerSecond / roofline, 3), model.Layers.Count,
                     Math.Round(result.TensorsPerLayerStep, 1), Math.Round(result.HostMicrosecondsPerLayerStep, 1),
-                    RmsNorm.KernelFor(device.ForSlot(0).Torch.type).Name, Startup.TorchHugePages.AnonHugePageBytes(), [.. result.PromptIds], [.. result.GeneratedIds]);
+                    RmsNorm.KernelFor(device.ForSlot(0).Torch.type).Name, Startup.TorchHugePages.AdvisedBytes(), Startup.TorchHugePages.AnonHugePageBytes(), [.. result.PromptIds], [.. result.GeneratedIds]);
                 rows.Add(row);
                 _console.Human(string.Create(CultureInfo.InvariantCulture,
                     $"{row.Variant,-5} {row.Dtype,-9} {row.TokensPerS,8:F1} tokens/s  ({row.MeanStepMs:F2} ms/step, median {row.MedianStepMs:F2}); resident weights {row.ResidentWeightBytes / 1e6:F1} MB, active {row.ActiveWeightBytesPerToken / 1e6:F1} MB/token; roofline {row.RooflineTokensPerS:F0} tokens/s; {row.FractionOfRoofline:P0} of roofline; {row.OpsPerLayerStep:F1} ops and {row.HostUsPerLayerStep:F0} us per layer step ({row.RmsNormKernel} RMSNorm)"));
@@ -111,6 +111,6 @@ internal sealed class BenchDecodeCommand : Command
 }
 
 internal sealed record BenchDecodeRow(string Variant, string Dtype, double TokensPerS, double MeanStepMs, double MedianStepMs, long ActiveWeightBytesPerToken, long ResidentWeightBytes, double RooflineTokensPerS, double FractionOfRoofline,
-    int Layers, double OpsPerLayerStep, double HostUsPerLayerStep, string RmsNormKernel, long AnonHugePageBytes, long[] PromptIds, long[] GeneratedIds);
+    int Layers, double OpsPerLayerStep, double HostUsPerLayerStep, string RmsNormKernel, long HugePageAdvisedBytes, long AnonHugePageBytes, long[] PromptIds, long[] GeneratedIds);
 
 internal sealed record BenchDecodeOutput(string Model, double ReadBytesPerS, double CopyBytesPerS, int Threads, string Allocator, string HugePages, BenchDecodeRow[] Results);

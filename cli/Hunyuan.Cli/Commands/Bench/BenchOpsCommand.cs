@@ -79,7 +79,7 @@ internal sealed class BenchOpsCommand : Command
             _console.Human(string.Create(CultureInfo.InvariantCulture, $"{result.LowestFloorMicrosecondsPerLayer:F1} us per layer with the cheaper arrangement of each"));
             if (r.GetValue(JsonOption))
             {
-                _console.Json(new BenchOpsOutput(dir, device.ForSlot(0).ToString(), ComputeDType.Name(dtype), Startup.JemallocPreload.Active, Startup.TorchHugePages.Active, Startup.TorchHugePages.AnonHugePageBytes(), r.GetValue(ContextOption), result.LaunchesPerLayer,
+                _console.Json(new BenchOpsOutput(dir, device.ForSlot(0).ToString(), ComputeDType.Name(dtype), Startup.JemallocPreload.Active, Startup.TorchHugePages.Active, Startup.TorchHugePages.AdvisedBytes(), Startup.TorchHugePages.AnonHugePageBytes(), r.GetValue(ContextOption), result.LaunchesPerLayer,
                     result.FloorMicrosecondsPerLayer, result.LowestFloorMicrosecondsPerLayer, result.RmsNormKernel, result.ExpertDispatch, [.. result.Ops], [.. result.Alternatives]), CliJsonContext.Default.BenchOpsOutput);
             }
 
@@ -88,4 +88,4 @@ internal sealed class BenchOpsCommand : Command
     }
 }
 
-internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, string Allocator, string HugePages, long AnonHugePageBytes, int Context, int CallsPerLayer, double FloorUsPerLayer, double LowestFloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops, OpAlternative[] Alternatives);
+internal sealed record BenchOpsOutput(string Model, string Device, string Dtype, string Allocator, string HugePages, long HugePageAdvisedBytes, long AnonHugePageBytes, int Context, int CallsPerLayer, double FloorUsPerLayer, double LowestFloorUsPerLayer, string RmsNormKernel, string ExpertDispatch, OpCost[] Ops, OpAlternative[] Alternatives);
