@@ -66,7 +66,7 @@ public sealed class TorchHugePagesTests
 
     [Fact]
     [Trait("Category", "EndToEnd")]
-    public async Task ARealHycProcessPutsItsWeightsOnHugePagesUnlessTheOperatorSaysNot()
+    public async Task ARealHycProcessAdvisesItsWeightsOntoHugePagesUnlessTheOperatorSaysNot()
     {
         var kernelAllows = TorchHugePages.ShouldEnable(["bench"], _ => null, TorchHugePages.ReadKernelSetting());
         var timeout = TimeSpan.FromMinutes(3);
