@@ -45,8 +45,11 @@ public sealed class CollectiveInbox : IDisposable
         return -1;
     }
 
-    /// <summary>Reads, on the rank's thread, <paramref name="member"/>'s part of collective <paramref name="op"/> of the step.</summary>
-    public torch.Tensor Receive(int member, long stepId, int op)
+    /// <summary>
+    /// Reads, on the rank's thread, <paramref name="member"/>'s part of collective <paramref name="op"/> of the step;
+    /// <paramref name="readableAt"/> is when that part was found waiting (<see cref="Stopwatch"/> ticks), before it was read.
+    /// </summary>
+    public torch.Tensor Receive(int member, long stepId, int op, out long readableAt)
     {
         var link = _links[member];
         var rank = _memberRanks[member];
@@ -58,6 +61,7 @@ public sealed class CollectiveInbox : IDisposable
                 $"tensor-parallel peer rank {rank}", waitStarted, deadline, () => $"waited {_timeout.TotalSeconds:F0} s for rank {rank}'s part of step {stepId}'s collective {op}; none came");
             if (Take(frame, connection, link, stepId, op) is { } part)
             {
+                readableAt = connection.LastReadableTimestamp;
                 return part;
             }
         }

@@ -32,6 +32,9 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
     /// <summary>Who is at the other end, for error messages ("rank 3 at 10.0.0.2:41234").</summary>
     public string Peer { get; set; }
 
+    /// <summary>When (<see cref="System.Diagnostics.Stopwatch"/> ticks) <see cref="TryReceive"/> last found a frame waiting, before reading it.</summary>
+    public long LastReadableTimestamp { get; private set; }
+
     /// <summary>The largest activation or collective-part payload this side accepts (0: none accepted); control frames have a fixed bound.</summary>
     public long MaxActivationBytes { get; set; }
 
@@ -196,6 +199,8 @@ public sealed class FrameConnection : IAsyncDisposable, IDisposable
             {
                 return false;
             }
+
+            LastReadableTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -21,6 +21,7 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     public const string Epoch = "e1";
 
     private readonly List<IDisposable> _owned = [];
+    private readonly List<PeerCollectiveGroup> _peerGroups = [];
 
     private LoopbackDeployment(PartitionPlan plan) => Plan = plan;
 
@@ -56,7 +57,7 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     /// <param name="stageLinks">Devices per stage and the kind of link between stages (default: sockets, every rank on the options' device).</param>
     public static async Task<LoopbackDeployment> LoadAsync(
         string modelDir, int tp, int pp, LoadOptions options, PagedKvOptions? paged = null, TimeSpan? timeout = null, bool tensorParallelAcrossNodes = false,
-        LoopbackStageLinks? stageLinks = null)
+        LoopbackStageLinks? stageLinks = null, ExpertPlacement experts = ExpertPlacement.ExpertParallel)
     {
         stageLinks ??= new LoopbackStageLinks();
         if (stageLinks.StageDevices is { } devices && devices.Count != pp)
@@ -65,7 +66,7 @@ public sealed class LoopbackDeployment : IAsyncDisposable
         }
 
         var config = HunyuanConfig.Load(modelDir);
-        var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, tp, 1L << 40), new LayoutRequest(tp, pp));
+        var plan = PartitionPlanner.Create(config, options.Variant, GpuInventory.Uniform(pp, tp, 1L << 40), new LayoutRequest(tp, pp, experts));
         var set = new LoopbackDeployment(plan) { TensorParallelAcrossNodes = tensorParallelAcrossNodes && tp > 1 };
         var wait = timeout ?? TimeSpan.FromSeconds(60);
         var connectorFor = stageLinks.Kind == StageLinkKind.Nccl && pp > 1 ? stageLinks.ConnectorFor(plan, wait) : null;
@@ -98,6 +99,7 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                     if (peers is not null)
                     {
                         set._owned.Add(peers);
+                        set._peerGroups.Add(peers);
                     }
 
                     var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub!.Member(me.TpIndex);
@@ -118,6 +120,12 @@ public sealed class LoopbackDeployment : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Ranks whose collectives go over TCP (TP across nodes; none otherwise).</summary>
+    public int PeerGroupRanks => _peerGroups.Count;
+
+    /// <summary>The TCP collectives' cost so far, summed over those ranks; take two and subtract for a run.</summary>
+    public CollectiveTimings CollectiveTimings => _peerGroups.Aggregate(default(CollectiveTimings), (sum, g) => sum + g.Timings);
 
     /// <summary>Stops one stage's listener and its connections, as if its node died (tests of failure handling).</summary>
     public async Task StopStageAsync(int stage) => await _servers[stage].DisposeAsync();

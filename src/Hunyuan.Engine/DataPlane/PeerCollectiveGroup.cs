@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hunyuan.Engine.Partitioning;
 using Hunyuan.Model.Devices;
 using Hunyuan.Model.Parallel;
@@ -15,6 +16,8 @@ namespace Hunyuan.Engine.DataPlane;
 public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
 {
     private readonly PeerConnection?[] _peers;
+    private readonly Lock _timingsGate = new();
+    private CollectiveTimings _timings;
     private long _step;
     private int _op;
 
@@ -54,6 +57,18 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
 
     public int Index { get; }
 
+    /// <summary>The collectives' cost so far, by phase (see <see cref="CollectiveTimings"/>); take two and subtract for a run.</summary>
+    public CollectiveTimings Timings
+    {
+        get
+        {
+            lock (_timingsGate)
+            {
+                return _timings;
+            }
+        }
+    }
+
     /// <summary>Where the peers' parts arrive; registered with this rank's data endpoint.</summary>
     public CollectiveInbox Inbox { get; }
 
@@ -74,7 +89,7 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
 
     public torch.Tensor AllReduceSum(torch.Tensor local)
     {
-        var parts = Exchange(local);
+        var (parts, phases) = Exchange(local);
         try
         {
             var acc = parts[0].clone();
@@ -83,6 +98,7 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
                 acc.add_(parts[i]);
             }
 
+            Record(phases);
             return acc;
         }
         finally
@@ -93,10 +109,12 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
 
     public torch.Tensor AllGather(torch.Tensor local, long dimension)
     {
-        var parts = Exchange(local);
+        var (parts, phases) = Exchange(local);
         try
         {
-            return torch.cat(parts, dimension);
+            var gathered = torch.cat(parts, dimension);
+            Record(phases);
+            return gathered;
         }
         finally
         {
@@ -114,8 +132,10 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
         Inbox.Dispose();
     }
 
-    private torch.Tensor[] Exchange(torch.Tensor local)
+    // Parts in member order, and the exchange's timestamps: entered, sent, and the accumulated wait and receive ticks.
+    private (torch.Tensor[] Parts, ExchangePhases Phases) Exchange(torch.Tensor local)
     {
+        var entered = Stopwatch.GetTimestamp();
         var op = _op++;
         using (var host = TensorDevices.ToHost(local))
         using (var contiguous = host.contiguous())
@@ -127,6 +147,8 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
             }
         }
 
+        var sent = Stopwatch.GetTimestamp();
+        var (mark, waitTicks, receiveTicks) = (sent, 0L, 0L);
         var parts = new torch.Tensor[Size];
         try
         {
@@ -138,16 +160,32 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
                     continue;
                 }
 
-                using var received = Inbox.Receive(m, _step, op);
+                using var received = Inbox.Receive(m, _step, op, out var readableAt);
                 parts[m] = TensorDevices.On(received, local.device);
+                var done = Stopwatch.GetTimestamp();
+                readableAt = Math.Clamp(readableAt, mark, done);   // a part already waiting was readable when the wait began
+                waitTicks += readableAt - mark;
+                receiveTicks += done - readableAt;
+                mark = done;
             }
 
-            return parts;
+            return (parts, new ExchangePhases(entered, sent, waitTicks, receiveTicks, mark));
         }
         catch
         {
             Free(parts, local);
             throw;
+        }
+    }
+
+    private void Record(ExchangePhases p)
+    {
+        var combined = Stopwatch.GetTimestamp();
+        var seconds = 1.0 / Stopwatch.Frequency;
+        lock (_timingsGate)
+        {
+            _timings += new CollectiveTimings(
+                1, (p.Sent - p.Entered) * seconds, p.WaitTicks * seconds, p.ReceiveTicks * seconds, (combined - p.Received) * seconds);
         }
     }
 
@@ -161,4 +199,6 @@ public sealed class PeerCollectiveGroup : ITensorParallelGroup, IDisposable
             }
         }
     }
+
+    private readonly record struct ExchangePhases(long Entered, long Sent, long WaitTicks, long ReceiveTicks, long Received);
 }

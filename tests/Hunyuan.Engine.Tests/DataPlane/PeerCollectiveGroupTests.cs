@@ -71,6 +71,39 @@ public sealed class PeerCollectiveGroupTests
     }
 
     [Fact]
+    public async Task EachCollectiveIsTimedByPhaseAndAPeerStillComputingShowsAsTheOtherMembersWait()
+    {
+        await using var pair = Pair.Start();
+        var before = pair.Groups.Select(g => g.Timings).ToArray();
+        var elapsed = await pair.OnBothAsync(1, (g, i) =>
+        {
+            var watch = Stopwatch.StartNew();
+            if (i == 1)
+            {
+                Thread.Sleep(200);   // member 1 is still computing its part; member 0 has sent its own and waits
+            }
+
+            using var local = torch.full([1, Hidden], 1f, dtype: torch.ScalarType.Float32, device: torch.CPU);
+            using var sum = g.AllReduceSum(local);
+            using var gathered = g.AllGather(local, 1);
+            return watch.Elapsed.TotalSeconds;
+        });
+
+        var runs = pair.Groups.Select((g, i) => g.Timings - before[i]).ToArray();
+        for (var i = 0; i < 2; i++)
+        {
+            var t = runs[i];
+            Assert.Equal(2, t.Collectives);
+            Assert.All(new[] { t.SendSeconds, t.WaitSeconds, t.ReceiveSeconds, t.CombineSeconds }, phase => Assert.True(phase >= 0, $"member {i}: {t}"));
+            Assert.True(t.SendSeconds + t.WaitSeconds + t.ReceiveSeconds + t.CombineSeconds <= elapsed[i], $"member {i}: {t} within {elapsed[i]} s");
+        }
+
+        // The 200 ms member 1 spent before its first collective is member 0's wait, not its send, receive or combine.
+        Assert.True(runs[0].WaitSeconds >= 0.1, runs[0].ToString());
+        Assert.True(runs[1].WaitSeconds < runs[0].WaitSeconds, $"{runs[1]} against {runs[0]}");
+    }
+
+    [Fact]
     public async Task AStepThatFailsOnOneMemberFailsItsPeerAtOnceAndTheNextStepPairsCleanly()
     {
         await using var pair = Pair.Start(timeout: TimeSpan.FromSeconds(60));

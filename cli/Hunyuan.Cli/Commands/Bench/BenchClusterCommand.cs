@@ -115,7 +115,8 @@ internal sealed record BenchClusterOutput(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? SameGreedyIds = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? StagesOneThreadMsPerStep = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? SplitOverheadMsPerStep = null)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? SplitOverheadMsPerStep = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] CollectivePhasesPerStep? Collectives = null)
 {
     public static BenchClusterOutput Of(
         PairedStepLatency latency, int tp, int pp, int nodes, double ranksMs, double dataPlaneMs, bool? sameGreedyIds = null, string? stageLink = null, PairedStepLatency? split = null) =>

@@ -4,6 +4,7 @@ using Hunyuan.Engine.DataPlane;
 using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
+using Hunyuan.Cli.Commands.Plan;
 using Hunyuan.Model.Variants;
 
 namespace Hunyuan.Cli.Commands.Bench;
@@ -25,6 +26,7 @@ internal sealed class BenchDataPlaneCommand : Command
     private static readonly Option<int> TpOption = new("--tp") { Description = "Tensor-parallel ranks per stage", DefaultValueFactory = _ => 1 };
     private static readonly Option<int> PpOption = new("--pp") { Description = "Pipeline stages", DefaultValueFactory = _ => 2 };
     private static readonly Option<bool> AcrossOption = new("--tp-across-nodes") { Description = "Every rank behind its own listener: tensor-parallel collectives over TCP" };
+    private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement with --tp: ep (whole experts per rank) or tp (every expert split)", DefaultValueFactory = _ => "ep" };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 5 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
@@ -48,7 +50,7 @@ internal sealed class BenchDataPlaneCommand : Command
         : base("dataplane", "Decode step latency over the data plane on loopback in one process against no data plane")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, AcrossOption, TokensOption, RepeatOption, DTypeOption, ThreadsOption, JsonOption, DeviceOpt, StageLinkOpt })
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, AcrossOption, ExpertsOption, TokensOption, RepeatOption, DTypeOption, ThreadsOption, JsonOption, DeviceOpt, StageLinkOpt })
         {
             Options.Add(o);
         }
@@ -67,6 +69,11 @@ internal sealed class BenchDataPlaneCommand : Command
         if (tp < 1 || pp < 1 || steps < 1 || repeat < 1)
         {
             return _console.Fail(ExitCodes.InvalidArguments, "--tp, --pp, --tokens and --repeat must be at least 1");
+        }
+
+        if (!PlanCommand.TryParseExperts(r.GetValue(ExpertsOption), out var experts))
+        {
+            return _console.Fail(ExitCodes.InvalidArguments, $"--experts: '{r.GetValue(ExpertsOption)}' is not ep or tp");
         }
 
         if (!DeviceOption.TryResolve(r.GetValue(DeviceOpt), pp, TorchCudaRuntime.Instance, out var device, out var deviceError))
@@ -114,9 +121,11 @@ internal sealed class BenchDataPlaneCommand : Command
         int nodes;
         bool sameIds;
         var timed = new List<DataPlaneTimings>();
+        var collectives = default(CollectiveTimings);
+        var peerRanks = 0;
 
         // Both loaded at once, so their runs can alternate; each waits idle while the other runs.
-        await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks))
+        await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks, experts: experts))
         await using (var driver = await DataPlaneDriver.ConnectAsync(ranks.Target(1)))
         using (var local = new LocalCausalLm(ModelLoader.Load(dir, options)))
         {
@@ -125,10 +134,12 @@ internal sealed class BenchDataPlaneCommand : Command
                 async (t, measured) =>
                 {
                     var before = driver.Timings;
+                    var collectivesBefore = ranks.CollectiveTimings;
                     await driver.GenerateAsync(++sequence, prompt, t);
                     if (measured)
                     {
                         timed.Add(driver.Timings - before);
+                        collectives += ranks.CollectiveTimings - collectivesBefore;
                     }
                 },
                 async t => await GreedyDecoder.RunAsync(local, prompt, t),
@@ -138,6 +149,7 @@ internal sealed class BenchDataPlaneCommand : Command
             var singleIds = (await GreedyDecoder.RunAsync(local, prompt, steps)).Ids;
             sameIds = planeIds.SequenceEqual(singleIds);
             nodes = ranks.Servers.Count;
+            peerRanks = ranks.PeerGroupRanks;
             if (pp > 1 && tp == 1)
             {
                 // The same stages on this one thread: whether a deployment's extra work is the split or what carries it.
@@ -153,11 +165,17 @@ internal sealed class BenchDataPlaneCommand : Command
 
         var (rankMs, planeMs) = DecodeStepLatency.Split(timed, steps);
         var linkName = link.ToString().ToLowerInvariant();
+        var phases = CollectivePhasesPerStep.Of(collectives, timed.Sum(t => t.Steps), peerRanks, experts);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs){(split is null ? "" : $"; the stages on one thread without a data plane: {split.ClusterMs:F2} ms, {split.OverheadMs:F2} ms over one process")}; greedy ids {(sameIds ? "match" : "DIFFER")}"));
+        if (phases is not null)
+        {
+            _console.Human(phases.Describe());
+        }
+
         if (r.GetValue(JsonOption))
         {
-            _console.Json(BenchClusterOutput.Of(latency, tp, pp, nodes, rankMs, planeMs, sameIds, linkName, split), CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, tp, pp, nodes, rankMs, planeMs, sameIds, linkName, split) with { Collectives = phases }, CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;

@@ -30,6 +30,35 @@ public sealed class BenchDataPlaneCommandTests
         Assert.False(json.TryGetProperty("stages_one_thread_ms_per_step", out _));
     }
 
+    [Fact]
+    public async Task RanksOnNodesOfTheirOwnReportTheirCollectivesByPhaseUnderTheChosenExpertPlacement()
+    {
+        var r = await HycRunner.InProcess(
+            "bench", "dataplane", "--model", "tiny", "--tp", "2", "--pp", "1", "--tp-across-nodes", "--experts", "tp", "--tokens", "2", "--repeat", "1", "--dtype", "float32", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        var json = r.Json();
+        Assert.True(json.GetProperty("same_greedy_ids").GetBoolean());
+        var collectives = json.GetProperty("collectives");
+        Assert.Equal("tp", collectives.GetProperty("experts").GetString());
+        // tiny: 4 layers, each summing after attention and after the MLP, the vocabulary-parallel embedding summed and
+        // the logits gathered once a step.
+        Assert.Equal(10, collectives.GetProperty("per_step").GetDouble());
+        foreach (var phase in new[] { "send_ms", "wait_ms", "receive_ms", "combine_ms" })
+        {
+            Assert.True(collectives.GetProperty(phase).GetDouble() >= 0, phase);
+        }
+
+        Assert.Contains("collectives over TCP per step (tp experts)", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnExpertPlacementOtherThanEpOrTpIsRefusedBeforeLoading()
+    {
+        var r = await HycRunner.InProcess("bench", "dataplane", "--model", "tiny", "--tp", "2", "--experts", "half");
+        Assert.Equal(ExitCodes.InvalidArguments, r.ExitCode);
+        Assert.Contains("--experts: 'half' is not ep or tp", r.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("nccl", "--device cuda")]
     [InlineData("nvlink", "socket or nccl")]

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Hunyuan.Engine.DataPlane;
+using Hunyuan.Engine.Partitioning;
+
+namespace Hunyuan.Cli.Commands.Bench;
+
+/// <summary>
+/// A rank's tensor-parallel collectives over TCP in an average timed decode step (over the ranks and the timed runs),
+/// by phase (see <see cref="CollectiveTimings"/>): wait is what the layout and the scheduling of the cores charge (a
+/// peer still computing its part, then this rank's wake-up); send, receive and combine are the data plane's own work.
+/// </summary>
+internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, double SendMs, double WaitMs, double ReceiveMs, double CombineMs)
+{
+    /// <summary>Null when no rank's collectives went over TCP (TP1, or the ranks of a stage sharing a process).</summary>
+    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, ExpertPlacement experts)
+    {
+        if (sum.Collectives == 0 || steps <= 0 || ranks <= 0)
+        {
+            return null;
+        }
+
+        var per = 1.0 / (steps * (double)ranks);
+        return new(
+            experts == ExpertPlacement.ExpertParallel ? "ep" : "tp",
+            Math.Round(sum.Collectives * per, 2),
+            Math.Round(sum.SendSeconds * 1e3 * per, 3),
+            Math.Round(sum.WaitSeconds * 1e3 * per, 3),
+            Math.Round(sum.ReceiveSeconds * 1e3 * per, 3),
+            Math.Round(sum.CombineSeconds * 1e3 * per, 3));
+    }
+
+    public string Describe() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"a rank's {PerStep:F0} collectives over TCP per step ({Experts} experts): sending {SendMs:F2} ms, waiting for the peer's part {WaitMs:F2} ms, receiving {ReceiveMs:F2} ms, combining {CombineMs:F2} ms");
+}
