@@ -11,12 +11,15 @@ three ways, in that order, each round:
   spin_pin  the same pair, each process pinned to its own core and polling its socket instead of blocking;
   tp_pair   two processes each computing half of every layer (half the heads, half of each expert's width: TP2),
             summing their partial outputs after attention and after the MLP by exchanging them (1,600 bytes each way,
-            twice a layer), blocking in recv as hyc's TCP collectives do.
+            twice a layer), blocking in recv as hyc's TCP collectives do;
+  ep_pair   the same with hyc's default expert placement on CPU hosts (expert-parallel): each process half the heads,
+            half of the shared expert's width and 8 whole experts, so the one routed expert of a layer is computed by
+            the process that holds it while the other waits in the collective.
 Every layer is timed alone, so the report shows what the first layer after a wait costs against the stage's other
 layers ("first_layer_extra_us", against "later_layer_us": the median of the stage's other layers), the effect hyc's per-layer timings found (BENCHMARKS.md, session 11).
 Usage: bench/alternating-torch.py [rounds=6] [steps=400]; runs on Debian's python3 with python3-torch (any python3 with torch
 will do: PYTHON=... $PYTHON bench/alternating-torch.py).
-Prints one JSON line per round and a summary line: medians over rounds of pair, spin_pin and tp_pair less one, in ms per\nstep.
+Prints one JSON line per round and a summary line: medians over rounds of pair, spin_pin, tp_pair and ep_pair less one, in ms per step.
 """
 import json
 import os
@@ -34,9 +37,10 @@ HIDDEN_BYTES = HIDDEN * 2
 
 
 class Layer:
-    """One decoder layer; a tensor-parallel rank's share has ways=2: half the heads and half of each expert's width."""
+    """One decoder layer; a tensor-parallel rank's share has ways=2: half the heads and half the shared expert's width, and
+    either half of each routed expert's width (owned=None) or the whole experts in range owned (expert-parallel)."""
 
-    def __init__(self, generator, ways=1, router=None):
+    def __init__(self, generator, ways=1, router=None, owned=None):
         def weight(*shape):
             return (torch.randn(*shape, generator=generator) * 0.02).to(torch.bfloat16)
 
@@ -47,8 +51,10 @@ class Layer:
         self.out = weight(HIDDEN, self.heads * HEAD_DIM)
         # Replicated on every rank (the ranks must route alike), so a rank's share takes the whole layer's.
         self.router = weight(EXPERTS, HIDDEN) if router is None else router
-        self.gate_up = weight(EXPERTS, 2 * intermediate, HIDDEN)
-        self.down = weight(EXPERTS, HIDDEN, intermediate)
+        self.owned = owned if owned is not None else range(EXPERTS)
+        routed = INTERMEDIATE if owned is not None else intermediate
+        self.gate_up = weight(len(self.owned), 2 * routed, HIDDEN)
+        self.down = weight(len(self.owned), HIDDEN, routed)
         self.shared_gate_up = weight(2 * intermediate, HIDDEN)
         self.shared_down = weight(HIDDEN, intermediate)
         self.keys = weight(1, kv_heads, CONTEXT, HEAD_DIM).repeat_interleave(HEADS // KV_HEADS, 1)
@@ -74,7 +80,11 @@ class Layer:
         x = x + reduce(F.linear(attention.reshape(1, self.heads * HEAD_DIM), self.out))
         h = self.rms_norm(x, self.norm2)
         expert = int(F.linear(h, self.router).argmax())
-        return x + reduce(self.mlp(h, self.gate_up[expert], self.down[expert]) + self.mlp(h, self.shared_gate_up, self.shared_down))
+        partial = self.mlp(h, self.shared_gate_up, self.shared_down)
+        if expert in self.owned:
+            local = expert - self.owned.start
+            partial = partial + self.mlp(h, self.gate_up[local], self.down[local])
+        return x + reduce(partial)
 
 
 def run_layers(layers, x, per_layer):
@@ -219,18 +229,22 @@ def main():
     generator = torch.Generator().manual_seed(1)
     layers = [Layer(generator) for _ in range(LAYERS)]
     shares = [[Layer(generator, 2, layer.router) for layer in layers] for _ in range(2)]
+    half = EXPERTS // 2
+    ep_shares = [[Layer(generator, 2, layer.router, range(r * half, (r + 1) * half)) for layer in layers] for r in range(2)]
     x0 = (torch.randn(1, HIDDEN, generator=generator) * 0.02).to(torch.bfloat16)
-    pair_minus_one, spin_pin_minus_one, tp_minus_one = [], [], []
+    pair_minus_one, spin_pin_minus_one, tp_minus_one, ep_minus_one = [], [], [], []
     for r in range(rounds):
         row = {"round": r + 1, "one": one_process(layers, x0, steps), "pair": pair(layers, x0, steps, False, False),
-               "spin_pin": pair(layers, x0, steps, True, True), "tp_pair": tp_pair(shares, x0, steps, False, False)}
+               "spin_pin": pair(layers, x0, steps, True, True), "tp_pair": tp_pair(shares, x0, steps, False, False), "ep_pair": tp_pair(ep_shares, x0, steps, False, False)}
         pair_minus_one.append(row["pair"]["ms_per_step"] - row["one"]["ms_per_step"])
         spin_pin_minus_one.append(row["spin_pin"]["ms_per_step"] - row["one"]["ms_per_step"])
         tp_minus_one.append(row["tp_pair"]["ms_per_step"] - row["one"]["ms_per_step"])
+        ep_minus_one.append(row["ep_pair"]["ms_per_step"] - row["one"]["ms_per_step"])
         print(json.dumps(rounded(row)), flush=True)
     print(json.dumps({"rounds": rounds, "steps": steps, "pair_minus_one_ms": round(statistics.median(pair_minus_one), 3),
                       "spin_pin_minus_one_ms": round(statistics.median(spin_pin_minus_one), 3),
-                      "tp_pair_minus_one_ms": round(statistics.median(tp_minus_one), 3)}), flush=True)
+                      "tp_pair_minus_one_ms": round(statistics.median(tp_minus_one), 3),
+                      "ep_pair_minus_one_ms": round(statistics.median(ep_minus_one), 3)}), flush=True)
 
 
 if __name__ == "__main__":
