@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Hunyuan.Cli.Commands.Plan;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Model.Devices;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
-using Hunyuan.Cli.Commands.Plan;
 using Hunyuan.Model.Variants;
 
 namespace Hunyuan.Cli.Commands.Bench;
