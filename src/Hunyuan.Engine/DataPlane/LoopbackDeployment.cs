@@ -21,7 +21,6 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     public const string Epoch = "e1";
 
     private readonly List<IDisposable> _owned = [];
-    private readonly List<PeerCollectiveGroup> _peerGroups = [];
 
     private LoopbackDeployment(PartitionPlan plan) => Plan = plan;
 
@@ -99,7 +98,6 @@ public sealed class LoopbackDeployment : IAsyncDisposable
                     if (peers is not null)
                     {
                         set._owned.Add(peers);
-                        set._peerGroups.Add(peers);
                     }
 
                     var group = tp == 1 ? SingleRankGroup.Instance : peers ?? hub!.Member(me.TpIndex);
@@ -122,10 +120,10 @@ public sealed class LoopbackDeployment : IAsyncDisposable
     }
 
     /// <summary>Ranks whose collectives go over TCP (TP across nodes; none otherwise).</summary>
-    public int PeerGroupRanks => _peerGroups.Count;
+    public int PeerGroupRanks => _owned.OfType<PeerCollectiveGroup>().Count();
 
     /// <summary>The TCP collectives' cost so far, summed over those ranks; take two and subtract for a run.</summary>
-    public CollectiveTimings CollectiveTimings => _peerGroups.Aggregate(default(CollectiveTimings), (sum, g) => sum + g.Timings);
+    public CollectiveTimings CollectiveTimings => _owned.OfType<PeerCollectiveGroup>().Aggregate(default(CollectiveTimings), (sum, g) => sum + g.Timings);
 
     /// <summary>Stops one stage's listener and its connections, as if its node died (tests of failure handling).</summary>
     public async Task StopStageAsync(int stage) => await _servers[stage].DisposeAsync();

@@ -21,7 +21,7 @@ internal sealed class BenchClusterCommand : Command
     private static readonly Option<string> DeploymentOption = new("--deployment") { Description = "Deployment name", Required = true };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "The deployment's compute dtype, for the one-process run", DefaultValueFactory = _ => "bfloat16" };
-    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 7 };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch threads of the one-process run (match the agents' --torch-threads for a like-for-like figure)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
@@ -85,7 +85,7 @@ internal sealed class BenchClusterCommand : Command
         var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
+            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
         if (r.GetValue(JsonOption))
         {
             _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane), CliJsonContext.Default.BenchClusterOutput);
@@ -97,7 +97,8 @@ internal sealed class BenchClusterCommand : Command
 
 /// <summary>
 /// The `--json` output; snake_case keys: cluster_ms_per_step, single_ms_per_step (medians of the alternating runs),
-/// overhead_ms_per_step (the median of the per-run differences) and overhead_ms_runs (each run's difference), tp, pp,
+/// overhead_ms_per_step (the median of the per-run differences), overhead_ms_runs (each run's difference) and, from 6
+/// runs on, overhead_ms_interval {low, high, confidence} (a 95% or wider interval for that median), tp, pp,
 /// nodes, ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's
 /// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link, and with PP >= 2 at
 /// TP1 stages_one_thread_ms_per_step and split_overhead_ms_per_step.
@@ -116,11 +117,13 @@ internal sealed record BenchClusterOutput(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? StageLink = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? StagesOneThreadMsPerStep = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? SplitOverheadMsPerStep = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] CollectivePhasesPerStep? Collectives = null)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] CollectivePhasesPerStep? Collectives = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] MedianInterval? OverheadMsInterval = null)
 {
     public static BenchClusterOutput Of(
         PairedStepLatency latency, int tp, int pp, int nodes, double ranksMs, double dataPlaneMs, bool? sameGreedyIds = null, string? stageLink = null, PairedStepLatency? split = null) =>
         new(Math.Round(latency.ClusterMs, 3), Math.Round(latency.SingleMs, 3), Math.Round(latency.OverheadMs, 3), [.. latency.OverheadRuns.Select(d => Math.Round(d, 3))],
             tp, pp, nodes, Math.Round(ranksMs, 3), Math.Round(dataPlaneMs, 3), sameGreedyIds, stageLink,
-            split is null ? null : Math.Round(split.ClusterMs, 3), split is null ? null : Math.Round(split.OverheadMs, 3));
+            split is null ? null : Math.Round(split.ClusterMs, 3), split is null ? null : Math.Round(split.OverheadMs, 3),
+            OverheadMsInterval: latency.OverheadInterval is { } i ? new MedianInterval(Math.Round(i.Low, 3), Math.Round(i.High, 3), Math.Round(i.Confidence, 4)) : null);
 }

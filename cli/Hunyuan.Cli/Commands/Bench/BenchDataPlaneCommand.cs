@@ -28,7 +28,7 @@ internal sealed class BenchDataPlaneCommand : Command
     private static readonly Option<bool> AcrossOption = new("--tp-across-nodes") { Description = "Every rank behind its own listener: tensor-parallel collectives over TCP" };
     private static readonly Option<string> ExpertsOption = new("--experts") { Description = "Expert placement with --tp: ep (whole experts per rank) or tp (every expert split)", DefaultValueFactory = _ => "ep" };
     private static readonly Option<int> TokensOption = new("--tokens") { Description = "Decode steps to time", DefaultValueFactory = _ => 64 };
-    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> RepeatOption = new("--repeat") { Description = "Timed runs of each side, the two alternating; medians are reported", DefaultValueFactory = _ => 7 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
@@ -122,7 +122,7 @@ internal sealed class BenchDataPlaneCommand : Command
         bool sameIds;
         var timed = new List<DataPlaneTimings>();
         var collectives = default(CollectiveTimings);
-        var peerRanks = 0;
+        CollectivePhasesPerStep? phases = null;
 
         // Both loaded at once, so their runs can alternate; each waits idle while the other runs.
         await using (var ranks = await LoopbackDeployment.LoadAsync(dir, tp, pp, options, tensorParallelAcrossNodes: r.GetValue(AcrossOption), stageLinks: stageLinks, experts: experts))
@@ -149,7 +149,7 @@ internal sealed class BenchDataPlaneCommand : Command
             var singleIds = (await GreedyDecoder.RunAsync(local, prompt, steps)).Ids;
             sameIds = planeIds.SequenceEqual(singleIds);
             nodes = ranks.Servers.Count;
-            peerRanks = ranks.PeerGroupRanks;
+            phases = CollectivePhasesPerStep.Of(collectives, timed.Sum(t => t.Steps), ranks.PeerGroupRanks, ranks.Plan);
             if (pp > 1 && tp == 1)
             {
                 // The same stages on this one thread: whether a deployment's extra work is the split or what carries it.
@@ -165,9 +165,8 @@ internal sealed class BenchDataPlaneCommand : Command
 
         var (rankMs, planeMs) = DecodeStepLatency.Split(timed, steps);
         var linkName = link.ToString().ToLowerInvariant();
-        var phases = CollectivePhasesPerStep.Of(collectives, timed.Sum(t => t.Steps), peerRanks, experts);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; overhead {latency.OverheadMs:F2} ms ({latency.Ratio:F2}x); of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs){(split is null ? "" : $"; the stages on one thread without a data plane: {split.ClusterMs:F2} ms, {split.OverheadMs:F2} ms over one process")}; greedy ids {(sameIds ? "match" : "DIFFER")}"));
+            $"TP{tp} x PP{pp} over {nodes} loopback listener(s), {linkName} stage links, one process: {latency.ClusterMs:F2} ms per decode step on the data plane; without: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {rankMs:F2} ms and the data plane {planeMs:F2} ms (medians of {repeat} alternating runs){(split is null ? "" : $"; the stages on one thread without a data plane: {split.ClusterMs:F2} ms, {split.OverheadMs:F2} ms over one process")}; greedy ids {(sameIds ? "match" : "DIFFER")}"));
         if (phases is not null)
         {
             _console.Human(phases.Describe());

@@ -12,7 +12,8 @@ namespace Hunyuan.Cli.Commands.Bench;
 internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, double SendMs, double WaitMs, double ReceiveMs, double CombineMs)
 {
     /// <summary>Null when no rank's collectives went over TCP (TP1, or the ranks of a stage sharing a process).</summary>
-    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, ExpertPlacement experts)
+    /// <param name="plan">The layout timed: its expert placement is reported, or "dense" for a model without experts.</param>
+    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, PartitionPlan plan)
     {
         if (sum.Collectives == 0 || steps <= 0 || ranks <= 0)
         {
@@ -21,7 +22,7 @@ internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, d
 
         var per = 1.0 / (steps * (double)ranks);
         return new(
-            experts == ExpertPlacement.ExpertParallel ? "ep" : "tp",
+            !plan.Config.IsMoe ? "dense" : plan.ExpertPlacement == ExpertPlacement.ExpertParallel ? "ep" : "tp",
             Math.Round(sum.Collectives * per, 2),
             Math.Round(sum.SendSeconds * 1e3 * per, 3),
             Math.Round(sum.WaitSeconds * 1e3 * per, 3),
@@ -31,5 +32,5 @@ internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, d
 
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"a rank's {PerStep:F0} collectives over TCP per step ({Experts} experts): sending {SendMs:F2} ms, waiting for the peer's part {WaitMs:F2} ms, receiving {ReceiveMs:F2} ms, combining {CombineMs:F2} ms");
+        $"a rank's {PerStep:F0} collectives over TCP per step ({(Experts == "dense" ? "dense model" : $"{Experts} experts")}): sending {SendMs:F2} ms, waiting for the peer's part {WaitMs:F2} ms, receiving {ReceiveMs:F2} ms, combining {CombineMs:F2} ms");
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Hunyuan.Cli.Tests.TestSupport;
+using Hunyuan.Model.Checkpoints;
+using Hunyuan.Model.Tests.TestSupport;
 
 namespace Hunyuan.Cli.Tests.Commands.Bench;
 
@@ -18,6 +20,40 @@ public sealed class BenchDataPlaneCommandTests
         // make one negative. same_greedy_ids above covers that the stages on one thread ran and agreed.
         Assert.Equal(JsonValueKind.Number, json.GetProperty("stages_one_thread_ms_per_step").ValueKind);
         Assert.Equal(JsonValueKind.Number, json.GetProperty("split_overhead_ms_per_step").ValueKind);
+        Assert.False(json.TryGetProperty("overhead_ms_interval", out _));
+        Assert.Contains("too few runs for a 95% interval", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SixRunsOrMoreReportAnIntervalForTheOverheadThatHoldsItsMedian()
+    {
+        var r = await HycRunner.InProcess("bench", "dataplane", "--model", "tiny", "--tokens", "2", "--repeat", "6", "--dtype", "float32", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        var json = r.Json();
+        var runs = json.GetProperty("overhead_ms_runs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var interval = json.GetProperty("overhead_ms_interval");
+
+        // Six runs: only min to max reaches 95% (1 - 2/64).
+        Assert.Equal(6, runs.Length);
+        Assert.Equal(runs.Min(), interval.GetProperty("low").GetDouble());
+        Assert.Equal(runs.Max(), interval.GetProperty("high").GetDouble());
+        Assert.Equal(0.9688, interval.GetProperty("confidence").GetDouble());
+        Assert.InRange(json.GetProperty("overhead_ms_per_step").GetDouble(), runs.Min(), runs.Max());
+        Assert.Contains("96.9% interval", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADenseModelsCollectivesAreLabelledDenseNotByAnExpertPlacement()
+    {
+        using var dir = new TempDirectory();
+        RandomCheckpointWriter.Write(dir.Path, RandomModelOptions.Tiny with { Experts = 1, DType = "float32" });
+
+        var r = await HycRunner.InProcess(
+            "bench", "dataplane", "--model", dir.Path, "--tp", "2", "--pp", "1", "--tp-across-nodes", "--tokens", "2", "--repeat", "1", "--dtype", "float32", "--json");
+
+        Assert.True(r.ExitCode == ExitCodes.Success, r.ToString());
+        Assert.Equal("dense", r.Json().GetProperty("collectives").GetProperty("experts").GetString());
+        Assert.Contains("collectives over TCP per step (dense model)", r.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
