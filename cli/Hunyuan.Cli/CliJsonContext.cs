@@ -14,6 +14,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Plan.PlanOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchLayoutsOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchClusterOutput))]
+[JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchPipelineOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchPrefixOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.ClusterStatus))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.HealthOutput))]

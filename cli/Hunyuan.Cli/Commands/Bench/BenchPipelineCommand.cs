@@ -13,7 +13,8 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// <summary>
 /// `hyc bench pipeline`: aggregate tokens/s of the scheduler over a TP x PP deployment on the real data plane (each
 /// stage behind its own listener on loopback, as if on its own node), with up to PP micro-batches in flight against
-/// one step at a time, rounds interleaved and medians compared.
+/// one step at a time. Each round runs both, the first alternating from round to round (a steady drift favours neither),
+/// and the speedup is the median of the rounds' own ratios: this machine's speed drifts more between rounds than within one.
 /// </summary>
 internal sealed class BenchPipelineCommand : Command
 {
@@ -25,7 +26,8 @@ internal sealed class BenchPipelineCommand : Command
     private static readonly Option<int> PromptOption = new("--prompt") { Description = "Prompt tokens per stream", DefaultValueFactory = _ => 16 };
     private static readonly Option<string> DTypeOption = new("--dtype") { Description = "Compute dtype", DefaultValueFactory = _ => "bfloat16" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "Torch intra-op threads (process-wide, shared by all ranks)" };
-    private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds, each running both modes; medians are reported", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> RoundsOption = new("--rounds") { Description = "Rounds, each running both modes; medians are reported (6 or more for a 95% interval of the speedup)", DefaultValueFactory = _ => 7 };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object to stdout" };
 
     private readonly CliConsole _console;
 
@@ -33,7 +35,7 @@ internal sealed class BenchPipelineCommand : Command
         : base("pipeline", "Aggregate tokens/s over the data plane with pipelined micro-batches against one step at a time")
     {
         _console = console;
-        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption, ThreadsOption })
+        foreach (var o in new Option[] { ModelOption, TpOption, PpOption, StreamsOption, TokensOption, PromptOption, DTypeOption, RoundsOption, ThreadsOption, JsonOption })
         {
             Options.Add(o);
         }
@@ -71,7 +73,7 @@ internal sealed class BenchPipelineCommand : Command
         var rates = modes.ToDictionary(m => m.Name, _ => new List<double>());
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var (name, executor) in modes)
+            foreach (var (name, executor) in round % 2 == 1 ? modes : Enumerable.Reverse(modes))
             {
                 // A scheduler per run: its own block allocator over the same pools, every block free again at the end.
                 var scheduler = new Scheduler(executor, engine);
@@ -88,10 +90,14 @@ internal sealed class BenchPipelineCommand : Command
             }
         }
 
-        var serialized = StreamLoad.Median(rates["serialized"]);
-        var pipelined = StreamLoad.Median(rates["pipelined"]);
+        var output = BenchPipelineOutput.Of(ranks.Plan.Tp, ranks.Plan.Pp, streams, rates["serialized"], rates["pipelined"]);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{ranks.Plan.Tp} x PP{ranks.Plan.Pp}, {streams} streams, median of {rounds}: serialized {serialized:F1} tokens/s, pipelined {pipelined:F1} tokens/s ({pipelined / serialized:F2}x)"));
+            $"TP{output.Tp} x PP{output.Pp}, {streams} streams, median of {rounds}: serialized {output.SerializedTokensPerS:F1} tokens/s, pipelined {output.PipelinedTokensPerS:F1} tokens/s; speedup (median of the rounds' ratios) {output.Speedup:F2}x, {(output.SpeedupInterval is { } i ? $"{i.Confidence * 100:F1}% interval {i.Low:F2}x to {i.High:F2}x" : "too few rounds for a 95% interval, --rounds 6 or more")}"));
+        if (r.GetValue(JsonOption))
+        {
+            _console.Json(output, CliJsonContext.Default.BenchPipelineOutput);
+        }
+
         return ExitCodes.Success;
     }
 }
