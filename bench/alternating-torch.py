@@ -4,7 +4,7 @@ no hyc and no .NET in it: the companion of alternating-compute.c, which measures
 
 A decode step of the built-in "mini" model's shapes (hidden 800, 8 layers, 20 query and 2 key/value heads of 40, 16
 experts of 640 with top-1 routing and one shared expert, 96 cached tokens, bfloat16, one torch thread) is computed
-three ways, in that order, each round:
+up to five ways (one and the chosen ways):
   one       one process computes all 8 layers;
   pair      process A computes layers 0-3, sends the hidden state (1,600 bytes) over a socketpair, process B computes
             layers 4-7 and sends it back; each blocks in recv while the other computes, as a hyc rank thread does;
@@ -17,11 +17,14 @@ three ways, in that order, each round:
             the process that holds it while the other waits in the collective.
 Every layer is timed alone, so the report shows what the first layer after a wait costs against the stage's other
 layers ("first_layer_extra_us", against "later_layer_us": the median of the stage's other layers), the effect hyc's per-layer timings found (BENCHMARKS.md, session 11).
-Usage: bench/alternating-torch.py [rounds=6] [steps=400]; runs on Debian's python3 with python3-torch (any python3 with torch
+Usage: bench/alternating-torch.py [rounds=6] [steps=400] [ways=pair,spin_pin,tp_pair,ep_pair]; runs on Debian's python3 with python3-torch (any python3 with torch
 will do: PYTHON=... $PYTHON bench/alternating-torch.py).
-Prints one JSON line per round and a summary line: medians over rounds of pair, spin_pin, tp_pair and ep_pair less one, in ms per step.
+Each round runs one and the chosen ways, one first in odd rounds and last in even ones. Prints one JSON line per round and
+a summary line: per way, the median over rounds of (way - one) in ms per step and, from 6 rounds on, a 95% or wider
+interval for that median ([low, high, coverage]; null with fewer rounds), as hyc's bench commands report theirs.
 """
 import json
+import math
 import os
 import socket
 import statistics
@@ -33,6 +36,7 @@ import torch.nn.functional as F
 
 HIDDEN, HEADS, KV_HEADS, HEAD_DIM, INTERMEDIATE, EXPERTS, LAYERS, CONTEXT = 800, 20, 2, 40, 640, 16, 8, 96
 HALF = LAYERS // 2
+WAYS = ("pair", "spin_pin", "tp_pair", "ep_pair")
 HIDDEN_BYTES = HIDDEN * 2
 
 
@@ -220,11 +224,25 @@ def rounded(value):
     return value
 
 
+def median_interval(values, level=0.95):
+    """A distribution-free interval for the median (the sign test's order statistics, as hyc's bench commands report):
+    (low, high, coverage), or None with too few values (fewer than 6 at 95%)."""
+    ordered, n = sorted(values), len(values)
+    k, tail = 0, 0.0
+    while k < n // 2 and 2 * (tail + math.comb(n, k) / 2 ** n) <= 1 - level:
+        tail += math.comb(n, k) / 2 ** n
+        k += 1
+    return None if k == 0 else [round(ordered[k - 1], 3), round(ordered[n - k], 3), round(1 - 2 * tail, 4)]
+
+
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 400
+    ways = sys.argv[3].split(",") if len(sys.argv) > 3 else list(WAYS)
     if rounds < 1 or steps < 10:
         sys.exit("alternating-torch: rounds must be at least 1 and steps at least 10")
+    if unknown := [w for w in ways if w not in WAYS]:
+        sys.exit(f"alternating-torch: unknown way(s) {','.join(unknown)}; the ways are {','.join(WAYS)}")
     torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(1)
     layers = [Layer(generator) for _ in range(LAYERS)]
@@ -232,19 +250,23 @@ def main():
     half = EXPERTS // 2
     ep_shares = [[Layer(generator, 2, layer.router, range(r * half, (r + 1) * half)) for layer in layers] for r in range(2)]
     x0 = (torch.randn(1, HIDDEN, generator=generator) * 0.02).to(torch.bfloat16)
-    pair_minus_one, spin_pin_minus_one, tp_minus_one, ep_minus_one = [], [], [], []
+    run = {"pair": lambda: pair(layers, x0, steps, False, False), "spin_pin": lambda: pair(layers, x0, steps, True, True),
+           "tp_pair": lambda: tp_pair(shares, x0, steps, False, False), "ep_pair": lambda: tp_pair(ep_shares, x0, steps, False, False)}
+    minus_one = {w: [] for w in ways}
     for r in range(rounds):
-        row = {"round": r + 1, "one": one_process(layers, x0, steps), "pair": pair(layers, x0, steps, False, False),
-               "spin_pin": pair(layers, x0, steps, True, True), "tp_pair": tp_pair(shares, x0, steps, False, False), "ep_pair": tp_pair(ep_shares, x0, steps, False, False)}
-        pair_minus_one.append(row["pair"]["ms_per_step"] - row["one"]["ms_per_step"])
-        spin_pin_minus_one.append(row["spin_pin"]["ms_per_step"] - row["one"]["ms_per_step"])
-        tp_minus_one.append(row["tp_pair"]["ms_per_step"] - row["one"]["ms_per_step"])
-        ep_minus_one.append(row["ep_pair"]["ms_per_step"] - row["one"]["ms_per_step"])
+        # One first in odd rounds and last in even ones, the ways between reversed: a steady drift favours no way.
+        order = ["one", *ways] if r % 2 == 0 else [*reversed(ways), "one"]
+        row = {"round": r + 1}
+        for way in order:
+            row[way] = one_process(layers, x0, steps) if way == "one" else run[way]()
+        for w in ways:
+            minus_one[w].append(row[w]["ms_per_step"] - row["one"]["ms_per_step"])
         print(json.dumps(rounded(row)), flush=True)
-    print(json.dumps({"rounds": rounds, "steps": steps, "pair_minus_one_ms": round(statistics.median(pair_minus_one), 3),
-                      "spin_pin_minus_one_ms": round(statistics.median(spin_pin_minus_one), 3),
-                      "tp_pair_minus_one_ms": round(statistics.median(tp_minus_one), 3),
-                      "ep_pair_minus_one_ms": round(statistics.median(ep_minus_one), 3)}), flush=True)
+    summary = {"rounds": rounds, "steps": steps}
+    for w in ways:
+        summary[f"{w}_minus_one_ms"] = round(statistics.median(minus_one[w]), 3)
+        summary[f"{w}_minus_one_interval"] = median_interval(minus_one[w])
+    print(json.dumps(summary), flush=True)
 
 
 if __name__ == "__main__":
