@@ -1,10 +1,10 @@
 namespace Hunyuan.Cli.Commands.Bench;
 
 /// <summary>
-/// A confidence interval for the median of paired differences that assumes nothing about their distribution (the sign
-/// test's: the k-th smallest and k-th largest of n values, k as large as the binomial tail allows). This machine's
-/// per-run differences have stalls of 10-20 ms in them, so a normal-theory interval would mislead; this one only
-/// assumes the runs are independent. <see cref="Confidence"/> is the interval's exact coverage, at least the level asked.
+/// A confidence interval for a median that assumes nothing about the values' distribution (the sign test's: the k-th
+/// smallest and k-th largest of n values, k as large as the binomial tail allows); the bench commands take it over paired
+/// runs' differences or ratios. This machine's runs have stalls of 10-20 ms in them, so a normal-theory interval would
+/// mislead; this one only assumes the runs are independent. <see cref="Confidence"/> is the interval's exact coverage, at least the level asked.
 /// </summary>
 internal readonly record struct MedianInterval(double Low, double High, double Confidence)
 {
