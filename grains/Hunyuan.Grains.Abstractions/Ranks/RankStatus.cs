@@ -11,4 +11,5 @@ public sealed record RankStatus(
     [property: Id(6)] long BytesRead,
     [property: Id(7)] int Generation,
     [property: Id(8)] string Silo,
-    [property: Id(9)] string? Epoch = null);
+    [property: Id(9)] string? Epoch = null,
+    [property: Id(10)] RankCollectiveTimings? Collectives = null);

@@ -121,7 +121,8 @@ internal sealed partial class RankGrain(
         var node = RankKeys.Parse(this.GetPrimaryKeyString()).Node;
         return Task.FromResult(new RankStatus(
             RankKeys.Parse(this.GetPrimaryKeyString()).Rank, node, _state, Math.Round(_progress.Percent, 1), _error,
-            _worker?.ResidentWeightBytes ?? 0, _worker?.BytesRead ?? 0, _layout?.Generation ?? -1, silo.SiloAddress.ToString(), _layout?.Epoch));
+            _worker?.ResidentWeightBytes ?? 0, _worker?.BytesRead ?? 0, _layout?.Generation ?? -1, silo.SiloAddress.ToString(), _layout?.Epoch,
+            _peers?.Timings is { } t ? new RankCollectiveTimings(t.Collectives, t.SendSeconds, t.WaitSeconds, t.ReceiveSeconds, t.CombineSeconds) : null));
     }
 
     public async Task ReleaseAllAsync()

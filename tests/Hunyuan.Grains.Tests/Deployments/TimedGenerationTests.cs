@@ -1,4 +1,5 @@
 using Hunyuan.Grains.Deployments;
+using Hunyuan.Grains.Ranks;
 using Hunyuan.Model.Tests.TestSupport;
 
 namespace Hunyuan.Grains.Tests.Deployments;
@@ -24,6 +25,13 @@ public sealed class TimedGenerationTests(TwoNodeCluster cluster)
         Assert.Equal(golden.GreedyIds.Length, timed.Steps);   // the prefill, then one step per further token
         Assert.True(timed.RankSeconds > 0, $"ranks reported {timed.RankSeconds} s");
         Assert.True(timed.RankSeconds <= timed.StepSeconds, $"ranks {timed.RankSeconds} s within steps of {timed.StepSeconds} s");
+
+        // Single-rank stages have no tensor-parallel collectives to report.
+        foreach (var r in status.Ranks)
+        {
+            Assert.Null((await cluster.Grains.GetGrain<IRankGrain>(RankKeys.Format("timed", r.Rank, r.Node)).GetStatusAsync()).Collectives);
+        }
+
         await grain.RemoveAsync();
     }
 }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Grains.Deployments;
+using Hunyuan.Grains.Ranks;
+using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -69,11 +71,15 @@ internal sealed class BenchClusterCommand : Command
         // The ranks report their own work per step, so the data plane's share is measured on the same steps, whatever
         // this process's one-process reference does.
         var timed = new List<DataPlaneTimings>();
+        var clusterSteps = 0L;
+        var rankGrains = status.Ranks.Select(k => client.GetGrain<IRankGrain>(RankKeys.Format(name, k.Rank, k.Node))).ToArray();
+        var collectivesBefore = await CollectiveSumsAsync(rankGrains);
         using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
         var latency = await DecodeStepLatency.InterleavedAsync(
             async (t, measured) =>
             {
                 var generation = await grain.GenerateTimedAsync(prompt, t);
+                clusterSteps += generation.Steps;
                 if (measured)
                 {
                     timed.Add(new DataPlaneTimings(generation.Steps, generation.StepSeconds, generation.RankSeconds));
@@ -84,14 +90,34 @@ internal sealed class BenchClusterCommand : Command
             repeat);
         var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
+
+        // Read around all the runs rather than each (a grain call inside a timed run would be timed with it); only the
+        // deployment's runs move these sums, so they cover its warm-up and timed steps alike.
+        var collectivesAfter = await CollectiveSumsAsync(rankGrains);
+        var layout = await grain.GetLayoutAsync();
+        var phases = CollectivePhasesPerStep.Of(
+            collectivesAfter.Sum - collectivesBefore.Sum, clusterSteps, collectivesAfter.Ranks,
+            CollectivePhasesPerStep.ExpertsLabel(HunyuanConfig.Load(status.Model).IsMoe, layout?.ExpertPlacement ?? "ep"));
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
+        if (phases is not null)
+        {
+            _console.Human(phases.Describe() + " (every run of the deployment, warm-ups included)");
+        }
+
         if (r.GetValue(JsonOption))
         {
-            _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane), CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane) with { Collectives = phases }, CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;
+    }
+
+    // The ranks' TCP collectives so far, summed, and how many ranks have such a group (those of a TP group spanning nodes).
+    private static async Task<(CollectiveTimings Sum, int Ranks)> CollectiveSumsAsync(IRankGrain[] ranks)
+    {
+        var sums = (await Task.WhenAll(ranks.Select(g => g.GetStatusAsync()))).Select(s => s.Collectives).OfType<RankCollectiveTimings>().ToArray();
+        return (sums.Aggregate(default(CollectiveTimings), (sum, c) => sum + new CollectiveTimings(c.Collectives, c.SendSeconds, c.WaitSeconds, c.ReceiveSeconds, c.CombineSeconds)), sums.Length);
     }
 }
 
@@ -101,7 +127,8 @@ internal sealed class BenchClusterCommand : Command
 /// runs on, overhead_ms_interval {low, high, confidence} (a 95% or wider interval for that median), tp, pp,
 /// nodes, ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's
 /// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link, and with PP >= 2 at
-/// TP1 stages_one_thread_ms_per_step and split_overhead_ms_per_step.
+/// TP1 stages_one_thread_ms_per_step and split_overhead_ms_per_step; both add collectives (see
+/// <see cref="CollectivePhasesPerStep"/>) when a TP group's collectives go over TCP.
 /// </summary>
 internal sealed record BenchClusterOutput(
     double ClusterMsPerStep,

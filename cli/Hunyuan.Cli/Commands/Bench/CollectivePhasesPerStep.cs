@@ -13,7 +13,14 @@ internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, d
 {
     /// <summary>Null when no rank's collectives went over TCP (TP1, or the ranks of a stage sharing a process).</summary>
     /// <param name="plan">The layout timed: its expert placement is reported, or "dense" for a model without experts.</param>
-    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, PartitionPlan plan)
+    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, PartitionPlan plan) =>
+        Of(sum, steps, ranks, ExpertsLabel(plan.Config.IsMoe, plan.ExpertPlacement == ExpertPlacement.ExpertParallel ? "ep" : "tp"));
+
+    /// <summary>"dense" for a model without experts, else the placement ("ep" or "tp").</summary>
+    public static string ExpertsLabel(bool moe, string placement) => moe ? placement : "dense";
+
+    /// <param name="experts">The label reported (<see cref="ExpertsLabel"/>).</param>
+    public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, string experts)
     {
         if (sum.Collectives == 0 || steps <= 0 || ranks <= 0)
         {
@@ -22,7 +29,7 @@ internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, d
 
         var per = 1.0 / (steps * (double)ranks);
         return new(
-            !plan.Config.IsMoe ? "dense" : plan.ExpertPlacement == ExpertPlacement.ExpertParallel ? "ep" : "tp",
+            experts,
             Math.Round(sum.Collectives * per, 2),
             Math.Round(sum.SendSeconds * 1e3 * per, 3),
             Math.Round(sum.WaitSeconds * 1e3 * per, 3),
