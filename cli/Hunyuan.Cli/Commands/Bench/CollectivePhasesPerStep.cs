@@ -11,7 +11,10 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// </summary>
 internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, double SendMs, double WaitMs, double ReceiveMs, double CombineMs)
 {
-    /// <summary>Null when no rank's collectives went over TCP (TP1, or the ranks of a stage sharing a process).</summary>
+    /// <summary>
+    /// Null when no rank's collectives went over TCP (TP1, or the ranks of a stage sharing a process), or when the sums went
+    /// backwards (a rank reloaded between the two readings, its sums starting again from zero).
+    /// </summary>
     /// <param name="plan">The layout timed: its expert placement is reported, or "dense" for a model without experts.</param>
     public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, PartitionPlan plan) =>
         Of(sum, steps, ranks, ExpertsLabel(plan.Config.IsMoe, plan.ExpertPlacement == ExpertPlacement.ExpertParallel ? "ep" : "tp"));
@@ -22,7 +25,7 @@ internal sealed record CollectivePhasesPerStep(string Experts, double PerStep, d
     /// <param name="experts">The label reported (<see cref="ExpertsLabel"/>).</param>
     public static CollectivePhasesPerStep? Of(CollectiveTimings sum, long steps, int ranks, string experts)
     {
-        if (sum.Collectives == 0 || steps <= 0 || ranks <= 0)
+        if (sum.Collectives <= 0 || sum.SendSeconds < 0 || sum.WaitSeconds < 0 || sum.ReceiveSeconds < 0 || sum.CombineSeconds < 0 || steps <= 0 || ranks <= 0)
         {
             return null;
         }
