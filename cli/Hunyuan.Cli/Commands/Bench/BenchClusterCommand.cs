@@ -4,7 +4,6 @@ using Hunyuan.Cluster.Services;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Grains.Deployments;
 using Hunyuan.Grains.Ranks;
-using Hunyuan.Model.Config;
 using Hunyuan.Model.Generation;
 using Hunyuan.Model.Modeling;
 using Hunyuan.Model.Variants;
@@ -74,7 +73,8 @@ internal sealed class BenchClusterCommand : Command
         var clusterSteps = 0L;
         var rankGrains = status.Ranks.Select(k => client.GetGrain<IRankGrain>(RankKeys.Format(name, k.Rank, k.Node))).ToArray();
         var collectivesBefore = await CollectiveSumsAsync(rankGrains);
-        using var local = new LocalCausalLm(ModelLoader.Load(status.Model, options));
+        var model = ModelLoader.Load(status.Model, options);
+        using var local = new LocalCausalLm(model);
         var latency = await DecodeStepLatency.InterleavedAsync(
             async (t, measured) =>
             {
@@ -97,7 +97,7 @@ internal sealed class BenchClusterCommand : Command
         var layout = await grain.GetLayoutAsync();
         var phases = CollectivePhasesPerStep.Of(
             collectivesAfter.Sum - collectivesBefore.Sum, clusterSteps, collectivesAfter.Ranks,
-            CollectivePhasesPerStep.ExpertsLabel(HunyuanConfig.Load(status.Model).IsMoe, layout?.ExpertPlacement ?? "ep"));
+            CollectivePhasesPerStep.ExpertsLabel(model.Config.IsMoe, layout?.ExpertPlacement ?? "ep"));
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
         if (phases is not null)
@@ -152,5 +152,5 @@ internal sealed record BenchClusterOutput(
         new(Math.Round(latency.ClusterMs, 3), Math.Round(latency.SingleMs, 3), Math.Round(latency.OverheadMs, 3), [.. latency.OverheadRuns.Select(d => Math.Round(d, 3))],
             tp, pp, nodes, Math.Round(ranksMs, 3), Math.Round(dataPlaneMs, 3), sameGreedyIds, stageLink,
             split is null ? null : Math.Round(split.ClusterMs, 3), split is null ? null : Math.Round(split.OverheadMs, 3),
-            OverheadMsInterval: latency.OverheadInterval is { } i ? new MedianInterval(Math.Round(i.Low, 3), Math.Round(i.High, 3), Math.Round(i.Confidence, 4)) : null);
+            OverheadMsInterval: latency.OverheadInterval?.Rounded(3));
 }

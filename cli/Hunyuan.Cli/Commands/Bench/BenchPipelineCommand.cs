@@ -92,7 +92,7 @@ internal sealed class BenchPipelineCommand : Command
 
         var output = BenchPipelineOutput.Of(ranks.Plan.Tp, ranks.Plan.Pp, streams, rates["serialized"], rates["pipelined"]);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"TP{output.Tp} x PP{output.Pp}, {streams} streams, median of {rounds}: serialized {output.SerializedTokensPerS:F1} tokens/s, pipelined {output.PipelinedTokensPerS:F1} tokens/s; speedup (median of the rounds' ratios) {output.Speedup:F2}x, {(output.SpeedupInterval is { } i ? $"{i.Confidence * 100:F1}% interval {i.Low:F2}x to {i.High:F2}x" : "too few rounds for a 95% interval, --rounds 6 or more")}"));
+            $"TP{output.Tp} x PP{output.Pp}, {streams} streams, median of {rounds}: serialized {output.SerializedTokensPerS:F1} tokens/s, pipelined {output.PipelinedTokensPerS:F1} tokens/s; speedup (median of the rounds' ratios) {output.Speedup:F2}x, {MedianInterval.Describe(output.SpeedupInterval, x => x.ToString("F2", CultureInfo.InvariantCulture) + "x", "rounds", "--rounds")}"));
         if (r.GetValue(JsonOption))
         {
             _console.Json(output, CliJsonContext.Default.BenchPipelineOutput);

@@ -18,7 +18,6 @@ internal sealed record BenchPipelineOutput(
     public static BenchPipelineOutput Of(int tp, int pp, int streams, IReadOnlyList<double> serialized, IReadOnlyList<double> pipelined)
     {
         var ratios = serialized.Zip(pipelined, (s, p) => p / s).ToArray();
-        var interval = MedianInterval.Of(ratios);
         return new(
             tp,
             pp,
@@ -27,6 +26,6 @@ internal sealed record BenchPipelineOutput(
             Math.Round(StreamLoad.Median(pipelined), 2),
             Math.Round(StreamLoad.Median(ratios), 3),
             [.. ratios.Select(x => Math.Round(x, 3))],
-            interval is { } i ? new MedianInterval(Math.Round(i.Low, 3), Math.Round(i.High, 3), Math.Round(i.Confidence, 4)) : null);
+            MedianInterval.Of(ratios)?.Rounded(3));
     }
 }

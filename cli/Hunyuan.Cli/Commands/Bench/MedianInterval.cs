@@ -32,4 +32,15 @@ internal readonly record struct MedianInterval(double Low, double High, double C
 
         return k == 0 ? null : new MedianInterval(sorted[k - 1], sorted[n - k], 1 - (2 * tail));
     }
+
+    /// <summary>The bounds to <paramref name="digits"/> places and the coverage to 4, as the JSON reports carry them.</summary>
+    public MedianInterval Rounded(int digits) => new(Math.Round(Low, digits), Math.Round(High, digits), Math.Round(Confidence, 4));
+
+    /// <summary>"96.5% interval LOW to HIGH" with each bound as <paramref name="bound"/> writes it, or what gives one.</summary>
+    /// <param name="runs">What was repeated ("runs", "rounds").</param>
+    /// <param name="option">The option that sets how many.</param>
+    public static string Describe(MedianInterval? interval, Func<double, string> bound, string runs, string option) =>
+        interval is { } i
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i.Confidence * 100:F1}% interval {bound(i.Low)} to {bound(i.High)}")
+            : $"too few {runs} for a 95% interval, {option} 6 or more";
 }

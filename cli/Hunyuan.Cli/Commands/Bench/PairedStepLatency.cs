@@ -21,7 +21,7 @@ internal sealed record PairedStepLatency(IReadOnlyList<double> ClusterRuns, IRea
     /// <summary>The overhead and its interval as a report says them.</summary>
     public string DescribeOverhead() => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
-        $"overhead {OverheadMs:F2} ms ({Ratio:F2}x; {(OverheadInterval is { } i ? $"{i.Confidence * 100:F1}% interval {i.Low:F2} to {i.High:F2} ms" : "too few runs for a 95% interval, --repeat 6 or more")})");
+        $"overhead {OverheadMs:F2} ms ({Ratio:F2}x; {MedianInterval.Describe(OverheadInterval, x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " ms", "runs", "--repeat")})");
 
     /// <summary>The median of the per-run ratios cluster / single.</summary>
     public double Ratio => DecodeStepLatency.Median(ClusterRuns.Zip(SingleRuns, (c, s) => c / s));
