@@ -266,7 +266,8 @@ internal sealed partial class DeploymentGrain
 
     private double Milliseconds(long started) => Math.Round(clock.GetElapsedTime(started).TotalMilliseconds, 1);
 
-    private void ApplyCanary(DeploymentLayout layout, CanaryReport canary)
+    /// <param name="what">What passed, as the reason names it: the canary, or a generation on the head's driver.</param>
+    private void ApplyCanary(DeploymentLayout layout, CanaryReport canary, string what = "canary")
     {
         if (canary.Error is null)
         {
@@ -282,7 +283,7 @@ internal sealed partial class DeploymentGrain
                 }
 
                 _state = DeploymentState.Ready;
-                _reason = $"ready: canary generated {canary.Tokens} tokens in {canary.Milliseconds:F0} ms";
+                _reason = $"ready: {what} generated {canary.Tokens} tokens in {canary.Milliseconds:F0} ms";
             }
         }
         else
