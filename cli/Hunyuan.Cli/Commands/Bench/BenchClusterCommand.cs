@@ -75,19 +75,28 @@ internal sealed class BenchClusterCommand : Command
         var collectivesBefore = await CollectiveSumsAsync(rankGrains);
         var model = ModelLoader.Load(status.Model, options);
         using var local = new LocalCausalLm(model);
+
+        // The longest run of each side, compared at the end: a latency is only worth reporting for the same tokens.
+        long[] clusterIds = [], singleIds = [];
         var latency = await DecodeStepLatency.InterleavedAsync(
             async (t, measured) =>
             {
                 var generation = await grain.GenerateTimedAsync(prompt, t);
                 clusterSteps += generation.Steps;
+                clusterIds = generation.Ids.Length >= clusterIds.Length ? generation.Ids : clusterIds;
                 if (measured)
                 {
                     timed.Add(new DataPlaneTimings(generation.Steps, generation.StepSeconds, generation.RankSeconds));
                 }
             },
-            async t => await GreedyDecoder.RunAsync(local, prompt, t),
+            async t =>
+            {
+                var ids = (await GreedyDecoder.RunAsync(local, prompt, t)).Ids.ToArray();
+                singleIds = ids.Length >= singleIds.Length ? ids : singleIds;
+            },
             n,
             repeat);
+        var sameIds = clusterIds.SequenceEqual(singleIds);
         var (ranks, dataPlane) = DecodeStepLatency.Split(timed, n);
         var nodes = status.Ranks.Select(k => k.Node).Distinct().Count();
 
@@ -99,7 +108,7 @@ internal sealed class BenchClusterCommand : Command
             collectivesAfter.Sum - collectivesBefore.Sum, clusterSteps, collectivesAfter.Ranks,
             CollectivePhasesPerStep.ExpertsLabel(model.Config.IsMoe, layout?.ExpertPlacement ?? "ep"));
         _console.Human(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs)"));
+            $"deployment {name} (TP{status.Tp} x PP{status.Pp} over {nodes} node(s)): {latency.ClusterMs:F2} ms per decode step; one process: {latency.SingleMs:F2} ms; {latency.DescribeOverhead()}; of a step, the ranks' own work {ranks:F2} ms and the data plane {dataPlane:F2} ms (medians of {repeat} alternating runs); greedy ids {(sameIds ? "match" : "DIFFER (is the deployment's dtype this run's --dtype?)")}"));
         if (phases is not null)
         {
             _console.Human(phases.Describe() + " (every run of the deployment, warm-ups included)");
@@ -107,7 +116,7 @@ internal sealed class BenchClusterCommand : Command
 
         if (r.GetValue(JsonOption))
         {
-            _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane) with { Collectives = phases }, CliJsonContext.Default.BenchClusterOutput);
+            _console.Json(BenchClusterOutput.Of(latency, status.Tp, status.Pp, nodes, ranks, dataPlane, sameIds) with { Collectives = phases }, CliJsonContext.Default.BenchClusterOutput);
         }
 
         return ExitCodes.Success;
@@ -126,7 +135,8 @@ internal sealed class BenchClusterCommand : Command
 /// overhead_ms_per_step (the median of the per-run differences), overhead_ms_runs (each run's difference) and, from 6
 /// runs on, overhead_ms_interval {low, high, confidence} (a 95% or wider interval for that median), tp, pp,
 /// nodes, ranks_ms_per_step and data_plane_ms_per_step (of a cluster step, the ranks' own work and the rest, as the head's
-/// driver measured them on the timed steps); `bench dataplane` adds same_greedy_ids and stage_link, and with PP >= 2 at
+/// driver measured them on the timed steps), same_greedy_ids (the longest runs of both sides gave the same ids);
+/// `bench dataplane` adds stage_link, and with PP >= 2 at
 /// TP1 stages_one_thread_ms_per_step and split_overhead_ms_per_step; both add collectives (see
 /// <see cref="CollectivePhasesPerStep"/>) when a TP group's collectives go over TCP.
 /// </summary>

@@ -13,7 +13,8 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// The newcomer's path as real processes on a fresh HYC_HOME: `hyc up --local --deploy tiny --detach`, a chat
 /// completion through the official OpenAI SDK, `hyc status --json` and `hyc health`; then the agents' supervision: a
 /// killed agent is restarted by its supervisor and the deployment serves again by itself, and an agent killed with its
-/// supervisor is started again by the next `hyc up --local`, which changes nothing else; then `hyc down --local`,
+/// supervisor is started again by the next `hyc up --local`, which changes nothing else; `hyc bench cluster` on a second,
+/// unserved deployment through the agents; then `hyc down --local`,
 /// leaving no process behind. Ports come from <see cref="TestPorts"/>.
 /// </summary>
 [Trait("Category", "EndToEnd")]
@@ -101,6 +102,27 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             Assert.Contains("[local-0] agent running", heal.Stderr, StringComparison.Ordinal);
             pids.AddRange(System.Text.RegularExpressions.Regex.Matches(heal.Stderr, @"started \(pid (\d+)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
             await ServesAgainAsync(chat, "after `up` restarted the agent");
+
+            // `bench cluster` through the real agents, on a deployment nobody serves (a serving endpoint holds the lease).
+            var deploy = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "deploy", "tiny", "--variant", "bf16", "--tp", "1", "--pp", "2", "--name", "timed", "--no-serve", "--cluster", "local");
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            var bench = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "bench", "cluster", "--deployment", "timed", "--cluster", "local", "--tokens", "4", "--repeat", "1",
+                "--threads", Math.Max(1, Environment.ProcessorCount / 2).ToString(CultureInfo.InvariantCulture), "--json");
+            Assert.True(bench.ExitCode == 0, bench.ToString());
+            var timed = bench.Json();
+            Assert.Equal(1, timed.GetProperty("tp").GetInt32());
+            Assert.Equal(2, timed.GetProperty("pp").GetInt32());
+            Assert.InRange(timed.GetProperty("nodes").GetInt32(), 1, 2);
+            var cluster = timed.GetProperty("cluster_ms_per_step").GetDouble();
+            var single = timed.GetProperty("single_ms_per_step").GetDouble();
+            Assert.True(cluster > 0 && single > 0, bench.Stdout);
+            Assert.Equal(cluster - single, timed.GetProperty("overhead_ms_per_step").GetDouble(), 0.002);
+            Assert.True(timed.GetProperty("ranks_ms_per_step").GetDouble() > 0, bench.Stdout);
+
+            // The reference computes with as many torch threads as each of the two agents (`up --local` gives each its share of
+            // the cores): the same ids, token for token.
+            Assert.True(timed.GetProperty("same_greedy_ids").GetBoolean(), bench.ToString());
+            Assert.Contains("deployment timed (TP1 x PP2", bench.Stderr, StringComparison.Ordinal);
         }
         finally
         {
