@@ -9,6 +9,9 @@ up to five ways (one and the chosen ways):
   pair      process A computes layers 0-3, sends the hidden state (1,600 bytes) over a socketpair, process B computes
             layers 4-7 and sends it back; each blocks in recv while the other computes, as a hyc rank thread does;
   spin_pin  the same pair, each process pinned to its own core and polling its socket instead of blocking;
+  same_core the same pair, both processes pinned to one core (the last), blocking: whether the first layer after a
+            wait is slow because the core it resumes on sat idle or ran elsewhere meanwhile, or because of the
+            switch between processes alone;
   tp_pair   two processes each computing half of every layer (half the heads, half of each expert's width: TP2),
             summing their partial outputs after attention and after the MLP by exchanging them (1,600 bytes each way,
             twice a layer), blocking in recv as hyc's TCP collectives do;
@@ -17,7 +20,7 @@ up to five ways (one and the chosen ways):
             the process that holds it while the other waits in the collective.
 Every layer is timed alone, so the report shows what the first layer after a wait costs against the stage's other
 layers ("first_layer_extra_us", against "later_layer_us": the median of the stage's other layers), the effect hyc's per-layer timings found (BENCHMARKS.md, session 11).
-Usage: bench/alternating-torch.py [rounds=6] [steps=400] [ways=pair,spin_pin,tp_pair,ep_pair]; runs on Debian's python3 with python3-torch (any python3 with torch
+Usage: bench/alternating-torch.py [rounds=6] [steps=400] [ways=pair,spin_pin,same_core,tp_pair,ep_pair]; runs on Debian's python3 with python3-torch (any python3 with torch
 will do: PYTHON=... $PYTHON bench/alternating-torch.py).
 Each round runs one and the chosen ways, one first in odd rounds and last in even ones. Prints one JSON line per round and
 a summary line: per way, the median over rounds of (way - one) in ms per step and, from 6 rounds on, a 95% or wider
@@ -36,7 +39,7 @@ import torch.nn.functional as F
 
 HIDDEN, HEADS, KV_HEADS, HEAD_DIM, INTERMEDIATE, EXPERTS, LAYERS, CONTEXT = 800, 20, 2, 40, 640, 16, 8, 96
 HALF = LAYERS // 2
-WAYS = ("pair", "spin_pin", "tp_pair", "ep_pair")
+WAYS = ("pair", "spin_pin", "same_core", "tp_pair", "ep_pair")
 HIDDEN_BYTES = HIDDEN * 2
 
 
@@ -141,9 +144,16 @@ def as_bytes(x):
     return x.contiguous().view(torch.int16).numpy().tobytes()
 
 
-def stage(role, layers, x0, steps, sock, spin, pin, report):
-    if pin:
+def pin_to(role, pin):
+    """pin: False (the scheduler's choice), "own" (role's own core) or "shared" (both roles on the last core)."""
+    if pin == "own":
         os.sched_setaffinity(0, {role % os.cpu_count()})
+    elif pin == "shared":
+        os.sched_setaffinity(0, {os.cpu_count() - 1})
+
+
+def stage(role, layers, x0, steps, sock, spin, pin, report):
+    pin_to(role, pin)
     sock.setblocking(not spin)
     per_layer, totals = [[] for _ in layers], []
     for _ in range(steps):
@@ -163,8 +173,7 @@ def stage(role, layers, x0, steps, sock, spin, pin, report):
 
 
 def tp_rank(role, layers, x0, steps, sock, spin, pin, report):
-    if pin:
-        os.sched_setaffinity(0, {role % os.cpu_count()})
+    pin_to(role, pin)
     sock.setblocking(not spin)
 
     def all_reduce(partial):
@@ -246,11 +255,14 @@ def main():
     torch.set_num_threads(1)
     generator = torch.Generator().manual_seed(1)
     layers = [Layer(generator) for _ in range(LAYERS)]
-    shares = [[Layer(generator, 2, layer.router) for layer in layers] for _ in range(2)]
-    half = EXPERTS // 2
-    ep_shares = [[Layer(generator, 2, layer.router, range(r * half, (r + 1) * half)) for layer in layers] for r in range(2)]
     x0 = (torch.randn(1, HIDDEN, generator=generator) * 0.02).to(torch.bfloat16)
-    run = {"pair": lambda: pair(layers, x0, steps, False, False), "spin_pin": lambda: pair(layers, x0, steps, True, True),
+    # The tensor-parallel shares only when asked for: making them takes longer than a short round.
+    shares = [[Layer(generator, 2, layer.router) for layer in layers] for _ in range(2)] if "tp_pair" in ways else None
+    half = EXPERTS // 2
+    ep_shares = ([[Layer(generator, 2, layer.router, range(r * half, (r + 1) * half)) for layer in layers] for r in range(2)]
+                 if "ep_pair" in ways else None)
+    run = {"pair": lambda: pair(layers, x0, steps, False, False), "spin_pin": lambda: pair(layers, x0, steps, True, "own"),
+           "same_core": lambda: pair(layers, x0, steps, False, "shared"),
            "tp_pair": lambda: tp_pair(shares, x0, steps, False, False), "ep_pair": lambda: tp_pair(ep_shares, x0, steps, False, False)}
     minus_one = {w: [] for w in ways}
     for r in range(rounds):
