@@ -119,10 +119,10 @@ internal sealed class BenchGrammarCommand : Command
         }
 
         var output = new BenchGrammarOutput(dir, streams, steps, rounds,
-            Math.Round(StreamLoad.Median([.. results.Select(x => x.UnconstrainedTokensPerSecond)]), 2),
-            Math.Round(StreamLoad.Median([.. results.Select(x => x.ConstrainedTokensPerSecond)]), 2),
-            Math.Round(StreamLoad.Median([.. results.Select(x => x.Ratio)]), 3),
-            Math.Round(StreamLoad.Median([.. results.Select(x => x.GrammarMillisecondsPerStep)]), 3),
+            Math.Round(Median.Of([.. results.Select(x => x.UnconstrainedTokensPerSecond)]), 2),
+            Math.Round(Median.Of([.. results.Select(x => x.ConstrainedTokensPerSecond)]), 2),
+            Math.Round(Median.Of([.. results.Select(x => x.Ratio)]), 3),
+            Math.Round(Median.Of([.. results.Select(x => x.GrammarMillisecondsPerStep)]), 3),
             results.Sum(x => x.CompletedValues), grammar.CachedStates);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"median of {rounds}: unconstrained {output.UnconstrainedTokensPerS:F1} tokens/s, json_schema {output.ConstrainedTokensPerS:F1} tokens/s; ratio {output.Ratio:P1} (target 70%); grammar {output.GrammarMsPerStep:F2} ms per step; {grammar.CachedStates} automaton states cached"));
@@ -156,8 +156,8 @@ internal sealed class BenchGrammarCommand : Command
                 $"round {round} (scheduler): {streams} streams x {steps} tokens: unconstrained {plain[^1]:F1} tokens/s, json_schema {constrained[^1]:F1} tokens/s ({constrained[^1] / plain[^1]:P0})"));
         }
 
-        var output = new BenchGrammarOutput(dir, streams, steps, rounds, Math.Round(StreamLoad.Median(plain), 2), Math.Round(StreamLoad.Median(constrained), 2),
-            Math.Round(StreamLoad.Median([.. constrained.Select((c, i) => c / plain[i])]), 3), 0, 0, grammar.CachedStates);
+        var output = new BenchGrammarOutput(dir, streams, steps, rounds, Math.Round(Median.Of(plain), 2), Math.Round(Median.Of(constrained), 2),
+            Math.Round(Median.Of([.. constrained.Select((c, i) => c / plain[i])]), 3), 0, 0, grammar.CachedStates);
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"median of {rounds} (scheduler): unconstrained {output.UnconstrainedTokensPerS:F1} tokens/s, json_schema {output.ConstrainedTokensPerS:F1} tokens/s; median of the rounds' ratios {output.Ratio:P1} (target 70%)"));
         if (json)

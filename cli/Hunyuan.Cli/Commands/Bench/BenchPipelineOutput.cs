@@ -22,9 +22,9 @@ internal sealed record BenchPipelineOutput(
             tp,
             pp,
             streams,
-            Math.Round(StreamLoad.Median(serialized), 2),
-            Math.Round(StreamLoad.Median(pipelined), 2),
-            Math.Round(StreamLoad.Median(ratios), 3),
+            Math.Round(Median.Of(serialized), 2),
+            Math.Round(Median.Of(pipelined), 2),
+            Math.Round(Median.Of(ratios), 3),
             [.. ratios.Select(x => Math.Round(x, 3))],
             MedianInterval.Of(ratios)?.Rounded(3));
     }

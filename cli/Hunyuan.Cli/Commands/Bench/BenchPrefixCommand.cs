@@ -82,7 +82,7 @@ internal sealed class BenchPrefixCommand : Command
                 $"round {round}: cold {coldMs:F1} ms ({coldCached} cached tokens), cached prefix {warmMs:F1} ms ({warmCached} cached tokens), {coldMs / warmMs:F1}x"));
         }
 
-        var (coldMedian, cachedMedian) = (StreamLoad.Median(cold), StreamLoad.Median(cached));
+        var (coldMedian, cachedMedian) = (Median.Of(cold), Median.Of(cached));
         _console.Human(string.Create(CultureInfo.InvariantCulture,
             $"median of {rounds}: time to first token {coldMedian:F1} ms cold, {cachedMedian:F1} ms with {cachedTokens} of {prefix + suffix} prompt tokens cached: {coldMedian / cachedMedian:F1}x faster"));
         if (r.GetValue(JsonOption))

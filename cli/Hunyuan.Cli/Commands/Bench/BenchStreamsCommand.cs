@@ -81,10 +81,10 @@ internal sealed class BenchStreamsCommand : Command
             }
         }
 
-        var baseline = StreamLoad.Median(rates[1]);
+        var baseline = Median.Of(rates[1]);
         foreach (var n in ordered)
         {
-            var median = StreamLoad.Median(rates[n]);
+            var median = Median.Of(rates[n]);
             _console.Human(string.Create(CultureInfo.InvariantCulture,
                 $"median of {rounds}: {n,3} stream(s): {median:F1} tokens/s aggregate ({median / baseline:F2}x one stream; rounds {string.Join(", ", rates[n].Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))})"));
         }

@@ -58,16 +58,7 @@ internal static class DecodeStepLatency
             plane.Add((decode.StepSeconds - decode.RankSeconds) * 1000 / steps);
         }
 
-        return (Median(ranks), Median(plane));
-    }
-
-    /// <summary>The median, or NaN when there is nothing to take it of.</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN
-            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
-            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        return (Median.Of(ranks), Median.Of(plane));
     }
 
     private static async Task<double> PerStepAsync(Func<int, Task> generate, int steps, TimeProvider time)

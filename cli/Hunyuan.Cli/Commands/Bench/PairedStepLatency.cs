@@ -7,13 +7,13 @@ namespace Hunyuan.Cli.Commands.Bench;
 /// </summary>
 internal sealed record PairedStepLatency(IReadOnlyList<double> ClusterRuns, IReadOnlyList<double> SingleRuns)
 {
-    public double ClusterMs => DecodeStepLatency.Median(ClusterRuns);
+    public double ClusterMs => Median.Of(ClusterRuns);
 
-    public double SingleMs => DecodeStepLatency.Median(SingleRuns);
+    public double SingleMs => Median.Of(SingleRuns);
 
     public IReadOnlyList<double> OverheadRuns => ClusterRuns.Zip(SingleRuns, (c, s) => c - s).ToArray();
 
-    public double OverheadMs => DecodeStepLatency.Median(OverheadRuns);
+    public double OverheadMs => Median.Of(OverheadRuns);
 
     /// <summary>A 95% (or wider) interval for <see cref="OverheadMs"/>; null with fewer than 6 runs.</summary>
     public MedianInterval? OverheadInterval => MedianInterval.Of(OverheadRuns);
@@ -24,5 +24,5 @@ internal sealed record PairedStepLatency(IReadOnlyList<double> ClusterRuns, IRea
         $"overhead {OverheadMs:F2} ms ({Ratio:F2}x; {MedianInterval.Describe(OverheadInterval, x => x.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + " ms", "runs", "--repeat")})");
 
     /// <summary>The median of the per-run ratios cluster / single.</summary>
-    public double Ratio => DecodeStepLatency.Median(ClusterRuns.Zip(SingleRuns, (c, s) => c / s));
+    public double Ratio => Median.Of(ClusterRuns.Zip(SingleRuns, (c, s) => c / s));
 }
