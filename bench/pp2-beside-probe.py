@@ -4,8 +4,8 @@ overhead the host charges before any hyc code runs, with an interval for hyc's o
 
 Each round runs, in an order that alternates by round (hyc first in odd rounds, the probe first in even ones):
   hyc    `hyc bench cluster --deployment pp2 --tokens T --repeat R --threads 1 --json` against a local two-agent cluster
-         (the mini model, TP1 x PP2, one rank per agent): overhead_ms_per_step (the median of R paired runs) and
-         data_plane_ms_per_step;
+         (the mini model, TP1 x PP2, one rank per agent): overhead_ms_per_step (the median of R paired runs),
+         data_plane_ms_per_step and same_greedy_ids;
   probe  `bench/alternating-torch.py 2 STEPS pair` (libtorch alone, the same split between two processes taking turns,
          one first then last): pair_minus_one_ms.
 The cluster is made for the run in a fresh HYC_HOME (`up --local --nodes 2 --gpus-per-node 1 --detach`, the mini model
@@ -49,7 +49,7 @@ def hyc_round(hyc, env, tokens, repeat):
     out = json.loads(run([hyc, "bench", "cluster", "--deployment", "pp2", "--cluster", "local", "--tokens", str(tokens),
                           "--repeat", str(repeat), "--threads", "1", "--json"], env, "hyc bench cluster"))
     return {"overhead_ms": out["overhead_ms_per_step"], "data_plane_ms": out.get("data_plane_ms_per_step"),
-            "single_ms": out["single_ms_per_step"]}
+            "single_ms": out["single_ms_per_step"], "same_greedy_ids": out.get("same_greedy_ids")}
 
 
 def probe_round(steps):
