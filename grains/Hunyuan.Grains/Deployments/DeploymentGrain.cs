@@ -108,7 +108,6 @@ internal sealed partial class DeploymentGrain(
     public async Task<TimedGeneration> GenerateTimedAsync(long[] prompt, int maxTokens)
     {
         var version = _version;
-        var layout = _layout;
         var driver = await GenerationDriverAsync(prompt);
         var sequence = NextSequence();
         var started = clock.GetTimestamp();
@@ -126,7 +125,7 @@ internal sealed partial class DeploymentGrain(
 
         // It ran the canary's path (the head's driver, every rank, its own sequence), only longer, so it counts as a
         // passing canary: otherwise the periodic canary lands inside whatever the caller is timing (hyc bench cluster).
-        if (!Stale(version) && layout is not null && !EndpointHoldsLease && generation.Ids.Length > 0)
+        if (!Stale(version) && _layout is { } layout && !EndpointHoldsLease && generation.Ids.Length > 0)
         {
             ApplyCanary(layout, new CanaryReport(clock.GetUtcNow(), Milliseconds(started), null, generation.Ids.Length), "a generation on the head");
         }
