@@ -31,11 +31,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROBE = os.path.join(HERE, "alternating-torch.py")
 
 
-def median_interval(values):
+def probe_module():
+    """The probe as a module, for its median_interval (loaded once, at the summary: it imports torch)."""
     spec = importlib.util.spec_from_file_location("alternating_torch", PROBE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.median_interval(values)
+    return module
 
 
 def run(args, env, what):
@@ -53,7 +54,7 @@ def hyc_round(hyc, env, tokens, repeat):
 
 
 def probe_round(steps):
-    lines = run([sys.executable, PROBE, "2", str(steps), "pair"], dict(os.environ), "the libtorch probe").strip().splitlines()
+    lines = run([sys.executable, PROBE, "2", str(steps), "pair"], None, "the libtorch probe").strip().splitlines()
     summary = json.loads(lines[-1])
     return {"pair_minus_one_ms": summary["pair_minus_one_ms"]}
 
@@ -62,7 +63,9 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__.split("\n\n")[-1])
     hyc = os.path.abspath(sys.argv[1])
-    rounds, tokens, repeat, steps = (int(a) for a in (sys.argv[2:] + ["9", "64", "3", "200"][len(sys.argv) - 2:])[:4])
+    defaults = [9, 64, 3, 200]
+    given = [int(a) for a in sys.argv[2:6]]
+    rounds, tokens, repeat, steps = given + defaults[len(given):]
     if rounds < 1 or tokens < 1 or repeat < 1 or steps < 10:
         sys.exit("pp2-beside-probe: rounds, tokens and repeat must be at least 1, probe_steps at least 10")
     if not os.access(hyc, os.X_OK):
@@ -83,6 +86,7 @@ def main():
             rows.append(row)
             print(json.dumps(row), flush=True)
         summary = {"rounds": rounds, "tokens": tokens, "repeat": repeat, "probe_steps": steps}
+        median_interval = probe_module().median_interval
         for key in ("overhead_ms", "pair_minus_one_ms", "hyc_minus_probe_ms", "data_plane_ms"):
             values = [row[key] for row in rows if row.get(key) is not None]
             if values:

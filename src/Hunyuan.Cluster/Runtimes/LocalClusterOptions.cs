@@ -18,6 +18,9 @@ public sealed class LocalClusterOptions
     /// <summary>This machine's cores, which the agents split between them (each gets at least one torch thread).</summary>
     public int ProcessorCount { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The torch threads each of <paramref name="nodes"/> agents gets: its share of the cores, at least one.</summary>
+    public int TorchThreadsPerAgent(int nodes) => Math.Max(1, ProcessorCount / nodes);
+
     /// <summary>How long a stopping process gets after SIGTERM before SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 

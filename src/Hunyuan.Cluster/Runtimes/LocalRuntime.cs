@@ -153,7 +153,7 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
         // The agents share this machine's cores: a share each, or every agent's thread pool spins on all of them.
         if (layout.Nodes > 1)
         {
-            args.AddRange(["--torch-threads", Str(Math.Max(1, options.ProcessorCount / layout.Nodes))]);
+            args.AddRange(["--torch-threads", Str(options.TorchThreadsPerAgent(layout.Nodes))]);
         }
 
         // New certificates (a rotation, a renewal) restart the agent, as new arguments do.

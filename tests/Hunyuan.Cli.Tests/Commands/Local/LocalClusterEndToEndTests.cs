@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Diagnostics;
 using System.Globalization;
 using Hunyuan.Cli.Tests.TestSupport;
+using Hunyuan.Cluster.Runtimes;
 using Hunyuan.Model.Tests.TestSupport;
 using Hunyuan.Provisioning.Tests.TestSupport;
 using OpenAI;
@@ -107,7 +108,7 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             var deploy = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "deploy", "tiny", "--variant", "bf16", "--tp", "1", "--pp", "2", "--name", "timed", "--no-serve", "--cluster", "local");
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
             var bench = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(3), "bench", "cluster", "--deployment", "timed", "--cluster", "local", "--tokens", "4", "--repeat", "1",
-                "--threads", Math.Max(1, Environment.ProcessorCount / 2).ToString(CultureInfo.InvariantCulture), "--json");
+                "--threads", new LocalClusterOptions().TorchThreadsPerAgent(2).ToString(CultureInfo.InvariantCulture), "--json");
             Assert.True(bench.ExitCode == 0, bench.ToString());
             var timed = bench.Json();
             Assert.Equal(1, timed.GetProperty("tp").GetInt32());
