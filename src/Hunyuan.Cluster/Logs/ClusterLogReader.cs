@@ -19,6 +19,18 @@ public sealed class ClusterLogReader(string cluster, TimeProvider time)
 
     public async Task ReadAsync(IReadOnlyList<LogHost> hosts, LogQuery query, Action<LogLine> sink, Action<string, string> hostError, CancellationToken cancellationToken)
     {
+        try
+        {
+            await ReadCoreAsync(hosts, query, sink, hostError, cancellationToken);
+        }
+        catch (OperationCanceledException) when (query.Follow && cancellationToken.IsCancellationRequested)
+        {
+            // Following ends by cancellation (Ctrl-C), whatever read it interrupts; that is not an error.
+        }
+    }
+
+    private async Task ReadCoreAsync(IReadOnlyList<LogHost> hosts, LogQuery query, Action<LogLine> sink, Action<string, string> hostError, CancellationToken cancellationToken)
+    {
         var cursors = new Dictionary<(string Node, string File), Cursor>();
         foreach (var h in hosts.Where(h => h.Error is not null))
         {
@@ -55,14 +67,7 @@ public sealed class ClusterLogReader(string cluster, TimeProvider time)
                 break;
             }
 
-            try
-            {
-                await Task.Delay(query.PollInterval, time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            await Task.Delay(query.PollInterval, time, cancellationToken);
         }
         while (!cancellationToken.IsCancellationRequested);
     }
