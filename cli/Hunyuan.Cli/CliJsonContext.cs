@@ -18,6 +18,7 @@ namespace Hunyuan.Cli;
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Bench.BenchPrefixOutput))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.ClusterStatus))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.HealthOutput))]
+[JsonSerializable(typeof(Hunyuan.Cluster.Services.UndeployReport))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Status.DeploymentView))]
 [JsonSerializable(typeof(Hunyuan.Cluster.Preflight.PreflightOutput))]
 [JsonSerializable(typeof(Hunyuan.Cli.Commands.Provision.ProvisionOutput))]

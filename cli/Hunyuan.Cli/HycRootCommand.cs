@@ -20,6 +20,7 @@ internal static class HycRootCommand
         new DownCommand(console),
         new AgentCommand(console),
         new DeployCommand(console),
+        new UndeployCommand(console),
         new StatusCommand(console),
         new HealthCommand(console),
         new ServeCommand(console),

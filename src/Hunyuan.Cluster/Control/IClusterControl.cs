@@ -22,4 +22,7 @@ public interface IClusterControl : IAsyncDisposable
     Task<DeploymentStatus?> DeploymentAsync(string name, CancellationToken cancellationToken);
 
     Task<DeploymentStatus> DeployAsync(DeploymentSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Unloads a deployment's ranks and forgets it (its stored spec too); false when the cluster has no such deployment.</summary>
+    Task<bool> RemoveAsync(string name, CancellationToken cancellationToken);
 }

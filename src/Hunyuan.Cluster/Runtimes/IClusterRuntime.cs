@@ -26,9 +26,12 @@ public interface IClusterRuntime
     /// <summary>Stops the endpoints, the agents and Redis (and, with purge, removes what `up` installed); idempotent.</summary>
     Task<IReadOnlyList<HostOutcome>> DownAsync(ClusterStore store, ClusterState? state, bool purge, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 
-    /// <summary>Starts (or keeps) a deployment's OpenAI endpoint where this runtime serves: the head node, or this machine.</summary>
     /// <summary>Opens each node's logs (all nodes, or <paramref name="node"/> alone); a node that cannot be reached is one with its error.</summary>
     Task<IReadOnlyList<LogHost>> OpenLogsAsync(ClusterStore store, ClusterState state, string? node, CancellationToken cancellationToken);
 
+    /// <summary>Starts (or keeps) a deployment's OpenAI endpoint where this runtime serves: the head node, or this machine.</summary>
     Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
+
+    /// <summary>Stops a deployment's endpoint and removes the API key given to it; false when none was running. Idempotent.</summary>
+    Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 }

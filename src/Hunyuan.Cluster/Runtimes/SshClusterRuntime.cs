@@ -132,18 +132,9 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
             throw new ClusterException(ClusterFailure.FileError, $"{store.StateFile} names no agent bundle; run `hyc up {state.Inventory}` again");
         }
 
-        var head = inventory.Hosts.Single(h => h.Address == inventory.Head);
         var gateway = state.HeadGateway;
         var address = gateway[..gateway.LastIndexOf(':')];
-        HostConnection connection;
-        try
-        {
-            connection = await Connector(store, acceptNewHostKeys: false).ConnectAsync(head, cancellationToken);
-        }
-        catch (Exception e) when (SshHostConnector.IsConnectFailure(e))
-        {
-            throw new ClusterException(ClusterFailure.Unreachable, $"cannot reach the head {head.Address} to start the endpoint: {e.Message}");
-        }
+        var (head, connection) = await ConnectHeadAsync(store, "start the endpoint", cancellationToken);
 
         var name = EndpointNames.Process(request.Deployment);
         var url = string.Create(CultureInfo.InvariantCulture, $"{(request.Https ? "https" : "http")}://{address}:{request.Port}/v1");
@@ -204,6 +195,40 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         }
 
         return new EndpointRecord(request.Deployment, url, name);
+    }
+
+    public async Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var (head, connection) = await ConnectHeadAsync(store, $"stop the endpoint of {deployment}", cancellationToken);
+        using (connection)
+        {
+            var name = EndpointNames.Process(deployment);
+            var agentShell = inventory.Runtime.Kind.AgentShell(connection.Shell, inventory.Runtime);
+            var stopped = await new RemoteProcess(agentShell, inventory.Cluster, name, BundleCommand.ServeCmdlineMarker).StopAsync(options.Provision.StopGrace, cancellationToken);
+
+            // The key was written for this endpoint alone (`deploy` writes api-key-serve-NAME); it goes with it.
+            await connection.Shell.RunAsync($"rm -f \"$HOME/{RemotePaths.RelativeCluster(inventory.Cluster)}/api-key-{name}\"", cancellationToken);
+            if (stopped)
+            {
+                progress.Report(ClusterEvent.ForHost(head.Address, $"stopped the endpoint {deployment}"));
+            }
+
+            return stopped;
+        }
+    }
+
+    private async Task<(HostEntry Head, HostConnection Connection)> ConnectHeadAsync(ClusterStore store, string purpose, CancellationToken cancellationToken)
+    {
+        var head = inventory.Hosts.Single(h => h.Address == inventory.Head);
+        try
+        {
+            return (head, await Connector(store, acceptNewHostKeys: false).ConnectAsync(head, cancellationToken));
+        }
+        catch (Exception e) when (SshHostConnector.IsConnectFailure(e))
+        {
+            throw new ClusterException(ClusterFailure.Unreachable, $"cannot reach the head {head.Address} to {purpose}: {e.Message}");
+        }
     }
 
     private SshHostConnector Connector(ClusterStore store, bool acceptNewHostKeys) =>

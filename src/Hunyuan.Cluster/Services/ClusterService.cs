@@ -309,7 +309,7 @@ public sealed partial class ClusterService(
         if (state is null)
         {
             // A cluster reached by --gateway: its endpoint runs here, supervised like a local cluster's.
-            var processes = new ShellManagedProcesses(new LocalShell(), store.Name, HycInvocation.OfThisProcess(), TimeSpan.FromSeconds(10));
+            var processes = GatewayEndpointProcesses(store);
             List<string> args = [.. target.Gateways.SelectMany(g => new[] { "--gateway", g }), "--cluster-id", target.ClusterId];
             if (target.TlsDirectory is { } tlsDirectory)
             {

@@ -25,6 +25,12 @@ public sealed class FakeCluster : IClusterConnector
 
     public List<ClusterConnection> Connections { get; } = [];
 
+    /// <summary>Every name a remove was asked for, known or not.</summary>
+    public List<string> Removed { get; } = [];
+
+    /// <summary>Called with the name as a remove begins, for tests that check what happened before it.</summary>
+    public Action<string>? Removing { get; set; }
+
     public static DeploymentStatus Status(string name, DeploymentState state, string reason = "", string model = "/models/m", string variant = "bf16") =>
         new(name, model, variant, 1, 2, state, reason, [], state == DeploymentState.Ready ? DateTimeOffset.UtcNow : null, null, null, null, 1, "TP1 x PP2");
 
@@ -70,6 +76,14 @@ public sealed class FakeCluster : IClusterConnector
         {
             cluster.Deployed.Add(spec);
             return Task.FromResult(cluster.Next(spec.Name) ?? throw new InvalidOperationException($"the test scripted no status for {spec.Name}"));
+        }
+
+        public Task<bool> RemoveAsync(string name, CancellationToken cancellationToken)
+        {
+            cluster.Removing?.Invoke(name);
+            cluster.Removed.Add(name);
+            cluster._script.Remove(name);
+            return Task.FromResult(cluster._current.Remove(name));
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

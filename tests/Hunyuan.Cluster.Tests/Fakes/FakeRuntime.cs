@@ -58,7 +58,17 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         EndpointRequests.Add(request);
+        RunningEndpoints.Add(request.Deployment);
         Calls.Add($"endpoint {request.Deployment}:{request.Port}{(request.Heal ? " (heal)" : "")}");
         return Task.FromResult(new EndpointRecord(request.Deployment, $"http://10.0.0.1:{request.Port}/v1", EndpointNames.Process(request.Deployment)));
+    }
+
+    /// <summary>The deployments whose endpoint this fake runs: started by EnsureEndpointAsync, stopped by StopEndpointAsync.</summary>
+    public HashSet<string> RunningEndpoints { get; } = new(StringComparer.Ordinal);
+
+    public Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    {
+        Calls.Add($"stop endpoint {deployment}");
+        return Task.FromResult(RunningEndpoints.Remove(deployment));
     }
 }

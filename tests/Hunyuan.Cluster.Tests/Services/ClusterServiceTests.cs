@@ -312,6 +312,77 @@ public sealed class ClusterServiceTests : IDisposable
         Assert.Equal("healthy", health.Status);
     }
 
+    [Fact]
+    public async Task UndeployStopsTheEndpointFirstThenForgetsTheDeploymentAndItsRecordOnly()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+        _cluster.Script("other", FakeCluster.Status("other", DeploymentState.Ready));
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ServePort = 8100 }, _progress, default);
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "other", ServePort = 8200 }, _progress, default);
+        bool? endpointRanAtRemoval = null;
+        _cluster.Removing = name => endpointRanAtRemoval = _runtime.RunningEndpoints.Contains(name);
+
+        var report = await Service.UndeployAsync(ClusterTarget.Named("lab"), "m", TimeSpan.FromSeconds(1), _progress, default);
+
+        Assert.Equal(new UndeployReport("m", Removed: true, EndpointStopped: true), report);
+        Assert.False(endpointRanAtRemoval);
+        Assert.Equal(["m"], _cluster.Removed);
+        Assert.Equal(["other"], _runtime.RunningEndpoints);
+        Assert.Equal(["other"], Service.Store("lab").Read()!.Endpoints.Select(e => e.Deployment));
+        var status = await Service.StatusAsync(ClusterTarget.Named("lab"), TimeSpan.FromSeconds(1), default);
+        Assert.Equal(["other"], status.Deployments.Select(d => d.Name));
+        Assert.Contains("deployment m removed", _progress.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UndeployingAnUnknownNameListsTheClustersDeploymentsAndStopsNothing()
+    {
+        await UpAsync();
+        _cluster.Existing(FakeCluster.Status("b", DeploymentState.Ready));
+        _cluster.Existing(FakeCluster.Status("a", DeploymentState.Ready));
+
+        var e = await Assert.ThrowsAsync<ClusterException>(() => Service.UndeployAsync(ClusterTarget.Named("lab"), "c", TimeSpan.FromSeconds(1), _progress, default));
+
+        Assert.Equal(ClusterFailure.InvalidArguments, e.Failure);
+        Assert.Equal("cluster 'lab' has no deployment 'c'; its deployments: a, b", e.Message);
+        Assert.Empty(_cluster.Removed);
+        Assert.DoesNotContain(_runtime.Calls, c => c.StartsWith("stop endpoint", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UndeployOfAnUnreachableClusterStopsNothing()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ServePort = 8100 }, _progress, default);
+        _cluster.Reachable = false;
+
+        var e = await Assert.ThrowsAsync<ClusterException>(() => Service.UndeployAsync(ClusterTarget.Named("lab"), "m", TimeSpan.FromSeconds(1), _progress, default));
+
+        Assert.Equal(ClusterFailure.Unreachable, e.Failure);
+        Assert.Equal(["m"], _runtime.RunningEndpoints);
+        Assert.Single(Service.Store("lab").Read()!.Endpoints);
+    }
+
+    [Fact]
+    public async Task AnEndpointLeftBehindByAForgottenDeploymentIsStillStopped()
+    {
+        await UpAsync();
+        _cluster.Script("m", FakeCluster.Status("m", DeploymentState.Ready));
+        await Service.DeployAsync(ClusterTarget.Named("lab"), new DeployRequest { Model = "m", ServePort = 8100 }, _progress, default);
+        await Service.UndeployAsync(ClusterTarget.Named("lab"), "m", TimeSpan.FromSeconds(1), _progress, default);
+        var state = Service.Store("lab").Read()!;
+        Service.Store("lab").Write(state with { Endpoints = [new EndpointRecord("m", "http://10.0.0.1:8100/v1", "serve-m")] });
+        _runtime.RunningEndpoints.Add("m");
+
+        var report = await Service.UndeployAsync(ClusterTarget.Named("lab"), "m", TimeSpan.FromSeconds(1), _progress, default);
+
+        Assert.Equal(new UndeployReport("m", Removed: false, EndpointStopped: true), report);
+        Assert.Empty(_runtime.RunningEndpoints);
+        Assert.Empty(Service.Store("lab").Read()!.Endpoints);
+    }
+
     public void Dispose() => _home.Dispose();
 
     private async Task UpAsync()

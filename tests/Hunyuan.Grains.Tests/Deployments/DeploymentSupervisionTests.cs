@@ -8,7 +8,8 @@ namespace Hunyuan.Grains.Tests.Deployments;
 /// <summary>
 /// The head's supervision on the two-silo in-process cluster with real ranks on the real data plane: the canary's
 /// schedule and what its failure does, a lost node's rank placed again on the node's new silo, the canary beside a
-/// live generation, a head generation counted as a passing canary, and a new activation of the deployment grain restoring itself from storage.
+/// live generation, a head generation counted as a passing canary, a new activation of the deployment grain restoring itself from storage,
+/// and a removed deployment that stays removed.
 /// </summary>
 [Collection(SharedTwoNodeCluster.Name)]
 public sealed class DeploymentSupervisionTests(TwoNodeCluster cluster)
@@ -168,5 +169,22 @@ public sealed class DeploymentSupervisionTests(TwoNodeCluster cluster)
         using var golden = new Golden(Fixtures.Path("tiny-moe"));
         Assert.Equal(golden.GreedyIds, await grain.GenerateAsync(golden.InputIds, golden.GreedyIds.Length));
         await grain.RemoveAsync();
+    }
+
+    [Fact]
+    public async Task ARemovedDeploymentUnloadsItsRanksAndANewActivationDoesNotBringItBack()
+    {
+        var grain = cluster.Grains.GetGrain<IDeploymentGrain>("removed");
+        await Supervised.DeployReadyAsync(grain, Supervised.Spec("removed"));
+        var layout = (await grain.GetLayoutAsync())!;
+        Assert.All(await Supervised.RanksAsync(cluster.Grains, layout), r => Assert.Equal(RankState.Ready, r.State));
+
+        await grain.RemoveAsync();
+
+        Assert.All(await Supervised.RanksAsync(cluster.Grains, layout), r => Assert.Equal(RankState.Pending, r.State));
+        Assert.DoesNotContain("removed", await cluster.Grains.GetGrain<IDeploymentRegistryGrain>("registry").ListAsync());
+        await grain.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Null(await grain.GetStatusAsync());
+        Assert.Null(await grain.GetLayoutAsync());
     }
 }

@@ -124,6 +124,24 @@ public sealed class LocalClusterEndToEndTests : IDisposable
             // the cores): the same ids, token for token.
             Assert.True(timed.GetProperty("same_greedy_ids").GetBoolean(), bench.ToString());
             Assert.Contains("deployment timed (TP1 x PP2", bench.Stderr, StringComparison.Ordinal);
+
+            // `undeploy` of the served deployment: its endpoint stops, its record and scrape target go, the other stays.
+            var undeploy = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(2), "undeploy", "tiny", "--cluster", "local", "--json");
+            Assert.True(undeploy.ExitCode == 0, undeploy.ToString());
+            Assert.True(undeploy.Json().GetProperty("removed").GetBoolean(), undeploy.ToString());
+            Assert.True(undeploy.Json().GetProperty("endpoint_stopped").GetBoolean(), undeploy.ToString());
+            Assert.DoesNotContain($"serve --deployment tiny --port {port} --cluster local", AllCommandLines(), StringComparison.Ordinal);
+            using (var http = new HttpClient())
+            {
+                await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{port}/v1/models")));
+            }
+
+            var left = (await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "status", "--cluster", "local", "--json")).Json();
+            Assert.Equal(["timed"], left.GetProperty("deployments").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+            Assert.DoesNotContain($"'127.0.0.1:{port}'", File.ReadAllText(Path.Combine(ClusterDir, "prometheus.yml")), StringComparison.Ordinal);
+            var unknown = await HycRunner.AsProcess(Env, TimeSpan.FromMinutes(1), "undeploy", "tiny", "--cluster", "local");
+            Assert.True(unknown.ExitCode == 2, unknown.ToString());
+            Assert.Contains("cluster 'local' has no deployment 'tiny'; its deployments: timed", unknown.Stderr, StringComparison.Ordinal);
         }
         finally
         {

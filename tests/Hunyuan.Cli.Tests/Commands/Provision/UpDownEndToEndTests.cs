@@ -271,6 +271,20 @@ public sealed class UpDownEndToEndTests : IDisposable
                 var served = (await chat.CompleteChatAsync([new UserChatMessage("Hello")], new ChatCompletionOptions { MaxOutputTokenCount = 4 })).Value;
                 Assert.InRange(served.Usage.OutputTokenCount, 1, 4);
             }
+
+            // `undeploy`: the endpoint stops on the head and the key file handed to it goes; the cluster forgets the
+            // deployment; a new deploy under the same name serves again (and `down` below stops its endpoint).
+            var undeploy = await Hyc(outputs, ["undeploy", "tiny", "--cluster", "lab", "--json"]);
+            Assert.True(undeploy.ExitCode == 0, undeploy.ToString());
+            Assert.True(undeploy.Json().GetProperty("removed").GetBoolean() && undeploy.Json().GetProperty("endpoint_stopped").GetBoolean(), undeploy.ToString());
+            Assert.False(File.Exists(Path.Combine(head.Home, ".hyc", "clusters", "lab", "api-key-serve-tiny")), "the endpoint's key file is left on the head");
+            Assert.DoesNotContain("serve --deployment tiny", NetnsLab.Run("ps", ["-u", head.User, "-o", "args="]).Output, StringComparison.Ordinal);
+            var undeployed = await Hyc(outputs, ["status", "--cluster", "lab", "--json"]);
+            Assert.True(undeployed.ExitCode == 0, undeployed.ToString());
+            Assert.Empty(undeployed.Json().GetProperty("deployments").EnumerateArray());
+            var redeploy = await Hyc(outputs, ["deploy", model, "--cluster", "lab", "--tp", "2", "--pp", "2", "--timeout", "180"]);
+            Assert.True(redeploy.ExitCode == 0, redeploy.ToString());
+            Assert.Contains($"OpenAI endpoint ready: http://{lab.Hosts[0].Address}:8000/v1", redeploy.Stderr, StringComparison.Ordinal);
         }
         finally
         {
