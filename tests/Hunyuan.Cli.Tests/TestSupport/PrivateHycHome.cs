@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace Hunyuan.Cli.Tests.TestSupport;
@@ -9,21 +10,41 @@ namespace Hunyuan.Cli.Tests.TestSupport;
 /// </summary>
 internal static class PrivateHycHome
 {
+    private const string Prefix = "hyc-tests-home-";
+
     [ModuleInitializer]
     internal static void Initialize()
     {
-        var home = Path.Combine(Path.GetTempPath(), "hyc-tests-home-" + Guid.NewGuid().ToString("N"));
+        RemoveHomesOfEndedRuns(Path.GetTempPath());
+        var home = Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}"));
         Directory.CreateDirectory(home);
         Environment.SetEnvironmentVariable("HYC_HOME", home);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(home);
+    }
+
+    // The runner may kill the test host while its exit handler is still deleting (the built-in model's weights go
+    // first, the rest stays): each run therefore also removes the homes whose process is gone.
+    internal static void RemoveHomesOfEndedRuns(string root)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, Prefix + "*"))
         {
-            try
+            var rest = Path.GetFileName(dir)[Prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !Directory.Exists($"/proc/{pid}"))
             {
-                Directory.Delete(home, recursive: true);
+                TryDelete(dir);
             }
-            catch (IOException)
-            {
-            }
-        };
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }
