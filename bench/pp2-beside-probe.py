@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -59,6 +60,10 @@ def probe_round(steps):
     return {"pair_minus_one_ms": summary["pair_minus_one_ms"]}
 
 
+def stop(signum, _frame):
+    raise SystemExit(f"pp2-beside-probe: stopped by signal {signum}")
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__.split("\n\n")[-1])
@@ -70,6 +75,10 @@ def main():
         sys.exit("pp2-beside-probe: rounds, tokens and repeat must be at least 1, probe_steps at least 10")
     if not os.access(hyc, os.X_OK):
         sys.exit(f"pp2-beside-probe: {hyc} is not an executable")
+    # A run started in the background ignores SIGINT, and SIGTERM would skip the `finally`: both end it through the
+    # `finally`, which takes the cluster down.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
     home = tempfile.mkdtemp(prefix="hyc-pp2-window-")
     env = dict(os.environ, HYC_HOME=home)
     try:
