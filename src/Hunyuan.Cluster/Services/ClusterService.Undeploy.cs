@@ -13,6 +13,8 @@ namespace Hunyuan.Cluster.Services;
 /// </summary>
 public sealed partial class ClusterService
 {
+    private static readonly TimeSpan GatewayEndpointStopGrace = TimeSpan.FromSeconds(10);
+
     public async Task<UndeployReport> UndeployAsync(ClusterTarget target, string name, TimeSpan connectTimeout, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -50,8 +52,6 @@ public sealed partial class ClusterService
 
         return new UndeployReport(name, removed, endpointStopped);
     }
-
-    private static readonly TimeSpan GatewayEndpointStopGrace = TimeSpan.FromSeconds(10);
 
     // A cluster reached by --gateway has no runtime here: its endpoints run on this machine, under the target's name.
     private static ShellManagedProcesses GatewayEndpointProcesses(ClusterStore store) =>
