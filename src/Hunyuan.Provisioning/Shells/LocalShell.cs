@@ -29,6 +29,9 @@ public sealed class LocalShell(IReadOnlyDictionary<string, string>? environment 
         catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
+
+            // The caller's cancellation (Ctrl-C, a follow ending) is not the command's timeout: it ends the caller's work.
+            cancellationToken.ThrowIfCancellationRequested();
             return new ShellResult(124, "", $"timed out: {command}");
         }
 
