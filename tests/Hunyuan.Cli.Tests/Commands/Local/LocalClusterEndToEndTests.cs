@@ -15,7 +15,7 @@ namespace Hunyuan.Cli.Tests.Commands.Local;
 /// completion through the official OpenAI SDK, `hyc status --json` and `hyc health`; then the agents' supervision: a
 /// killed agent is restarted by its supervisor and the deployment serves again by itself, and an agent killed with its
 /// supervisor is started again by the next `hyc up --local`, which changes nothing else; `hyc bench cluster` on a second,
-/// unserved deployment through the agents; then `hyc down --local`,
+/// unserved deployment through the agents; `hyc undeploy` of the served one, the other left; then `hyc down --local`,
 /// leaving no process behind. Ports come from <see cref="TestPorts"/>.
 /// </summary>
 [Trait("Category", "EndToEnd")]
