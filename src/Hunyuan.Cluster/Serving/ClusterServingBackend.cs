@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hunyuan.Engine.DataPlane;
 using Hunyuan.Engine.Scheduling;
 using Hunyuan.Grains.Deployments;
@@ -19,6 +20,10 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
 {
     private static readonly TimeSpan CanaryPeriod = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CanaryDeadline = TimeSpan.FromSeconds(60);
+
+    // A call in flight through a gateway whose silo dies gets no answer until the client's response timeout (minutes):
+    // the poll bounds each of its own, so the next goes out through a live gateway and the endpoint can heal.
+    private static readonly TimeSpan ControlCallTimeout = TimeSpan.FromSeconds(10);
     private const long CanarySequenceBase = -1L << 40;
 
     private readonly IGrainFactory _client;
@@ -134,13 +139,13 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             try
             {
                 var grain = _client.GetGrain<IDeploymentGrain>(_deployment);
-                if (!await grain.RenewLeaseAsync(_grant.Lease, report))
+                if (!await BoundedAsync(grain.RenewLeaseAsync(_grant.Lease, report)))
                 {
                     await LoseLeaseAsync(grain);
                 }
 
                 report = null;
-                var status = await grain.GetStatusAsync();
+                var status = await BoundedAsync(grain.GetStatusAsync());
                 if (status is null)
                 {
                     _ready = false;
@@ -158,6 +163,11 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
                     _ready = ready && _executor.Driver is { Broken: null };
                     _reason = reason;
                 }
+            }
+            catch (TimeoutException)
+            {
+                _ready = false;
+                _reason = string.Create(CultureInfo.InvariantCulture, $"cluster unreachable: the head did not answer within {ControlCallTimeout.TotalSeconds:F0} s");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -193,7 +203,7 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
             }
 
             // A fresh grant carries the nodes' current data endpoints (an agent may have come back on another port).
-            var grant = await grain.AcquireLeaseAsync(_holder, takeOver: false);
+            var grant = await BoundedAsync(grain.AcquireLeaseAsync(_holder, takeOver: false));
             if (!grant.Granted || grant.Layout is not { } layout)
             {
                 _executor.Use(null, grant.Reason);
@@ -231,9 +241,11 @@ public sealed class ClusterServingBackend : IServingBackend, IAsyncDisposable
     private static string BrokenReason(DataPlaneDriver driver) =>
         driver.Superseded ? $"another endpoint took the serving lease over: {driver.Broken}" : $"lost a rank: {driver.Broken}";
 
+    private Task<T> BoundedAsync<T>(Task<T> call) => call.WaitAsync(ControlCallTimeout, _time, _stop.Token);
+
     private async Task LoseLeaseAsync(IDeploymentGrain grain)
     {
-        var status = await grain.GetStatusAsync();
+        var status = await BoundedAsync(grain.GetStatusAsync());
         _grant = _grant with { Granted = false };
         _ready = false;
         _reason = $"this endpoint no longer holds the serving lease of {_deployment} (another endpoint took over{(status?.Endpoint is { } e ? $": {e}" : "")})";
