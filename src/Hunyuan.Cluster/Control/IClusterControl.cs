@@ -23,6 +23,6 @@ public interface IClusterControl : IAsyncDisposable
 
     Task<DeploymentStatus> DeployAsync(DeploymentSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Unloads a deployment's ranks and forgets it (its stored spec too); false when the cluster has no such deployment.</summary>
-    Task<bool> RemoveAsync(string name, CancellationToken cancellationToken);
+    /// <summary>Unloads a deployment's ranks and forgets it (its stored spec too). Ask only for a name <see cref="DeploymentNamesAsync"/> lists: any other would activate a grain for nothing.</summary>
+    Task RemoveAsync(string name, CancellationToken cancellationToken);
 }

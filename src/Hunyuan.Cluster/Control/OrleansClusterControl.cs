@@ -34,17 +34,8 @@ public sealed class OrleansClusterControl(IHost host, IClusterClient client) : I
     public Task<DeploymentStatus> DeployAsync(DeploymentSpec spec, CancellationToken cancellationToken) =>
         client.GetGrain<IDeploymentGrain>(spec.Name).DeployAsync(spec).WaitAsync(cancellationToken);
 
-    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken)
-    {
-        // Asking a grain that is not registered would activate it for nothing: the registry decides what exists.
-        if (!(await DeploymentNamesAsync(cancellationToken)).Contains(name, StringComparer.Ordinal))
-        {
-            return false;
-        }
-
-        await client.GetGrain<IDeploymentGrain>(name).RemoveAsync().WaitAsync(cancellationToken);
-        return true;
-    }
+    public Task RemoveAsync(string name, CancellationToken cancellationToken) =>
+        client.GetGrain<IDeploymentGrain>(name).RemoveAsync().WaitAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -33,5 +33,5 @@ public interface IClusterRuntime
     Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
 
     /// <summary>Stops a deployment's endpoint and removes the API key given to it; false when none was running. Idempotent.</summary>
-    Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken);
+    Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, CancellationToken cancellationToken);
 }

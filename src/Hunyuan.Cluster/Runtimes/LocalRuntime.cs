@@ -119,17 +119,9 @@ public sealed class LocalRuntime(LocalClusterOptions options, IManagedProcesses 
     public Task<EndpointRecord> EnsureEndpointAsync(ClusterStore store, ClusterState state, EndpointRequest request, IProgress<ClusterEvent> progress, CancellationToken cancellationToken) =>
         new LocalEndpointLauncher(processes, ports, ["--cluster", store.Name], FileSpec.Of(new ClusterTlsFiles(store.TlsDirectory).Certificate(ClusterTlsFiles.ClientIdentity))).EnsureAsync(request, progress, cancellationToken);
 
-    public async Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
-    {
-        // A local endpoint reads its key from the environment it was started with: no key file to remove.
-        var stopped = await processes.StopAsync(EndpointNames.Process(deployment), LocalEndpointLauncher.Marker, options.StopGrace, cancellationToken);
-        if (stopped)
-        {
-            progress.Report(new ClusterEvent($"stopped the endpoint {deployment}"));
-        }
-
-        return stopped;
-    }
+    // A local endpoint reads its key from the environment it was started with: no key file to remove.
+    public Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, CancellationToken cancellationToken) =>
+        processes.StopAsync(EndpointNames.Process(deployment), LocalEndpointLauncher.Marker, options.StopGrace, cancellationToken);
 
     private LocalLayout LayoutFor(ClusterState? existing, IProgress<ClusterEvent> progress)
     {

@@ -197,10 +197,10 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
         return new EndpointRecord(request.Deployment, url, name);
     }
 
-    public async Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    public async Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, CancellationToken cancellationToken)
     {
         options.Validate();
-        var (head, connection) = await ConnectHeadAsync(store, $"stop the endpoint of {deployment}", cancellationToken);
+        var (_, connection) = await ConnectHeadAsync(store, $"stop the endpoint of {deployment}", cancellationToken);
         using (connection)
         {
             var name = EndpointNames.Process(deployment);
@@ -209,11 +209,6 @@ public abstract class SshClusterRuntime(HostInventory inventory, string inventor
 
             // The key was written for this endpoint alone (`deploy` writes api-key-serve-NAME); it goes with it.
             await connection.Shell.RunAsync($"rm -f \"$HOME/{RemotePaths.RelativeCluster(inventory.Cluster)}/api-key-{name}\"", cancellationToken);
-            if (stopped)
-            {
-                progress.Report(ClusterEvent.ForHost(head.Address, $"stopped the endpoint {deployment}"));
-            }
-
             return stopped;
         }
     }

@@ -31,15 +31,15 @@ public sealed partial class ClusterService
 
         var endpointStopped = state is null
             ? await GatewayEndpointProcesses(store).StopAsync(EndpointNames.Process(name), LocalEndpointLauncher.Marker, GatewayEndpointStopGrace, cancellationToken)
-            : await _runtimeOf(state).StopEndpointAsync(store, state, name, progress, cancellationToken);
-        if (state is null && endpointStopped)
+            : await _runtimeOf(state).StopEndpointAsync(store, state, name, cancellationToken);
+        if (endpointStopped)
         {
             progress.Report(new ClusterEvent($"stopped the endpoint {name}"));
         }
 
-        var removed = await control.RemoveAsync(name, cancellationToken);
-        if (removed)
+        if (known)
         {
+            await control.RemoveAsync(name, cancellationToken);
             progress.Report(new ClusterEvent($"deployment {name} removed: its ranks unloaded, its spec forgotten"));
         }
 
@@ -50,7 +50,7 @@ public sealed partial class ClusterService
             PrometheusConfig.Write(store, updated);
         }
 
-        return new UndeployReport(name, removed, endpointStopped);
+        return new UndeployReport(name, known, endpointStopped);
     }
 
     // A cluster reached by --gateway has no runtime here: its endpoints run on this machine, under the target's name.

@@ -25,7 +25,7 @@ public sealed class FakeCluster : IClusterConnector
 
     public List<ClusterConnection> Connections { get; } = [];
 
-    /// <summary>Every name a remove was asked for, known or not.</summary>
+    /// <summary>Every name a remove was asked for.</summary>
     public List<string> Removed { get; } = [];
 
     /// <summary>Called with the name as a remove begins, for tests that check what happened before it.</summary>
@@ -78,12 +78,13 @@ public sealed class FakeCluster : IClusterConnector
             return Task.FromResult(cluster.Next(spec.Name) ?? throw new InvalidOperationException($"the test scripted no status for {spec.Name}"));
         }
 
-        public Task<bool> RemoveAsync(string name, CancellationToken cancellationToken)
+        public Task RemoveAsync(string name, CancellationToken cancellationToken)
         {
             cluster.Removing?.Invoke(name);
             cluster.Removed.Add(name);
             cluster._script.Remove(name);
-            return Task.FromResult(cluster._current.Remove(name));
+            cluster._current.Remove(name);
+            return Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

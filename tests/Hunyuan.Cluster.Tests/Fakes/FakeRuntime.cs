@@ -66,7 +66,7 @@ public sealed class FakeRuntime(string kind = ClusterRuntimeKinds.SshProcess, st
     /// <summary>The deployments whose endpoint this fake runs: started by EnsureEndpointAsync, stopped by StopEndpointAsync.</summary>
     public HashSet<string> RunningEndpoints { get; } = new(StringComparer.Ordinal);
 
-    public Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, IProgress<ClusterEvent> progress, CancellationToken cancellationToken)
+    public Task<bool> StopEndpointAsync(ClusterStore store, ClusterState state, string deployment, CancellationToken cancellationToken)
     {
         Calls.Add($"stop endpoint {deployment}");
         return Task.FromResult(RunningEndpoints.Remove(deployment));

@@ -332,6 +332,7 @@ public sealed class ClusterServiceTests : IDisposable
         Assert.Equal(["other"], Service.Store("lab").Read()!.Endpoints.Select(e => e.Deployment));
         var status = await Service.StatusAsync(ClusterTarget.Named("lab"), TimeSpan.FromSeconds(1), default);
         Assert.Equal(["other"], status.Deployments.Select(d => d.Name));
+        Assert.Contains("stopped the endpoint m", _progress.Text, StringComparison.Ordinal);
         Assert.Contains("deployment m removed", _progress.Text, StringComparison.Ordinal);
     }
 
